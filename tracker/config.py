@@ -1,0 +1,305 @@
+"""Load and validate ``config/``: the only module that reads files under it or the environment.
+
+Layout::
+
+    config/tracker.toml                        fetch politeness, default schedule, alert thresholds
+    config/rules/<name>.toml                   extraction rule sets shared by several documents
+    config/documents/<platform>/<name>.toml    one tracked document; its path gives its id
+
+Every file is validated with pydantic (unknown keys are errors). Any problem raises
+:class:`~tracker.errors.ConfigError` naming the file, the key and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tracker import __version__
+from tracker.errors import ConfigError
+from tracker.models import Document, ExtractRules, FetchSettings
+
+DEFAULT_CONFIG_DIR = Path("config")
+DEFAULT_ARCHIVE_DIR = Path("snapshots")
+DEFAULT_DB_URL = "sqlite:///.tracker/state.sqlite3"
+
+_M = TypeVar("_M", bound=BaseModel)
+_DOC_ID_PART = r"[a-z0-9][a-z0-9._-]*"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FetchConfig(_Strict):
+    """``[fetch]`` in tracker.toml."""
+
+    user_agent: str = Field(
+        default=f"policy-tracker/{__version__} (+https://github.com/policy-tracker/policy-tracker)",
+        min_length=8,
+    )
+    connect_timeout: Annotated[float, Field(gt=0, le=120)] = 10.0
+    read_timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
+    retries: Annotated[int, Field(ge=0, le=10)] = 2
+    backoff_seconds: Annotated[float, Field(ge=0, le=600)] = 2.0
+    max_bytes: Annotated[int, Field(ge=1024)] = 10 * 1024 * 1024
+    host_delay_seconds: Annotated[float, Field(ge=0, le=3600)] = 5.0
+
+
+class ScheduleConfig(_Strict):
+    """``[schedule]`` in tracker.toml: the default for documents without their own."""
+
+    cron: str = "17 5,17 * * *"
+    jitter_seconds: Annotated[int, Field(ge=0, le=86_400)] = 900
+    timezone: str = "UTC"
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_is_valid(cls, value: str) -> str:
+        return check_cron(value)
+
+
+class AlertsConfig(_Strict):
+    """``[alerts]`` in tracker.toml."""
+
+    inaccessible_after: Annotated[int, Field(ge=1, le=100)] = 3
+
+
+class TrackerFile(_Strict):
+    """The whole of ``config/tracker.toml``."""
+
+    fetch: FetchConfig = FetchConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    alerts: AlertsConfig = AlertsConfig()
+
+
+class ExtractConfig(_Strict):
+    """``[extract]`` of a document or a rule set."""
+
+    select: list[Annotated[str, Field(min_length=1)]] | None = None
+    remove: list[Annotated[str, Field(min_length=1)]] | None = None
+    drop_query_params: list[Annotated[str, Field(min_length=1)]] | None = None
+    min_text_chars: Annotated[int, Field(ge=0)] | None = None
+    select_first: bool | None = None
+
+    @field_validator("select", "remove")
+    @classmethod
+    def _selectors_compile(cls, value: list[str] | None) -> list[str] | None:
+        import soupsieve
+
+        for selector in value or []:
+            try:
+                soupsieve.compile(selector)
+            except Exception as exc:  # soupsieve raises several types for bad syntax
+                raise ValueError(f"{selector!r} is not a valid CSS selector ({exc})") from None
+        return value
+
+
+class RuleSetFile(_Strict):
+    """``config/rules/<name>.toml``."""
+
+    description: str = ""
+    extract: ExtractConfig
+
+
+class DocumentFile(_Strict):
+    """``config/documents/<platform>/<name>.toml``."""
+
+    title: Annotated[str, Field(min_length=1)]
+    url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$")]
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
+    accept_language: str | None = None
+    schedule: str | None = None
+    translation_of: str | None = None
+    rules: str | None = None
+    extract: ExtractConfig = ExtractConfig()
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron_is_valid(cls, value: str | None) -> str | None:
+        return None if value is None else check_cron(value)
+
+
+def check_cron(value: str) -> str:
+    """Raise ValueError unless ``value`` is a five-field crontab expression."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    if len(value.split()) != 5:
+        raise ValueError(f"{value!r} is not a five-field cron expression (min hour day month dow)")
+    try:
+        CronTrigger.from_crontab(value, timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a valid cron expression ({exc})") from None
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything loaded from ``config/`` plus the locations given on the command line."""
+
+    config_dir: Path
+    archive_dir: Path
+    db_url: str
+    fetch: FetchSettings
+    schedule: ScheduleConfig
+    alerts: AlertsConfig
+    documents: Mapping[str, Document]
+
+    def select(self, ids: list[str] | tuple[str, ...] | None) -> list[Document]:
+        """The documents named by ``ids`` (all when empty), or ConfigError for an unknown id."""
+        if not ids:
+            return list(self.documents.values())
+        unknown = [i for i in ids if i not in self.documents]
+        if unknown:
+            known = ", ".join(sorted(self.documents)) or "(none)"
+            raise ConfigError(f"unknown document {', '.join(unknown)}; known: {known}")
+        return [self.documents[i] for i in ids]
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _explain(path: Path, exc: ValidationError) -> ConfigError:
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(file)"
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling)"
+        elif error["type"] == "missing":
+            message = "required key is missing"
+        lines.append(f"{path}: {key}: {message}")
+    return ConfigError("\n".join(lines))
+
+
+def _parse(model: type[_M], path: Path) -> _M:
+    try:
+        return model.model_validate(_read_toml(path))
+    except ValidationError as exc:
+        raise _explain(path, exc) from None
+
+
+def _merge_rules(base: ExtractConfig | None, own: ExtractConfig, path: Path) -> ExtractRules:
+    merged: dict[str, Any] = {}
+    for layer in (base, own):
+        if layer is not None:
+            merged.update(layer.model_dump(exclude_none=True))
+    if not merged.get("select"):
+        raise ConfigError(f"{path}: extract.select: at least one CSS selector is required")
+    return ExtractRules(
+        select=tuple(merged["select"]),
+        remove=tuple(merged.get("remove", ())),
+        drop_query_params=tuple(merged.get("drop_query_params", ())),
+        min_text_chars=merged.get("min_text_chars", 200),
+        select_first=merged.get("select_first", False),
+    )
+
+
+def document_id_for(documents_dir: Path, path: Path) -> str:
+    """The id of the document declared in ``path``: its path below ``documents/`` sans suffix."""
+    relative = path.relative_to(documents_dir).with_suffix("")
+    return relative.as_posix()
+
+
+def load_documents(config_dir: Path) -> dict[str, Document]:
+    """Load every ``config/documents/**/*.toml``; ids are checked for a safe, stable shape."""
+    import re
+
+    documents_dir = config_dir / "documents"
+    if not documents_dir.is_dir():
+        raise ConfigError(f"{documents_dir}: folder not found (one TOML file per document)")
+    rule_sets: dict[str, RuleSetFile] = {}
+    documents: dict[str, Document] = {}
+    for path in sorted(documents_dir.rglob("*.toml")):
+        doc_id = document_id_for(documents_dir, path)
+        if not all(re.fullmatch(_DOC_ID_PART, part) for part in doc_id.split("/")):
+            raise ConfigError(
+                f"{path}: the file name gives document id {doc_id!r}; use lower-case letters, "
+                "digits, '-', '.' and '_' only"
+            )
+        spec = _parse(DocumentFile, path)
+        base = None
+        if spec.rules is not None:
+            if spec.rules not in rule_sets:
+                rules_path = config_dir / "rules" / f"{spec.rules}.toml"
+                if not rules_path.is_file():
+                    raise ConfigError(f"{path}: rules: no rule set {rules_path}")
+                rule_sets[spec.rules] = _parse(RuleSetFile, rules_path)
+            base = rule_sets[spec.rules].extract
+        documents[doc_id] = Document(
+            id=doc_id,
+            title=spec.title,
+            url=spec.url,
+            language=spec.language,
+            rules=_merge_rules(base, spec.extract, path),
+            schedule=spec.schedule,
+            accept_language=spec.accept_language or _accept_language(spec.language),
+            translation_of=spec.translation_of,
+        )
+    for doc in documents.values():
+        if doc.translation_of is not None and doc.translation_of not in documents:
+            path = documents_dir / f"{doc.id}.toml"
+            raise ConfigError(
+                f"{path}: translation_of: no document {doc.translation_of!r} under {documents_dir}"
+            )
+    return documents
+
+
+def _accept_language(language: str) -> str:
+    primary = language.split("-", 1)[0]
+    if primary == language:
+        return f"{language};q=1.0, *;q=0.1"
+    return f"{language}, {primary};q=0.9, *;q=0.1"
+
+
+def load(
+    config_dir: Path | None = None,
+    archive_dir: Path | None = None,
+    db_url: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Load the whole configuration.
+
+    Explicit arguments win over the environment (``TRACKER_CONFIG``, ``TRACKER_ARCHIVE``,
+    ``TRACKER_DB``), which wins over the defaults (``config/``, ``snapshots/``, an SQLite file
+    under ``.tracker/``, outside the published archive).
+    """
+    env = os.environ if environ is None else environ
+    config_dir = config_dir or Path(env.get("TRACKER_CONFIG") or DEFAULT_CONFIG_DIR)
+    archive_dir = archive_dir or Path(env.get("TRACKER_ARCHIVE") or DEFAULT_ARCHIVE_DIR)
+    db_url = db_url or env.get("TRACKER_DB") or DEFAULT_DB_URL
+    tracker_path = config_dir / "tracker.toml"
+    tracker = _parse(TrackerFile, tracker_path) if tracker_path.exists() else TrackerFile()
+    f = tracker.fetch
+    return Settings(
+        config_dir=config_dir,
+        archive_dir=archive_dir,
+        db_url=db_url,
+        fetch=FetchSettings(
+            user_agent=f.user_agent,
+            connect_timeout=f.connect_timeout,
+            read_timeout=f.read_timeout,
+            retries=f.retries,
+            backoff_seconds=f.backoff_seconds,
+            max_bytes=f.max_bytes,
+            host_delay_seconds=f.host_delay_seconds,
+        ),
+        schedule=tracker.schedule,
+        alerts=tracker.alerts,
+        documents=load_documents(config_dir),
+    )

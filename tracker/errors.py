@@ -1,0 +1,89 @@
+"""The exception tree of the tracker, and the policy for each branch.
+
+::
+
+    TrackerError
+    ├── ConfigError             a file under config/ is invalid (file, key, expectation) — fatal at start
+    ├── FetchError              operational: recorded as an *inaccessible* check, tried again next run
+    │   ├── TransientFetchError timeout, connection reset, 5xx, truncated body — retried with backoff
+    │   └── BlockedError        999/403/429, sign-in or auth wall, consent interstitial, app shell,
+    │                           oversized or non-HTML answer — never retried within a pass
+    ├── ExtractError            operational: recorded as *inaccessible*; a human should look
+    │   ├── SelectorNotFoundError   the page's structure changed: no ``select`` rule matched
+    │   └── EmptyContentError       the selection holds (almost) no text
+    ├── ArchiveError            fatal: the run stops, integrity first
+    └── BackfillError           a backfill folder is unusable (bad file name, unknown document)
+
+Policy: stages raise; only :mod:`tracker.pipeline` decides what a failure means (an outcome, a
+retry, an abort); only :mod:`tracker.cli` turns errors into exit codes and human messages.
+Programmer errors (``TypeError``, ``KeyError`` ...) are never caught. Every error carries a
+``cause`` (a short, stable, kebab-case word recorded in ``checks.csv``) and chains the exception
+it translates (``raise ... from exc``): ``requests`` errors never leak above :mod:`tracker.fetch`.
+"""
+
+from __future__ import annotations
+
+
+class TrackerError(Exception):
+    """Base class of every error the tracker raises on purpose."""
+
+    cause: str = "error"
+
+    def __init__(self, message: str, *, cause: str | None = None) -> None:
+        super().__init__(message)
+        if cause is not None:
+            self.cause = cause
+
+
+class ConfigError(TrackerError):
+    """A configuration file is missing, unreadable or invalid."""
+
+    cause = "bad-config"
+
+
+class FetchError(TrackerError):
+    """A capture could not be made or is not the document."""
+
+    cause = "fetch-failed"
+
+
+class TransientFetchError(FetchError):
+    """A failure that may go away by itself: worth a retry with backoff."""
+
+    cause = "network-error"
+
+
+class BlockedError(FetchError):
+    """The server answered, but not with the document (anti-bot answer, wall, shell)."""
+
+    cause = "blocked"
+
+
+class ExtractError(TrackerError):
+    """The document's text could not be extracted with its rules."""
+
+    cause = "extract-failed"
+
+
+class SelectorNotFoundError(ExtractError):
+    """None of the ``select`` rules matched: the page's structure changed or it is not the page."""
+
+    cause = "selector-not-found"
+
+
+class EmptyContentError(ExtractError):
+    """The selection matched but holds too little text to be the document."""
+
+    cause = "too-little-text"
+
+
+class ArchiveError(TrackerError):
+    """The archive could not be read or written consistently. Fatal to the run."""
+
+    cause = "archive-error"
+
+
+class BackfillError(TrackerError):
+    """A folder given to ``tracker import`` cannot be imported."""
+
+    cause = "bad-import"

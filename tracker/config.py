@@ -262,9 +262,7 @@ def load_documents(config_dir: Path) -> dict[str, Document]:
 
 def _accept_language(language: str) -> str:
     primary = language.split("-", 1)[0]
-    if primary == language:
-        return f"{language};q=1.0, *;q=0.1"
-    return f"{language}, {primary};q=0.9, *;q=0.1"
+    return f"{language}, {primary};q=0.9" if primary != language else f"{language};q=1.0"
 
 
 def load(

@@ -128,12 +128,10 @@ class DocumentFile(_Strict):
 
 def check_cron(value: str) -> str:
     """Raise ValueError unless ``value`` is a five-field crontab expression."""
-    from apscheduler.triggers.cron import CronTrigger
+    from tracker.cron import cron_trigger
 
-    if len(value.split()) != 5:
-        raise ValueError(f"{value!r} is not a five-field cron expression (min hour day month dow)")
     try:
-        CronTrigger.from_crontab(value, timezone="UTC")
+        cron_trigger(value)
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a valid cron expression ({exc})") from None
     return value

@@ -1,0 +1,261 @@
+"""The command line: ``tracker check | run | import | history | validate``.
+
+The only module that prints, reads options and turns errors into exit codes:
+0 success, 1 a document was inaccessible (with ``--strict``), 2 bad configuration or input,
+3 archive failure (integrity first: the run stopped).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracker import __version__, config
+from tracker.archive import Archive
+from tracker.errors import ArchiveError, BackfillError, ConfigError, TrackerError
+from tracker.models import Outcome
+from tracker.pipeline import Result
+from tracker.timestamps import to_stamp
+
+log = logging.getLogger("tracker")
+
+_EXIT_INACCESSIBLE = 1
+_EXIT_USAGE = 2
+_EXIT_ARCHIVE = 3
+
+_OUTCOME_WORDS = {
+    Outcome.FIRST_RECORD: "first record",
+    Outcome.UNCHANGED: "unchanged",
+    Outcome.NEW_VERSION: "new version",
+    Outcome.TECHNICAL_UPGRADE: "technical upgrade",
+    Outcome.INACCESSIBLE: "inaccessible",
+}
+
+
+class _Context:
+    def __init__(self, config_dir: Path | None, archive_dir: Path | None, db: str | None) -> None:
+        self.config_dir = config_dir
+        self.archive_dir = archive_dir
+        self.db = db
+
+    def settings(self) -> config.Settings:
+        return config.load(self.config_dir, self.archive_dir, self.db)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn the tracker's errors into one clear message and an exit code."""
+    try:
+        yield
+    except (ConfigError, BackfillError) as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(_EXIT_USAGE)
+    except ArchiveError as exc:
+        click.secho(f"archive error (run stopped, nothing half-written): {exc}", fg="red", err=True)
+        sys.exit(_EXIT_ARCHIVE)
+    except TrackerError as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(_EXIT_USAGE)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="policy-tracker")
+@click.option(
+    "--config",
+    "config_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="TRACKER_CONFIG",
+    help="Configuration folder [env TRACKER_CONFIG; default config/].",
+)
+@click.option(
+    "--archive",
+    "archive_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="TRACKER_ARCHIVE",
+    help="Archive folder [env TRACKER_ARCHIVE; default snapshots/].",
+)
+@click.option(
+    "--db",
+    envvar="TRACKER_DB",
+    help="State database URL [env TRACKER_DB; default sqlite:///.tracker/state.sqlite3].",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="warning",
+    show_default=True,
+    envvar="TRACKER_LOG_LEVEL",
+    help="How much to log on standard error.",
+)
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    config_dir: Path | None,
+    archive_dir: Path | None,
+    db: str | None,
+    log_level: str,
+) -> None:
+    """Watch the legal pages of online platforms and archive what changed."""
+    logging.basicConfig(
+        level=log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
+    ctx.obj = _Context(config_dir, archive_dir, db)
+
+
+def _print_result(result: Result) -> None:
+    words = _OUTCOME_WORDS[result.outcome]
+    line = f"{result.document}: {words}"
+    if result.version:
+        line += f" ({result.version})"
+    if result.outcome is Outcome.INACCESSIBLE:
+        line += f": {result.cause}"
+        if result.failures_in_row > 1:
+            line += f" ({result.failures_in_row} checks in a row)"
+        line += f" — {result.detail}" if result.detail else ""
+        click.secho(line, fg="yellow")
+        return
+    if result.recovered_after:
+        line += f"; accessible again after {result.recovered_after} inaccessible checks"
+    color = {Outcome.NEW_VERSION: "green", Outcome.FIRST_RECORD: "cyan"}.get(result.outcome)
+    click.secho(line, fg=color)
+
+
+@cli.command()
+@click.option(
+    "--document", "documents", multiple=True, metavar="ID", help="Only this document (repeatable)."
+)
+@click.option("--strict", is_flag=True, help="Exit with 1 when a document was inaccessible.")
+@click.pass_obj
+def check(obj: _Context, documents: tuple[str, ...], strict: bool) -> None:
+    """Run one tracking pass: fetch, extract and record each document once."""
+    from tracker.runtime import build_deps, check_documents
+
+    with _errors():
+        settings = obj.settings()
+        chosen = settings.select(documents)
+        with build_deps(settings) as deps:
+            results = check_documents(chosen, deps, on_result=_print_result)
+    if strict and any(r.outcome is Outcome.INACCESSIBLE for r in results):
+        sys.exit(_EXIT_INACCESSIBLE)
+
+
+@cli.command()
+@click.pass_obj
+def run(obj: _Context) -> None:
+    """Run the scheduler: each document on its cron, until SIGTERM or Ctrl-C."""
+    from tracker.runtime import build_deps
+    from tracker.scheduler import run_forever
+
+    with _errors():
+        settings = obj.settings()
+        with build_deps(settings) as deps:
+            run_forever(settings, deps, on_result=_print_result)
+
+
+@cli.command(name="import")
+@click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--document", "document_id", required=True, metavar="ID", help="Document to fill.")
+@click.option(
+    "--attribution",
+    default=None,
+    help='Credit recorded with imported Markdown, e.g. "Open Terms Archive (ODC-BY 1.0)".',
+)
+@click.pass_obj
+def import_(obj: _Context, folder: Path, document_id: str, attribution: str | None) -> None:
+    """Backfill history from dated YYYY-MM-DDTHH-MM-SSZ.html or .md files (no alerts)."""
+    from tracker.pipeline import backfill
+
+    with _errors():
+        settings = obj.settings()
+        (document,) = settings.select([document_id])
+        if attribution is None and any(folder.glob("*.md")):
+            attribution = "Open Terms Archive (ODC-BY 1.0)"
+        results = backfill(document, Archive(settings.archive_dir), folder, attribution=attribution)
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[_OUTCOME_WORDS[result.outcome]] = counts.get(_OUTCOME_WORDS[result.outcome], 0) + 1
+    summary = ", ".join(f"{n} {word}" for word, n in counts.items())
+    click.echo(f"{document_id}: imported {len(results)} files: {summary}")
+
+
+@cli.command()
+@click.argument("document_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@click.pass_obj
+def history(obj: _Context, document_id: str, as_json: bool) -> None:
+    """List the checks, versions and changes of one document."""
+    with _errors():
+        settings = obj.settings()
+        archive = Archive(settings.archive_dir)
+        if document_id not in settings.documents and document_id not in archive.documents():
+            raise ConfigError(f"unknown document {document_id}")
+        data = _history(archive, document_id)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{document_id}: {len(data['versions'])} versions, {len(data['checks'])} checks")
+    for version in data["versions"]:
+        flag = " (technical upgrade)" if version["technical_upgrade"] else ""
+        click.echo(f"  version {version['timestamp']} {version['origin']}{flag}")
+    for item in data["checks"][-20:]:
+        cause = f" {item['cause']}" if item["cause"] else ""
+        click.echo(f"  check   {item['timestamp']} {item['outcome']}{cause}")
+
+
+def _history(archive: Archive, document_id: str) -> dict[str, Any]:
+    versions = []
+    for version in archive.iter_versions(document_id):
+        meta = version.meta
+        versions.append(
+            {
+                "timestamp": version.timestamp,
+                "technical_upgrade": version.technical_upgrade,
+                "origin": meta.get("origin"),
+                "previous": meta.get("previous"),
+                "snapshot": meta.get("snapshot"),
+                "raw_sha256": meta.get("raw_sha256"),
+                "text_sha256": meta.get("text_sha256"),
+                "rules_sha256": meta.get("rules_sha256"),
+                "source_url": meta.get("source_url"),
+                "path": f"versions/{version.timestamp}.md",
+            }
+        )
+    checks = [
+        {
+            "timestamp": to_stamp(c.checked_at),
+            "outcome": c.outcome.value,
+            "cause": c.cause,
+            "http_status": c.http_status,
+            "version": c.version,
+            "detail": c.detail,
+        }
+        for c in archive.checks(document_id)
+    ]
+    return {"document": document_id, "versions": versions, "changes": [], "checks": checks}
+
+
+@cli.command()
+@click.pass_obj
+def validate(obj: _Context) -> None:
+    """Check every file under config/ and report the first problems found."""
+    with _errors():
+        settings = obj.settings()
+    click.echo(f"configuration in {settings.config_dir} is valid: {len(settings.documents)} documents")
+    for document in settings.documents.values():
+        twin = f" (translation of {document.translation_of})" if document.translation_of else ""
+        click.echo(f"  {document.id} [{document.language}] {document.url}{twin}")
+
+
+def main() -> None:
+    """Entry point of the ``tracker`` console script."""
+    cli(prog_name="tracker")

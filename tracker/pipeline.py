@@ -1,0 +1,536 @@
+"""The wiring: one check of one document, read top to bottom in the order of the data.
+
+``check``: recover the archive folder → apply a technical upgrade if the rules changed →
+fetch → assess (blocked?) → extract → compare with the latest version → record.
+``backfill`` records dated files from a folder through the same recording step.
+
+This module decides what a failure means (see :mod:`tracker.errors`): fetch and extract
+errors become an *inaccessible* check with its cause, never a version; archive errors propagate.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from tracker import __version__
+from tracker.archive import Archive, StoredVersion
+from tracker.errors import BackfillError, ExtractError, FetchError
+from tracker.extract import extract
+from tracker.fetch import HostPacer, fetch
+from tracker.index import render_document_index
+from tracker.models import Capture, CheckRecord, Document, FetchSettings, Outcome, Validators
+from tracker.models import sha256_hex as sha256
+from tracker.normalise import normalise_markdown
+from tracker.quality import assess
+from tracker.state import State
+from tracker.timestamps import from_stamp, to_iso, to_stamp
+from tracker.wording import same_words
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Everything with a side effect, built once by the command line and injected."""
+
+    http: requests.Session
+    archive: Archive
+    state: State
+    fetch_settings: FetchSettings
+    pacer: HostPacer
+    now: Callable[[], datetime]
+    sleep: Callable[[float], None] = time.sleep
+    inaccessible_after: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What one check or one imported file came to, for the command line and the notifiers."""
+
+    document: str
+    outcome: Outcome
+    version: str = ""
+    cause: str = ""
+    detail: str = ""
+    http_status: int | None = None
+    failures_in_row: int = 0
+    recovered_after: int = 0
+    notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """The raw material of a record: a live capture or a backfilled file."""
+
+    captured_at: datetime
+    body: bytes
+    suffix: str
+    source_url: str
+    final_url: str
+    http_status: int | None
+    origin: str
+    snapshot_meta: Mapping[str, Any]
+    attribution: str | None = None
+
+
+# --------------------------------------------------------------------------- check
+def check(document: Document, deps: Deps) -> list[Result]:
+    """Check one document once; returns its results (a technical upgrade, then the check)."""
+    results: list[Result] = []
+    repaired = deps.archive.recover(document.id)
+    for line in repaired:
+        log.warning("%s: %s", document.id, line)
+    upgrade = apply_technical_upgrade(document, deps)
+    if upgrade is not None:
+        results.append(upgrade)
+    results.append(_capture_and_record(document, deps, notes=tuple(repaired)))
+    render_index(document, deps.archive)
+    return results
+
+
+def _capture_and_record(document: Document, deps: Deps, notes: tuple[str, ...]) -> Result:
+    latest = deps.archive.latest_version(document.id)
+    state = deps.state.get(document.id)
+    validators = state.validators if latest is not None else None
+    capture: Capture | None = None
+    try:
+        capture = fetch(
+            document,
+            deps.fetch_settings,
+            http=deps.http,
+            now=deps.now,
+            validators=validators,
+            sleep=deps.sleep,
+            pacer=deps.pacer,
+        )
+        if capture.not_modified and latest is not None:
+            return _unchanged(document, deps, capture, latest, "HTTP 304 Not Modified", notes)
+        assess(capture, expected_language=document.language)
+        text = extract(capture.body, document.rules, url=capture.final_url, charset=capture.charset)
+    except (FetchError, ExtractError) as exc:
+        return _inaccessible(document, deps, exc, capture, notes)
+    failures = deps.state.record_success(document.id, capture.fetched_at, _validators(capture))
+    evidence = Evidence(
+        captured_at=capture.fetched_at,
+        body=capture.body,
+        suffix=".html",
+        source_url=capture.requested_url,
+        final_url=capture.final_url,
+        http_status=capture.status,
+        origin="capture",
+        snapshot_meta=_capture_meta(document, capture, deps.fetch_settings),
+    )
+    result = record(document, deps.archive, evidence, text, rules_sha256=document.rules.digest())
+    return Result(
+        document=result.document,
+        outcome=result.outcome,
+        version=result.version,
+        http_status=capture.status,
+        recovered_after=failures,
+        notes=notes,
+    )
+
+
+def _unchanged(
+    document: Document,
+    deps: Deps,
+    capture: Capture,
+    latest: StoredVersion,
+    detail: str,
+    notes: tuple[str, ...],
+) -> Result:
+    failures = deps.state.record_success(document.id, capture.fetched_at, _validators(capture))
+    deps.archive.append_check(
+        document.id,
+        CheckRecord(
+            checked_at=capture.fetched_at,
+            outcome=Outcome.UNCHANGED,
+            http_status=capture.status,
+            text_sha256=latest.text_sha256,
+            version=latest.timestamp,
+            url=capture.final_url,
+            detail=detail,
+        ),
+    )
+    return Result(
+        document.id,
+        Outcome.UNCHANGED,
+        version=latest.timestamp,
+        http_status=capture.status,
+        detail=detail,
+        recovered_after=failures,
+        notes=notes,
+    )
+
+
+def _inaccessible(
+    document: Document,
+    deps: Deps,
+    exc: FetchError | ExtractError,
+    capture: Capture | None,
+    notes: tuple[str, ...],
+) -> Result:
+    at = capture.fetched_at if capture is not None else deps.now()
+    failures = deps.state.record_failure(document.id, at, exc.cause)
+    status = capture.status if capture is not None else _status_of(exc)
+    deps.archive.append_check(
+        document.id,
+        CheckRecord(
+            checked_at=at,
+            outcome=Outcome.INACCESSIBLE,
+            cause=exc.cause,
+            http_status=status,
+            raw_sha256=capture.sha256 if capture is not None and capture.body else "",
+            url=capture.final_url if capture is not None else document.url,
+            detail=str(exc),
+        ),
+    )
+    level = logging.ERROR if failures >= deps.inaccessible_after else logging.WARNING
+    log.log(level, "%s: inaccessible (%s), %d in a row: %s", document.id, exc.cause, failures, exc)
+    return Result(
+        document.id,
+        Outcome.INACCESSIBLE,
+        cause=exc.cause,
+        detail=str(exc),
+        http_status=status,
+        failures_in_row=failures,
+        notes=notes,
+    )
+
+
+def _status_of(exc: Exception) -> int | None:
+    status = getattr(exc, "status", None)
+    return status if isinstance(status, int) else None
+
+
+def _validators(capture: Capture) -> Validators:
+    return Validators(etag=capture.header("etag"), last_modified=capture.header("last-modified"))
+
+
+def _capture_meta(
+    document: Document, capture: Capture, settings: FetchSettings
+) -> dict[str, Any]:
+    return {
+        "document": document.id,
+        "requested_url": capture.requested_url,
+        "final_url": capture.final_url,
+        "redirects": list(capture.redirects),
+        "status": capture.status,
+        "headers": [list(pair) for pair in capture.headers],
+        "request_headers": {
+            "User-Agent": settings.user_agent,
+            "Accept-Language": document.accept_language,
+        },
+        "fetched_at": to_iso(capture.fetched_at),
+        "sha256": capture.sha256,
+        "size": len(capture.body),
+        "content_type": capture.header("content-type"),
+        "tracker_version": __version__,
+        "rules_sha256": document.rules.digest(),
+    }
+
+
+# --------------------------------------------------------------------------- record
+def record(
+    document: Document,
+    archive: Archive,
+    evidence: Evidence,
+    text: str,
+    *,
+    rules_sha256: str | None,
+    detail: str = "",
+) -> Result:
+    """Record extracted text: unchanged, first record or new version (archive writes only)."""
+    text_sha = sha256(text)
+    latest = archive.latest_version(document.id)
+    if latest is not None and latest.text_sha256 == text_sha:
+        archive.append_check(
+            document.id,
+            CheckRecord(
+                checked_at=evidence.captured_at,
+                outcome=Outcome.UNCHANGED,
+                http_status=evidence.http_status,
+                raw_sha256=sha256(evidence.body),
+                text_sha256=text_sha,
+                version=latest.timestamp,
+                url=evidence.final_url,
+                detail=detail,
+            ),
+        )
+        return Result(document.id, Outcome.UNCHANGED, version=latest.timestamp)
+    stamp = _free_stamp(archive, document.id, evidence.captured_at)
+    outcome = Outcome.FIRST_RECORD if latest is None else Outcome.NEW_VERSION
+    technical = False
+    if latest is not None and _origin_of(latest) != evidence.origin and same_words(latest.text, text):
+        # The same words, produced by another extractor (e.g. the first live capture after an
+        # import of already-extracted Markdown): a change of ours, not of the page.
+        outcome, technical = Outcome.TECHNICAL_UPGRADE, True
+    snapshot = archive.record_snapshot(
+        document.id, stamp, evidence.body, evidence.snapshot_meta, evidence.suffix
+    )
+    meta: dict[str, Any] = {
+        "document": document.id,
+        "title": document.title,
+        "language": document.language,
+        "timestamp": stamp,
+        "captured_at": to_iso(evidence.captured_at),
+        "origin": evidence.origin,
+        "technical_upgrade": technical,
+        "source_url": evidence.source_url,
+        "final_url": evidence.final_url,
+        "http_status": evidence.http_status,
+        "snapshot": snapshot,
+        "raw_sha256": sha256(evidence.body),
+        "text_sha256": text_sha,
+        "rules_sha256": rules_sha256,
+        "tracker_version": __version__,
+        "previous": None if latest is None else latest.timestamp,
+    }
+    if evidence.attribution:
+        meta["attribution"] = evidence.attribution
+    archive.record_version(document.id, stamp, meta, text)
+    archive.append_check(
+        document.id,
+        CheckRecord(
+            checked_at=evidence.captured_at,
+            outcome=outcome,
+            http_status=evidence.http_status,
+            raw_sha256=meta["raw_sha256"],
+            text_sha256=text_sha,
+            version=stamp,
+            url=evidence.final_url,
+            detail=detail,
+        ),
+    )
+    return Result(document.id, outcome, version=stamp)
+
+
+def _origin_of(version: StoredVersion) -> str:
+    origin = str(version.meta.get("origin", "capture"))
+    return "capture" if origin == "import-html" else origin
+
+
+def _free_stamp(archive: Archive, document: str, moment: datetime) -> str:
+    """The capture's timestamp, or the next free second if a record already holds it."""
+    taken = set(archive.version_stamps(document))
+    stamp = to_stamp(moment)
+    while stamp in taken:
+        moment += timedelta(seconds=1)
+        stamp = to_stamp(moment)
+    return stamp
+
+
+# --------------------------------------------------------------------------- upgrades
+def apply_technical_upgrade(document: Document, deps: Deps) -> Result | None:
+    """Re-extract the latest snapshot when the rules changed; record a differing text.
+
+    The new version is flagged ``technical_upgrade`` and points to the same snapshot: the page
+    did not change, our reading of it did. It is archived and never alerted.
+    """
+    latest = deps.archive.latest_version(document.id)
+    digest = document.rules.digest()
+    if latest is None or latest.rules_sha256 in (None, digest) or not latest.snapshot:
+        return None
+    if not latest.snapshot.endswith(".html"):
+        return None
+    body = deps.archive.read_snapshot(document.id, latest.snapshot)
+    meta_path = deps.archive.folder(document.id) / Path(latest.snapshot).with_suffix(".json")
+    snapshot_meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    url = str(snapshot_meta.get("final_url") or document.url)
+    try:
+        text = extract(body, document.rules, url=url, charset=_charset(snapshot_meta))
+    except ExtractError as exc:
+        log.error(
+            "%s: the new extraction rules fail on the latest snapshot %s (%s); keeping the old text",
+            document.id,
+            latest.snapshot,
+            exc,
+        )
+        return None
+    if sha256(text) == latest.text_sha256:
+        return None
+    now = deps.now()
+    stamp = _free_stamp(deps.archive, document.id, now)
+    meta = dict(latest.meta)
+    meta.update(
+        timestamp=stamp,
+        captured_at=latest.meta.get("captured_at"),
+        technical_upgrade=True,
+        text_sha256=sha256(text),
+        rules_sha256=digest,
+        tracker_version=__version__,
+        previous=latest.timestamp,
+        upgraded_at=to_iso(now),
+    )
+    deps.archive.record_version(document.id, stamp, meta, text)
+    deps.archive.append_check(
+        document.id,
+        CheckRecord(
+            checked_at=now,
+            outcome=Outcome.TECHNICAL_UPGRADE,
+            raw_sha256=str(latest.meta.get("raw_sha256", "")),
+            text_sha256=sha256(text),
+            version=stamp,
+            url=str(latest.meta.get("final_url", "")),
+            detail=f"re-extracted {latest.snapshot} with the new rules",
+        ),
+    )
+    log.info("%s: technical upgrade recorded as %s", document.id, stamp)
+    return Result(document.id, Outcome.TECHNICAL_UPGRADE, version=stamp)
+
+
+def _charset(snapshot_meta: Mapping[str, Any]) -> str | None:
+    content_type = str(snapshot_meta.get("content_type") or "")
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip("\"'")
+    return None
+
+
+# --------------------------------------------------------------------------- backfill
+def backfill(
+    document: Document,
+    archive: Archive,
+    folder: Path,
+    *,
+    attribution: str | None = None,
+) -> list[Result]:
+    """Import dated ``.html`` snapshots or ``.md`` versions from ``folder``, oldest first.
+
+    Each file is recorded as if captured at the time in its name: HTML through the document's
+    rules (and the same quality checks as a live capture), Markdown normalised as it is. Files
+    already imported are skipped, so an import can be re-run; a file older than the latest
+    version is refused (history is only ever appended).
+    """
+    files = _dated_files(folder)
+    archive.recover(document.id)
+    checks = archive.checks(document.id)
+    done = {to_stamp(c.checked_at) for c in checks}
+    last = to_stamp(checks[-1].checked_at) if checks else ""
+    results = []
+    for stamp, path in files:
+        if stamp in done:
+            results.append(
+                Result(document.id, Outcome.UNCHANGED, detail=f"{path.name}: already recorded")
+            )
+            continue
+        if stamp <= last:
+            raise BackfillError(
+                f"{path}: older than the latest check {last} of {document.id}; history can "
+                "only be appended (import oldest first, before live checks start)"
+            )
+        results.append(_backfill_one(document, archive, path, stamp, path.read_bytes(), attribution))
+    render_index(document, archive)
+    return results
+
+
+def _dated_files(folder: Path) -> list[tuple[str, Path]]:
+    if not folder.is_dir():
+        raise BackfillError(f"{folder}: not a folder")
+    files = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        try:
+            from_stamp(path.stem)
+        except ValueError:
+            raise BackfillError(
+                f"{path}: the file name must be a UTC time YYYY-MM-DDTHH-MM-SSZ with .html or .md"
+            ) from None
+        if path.suffix not in {".html", ".md"}:
+            raise BackfillError(f"{path}: only .html snapshots and .md versions can be imported")
+        files.append((path.stem, path))
+    if not files:
+        raise BackfillError(f"{folder}: no dated .html or .md files")
+    return files
+
+
+def _backfill_one(
+    document: Document,
+    archive: Archive,
+    path: Path,
+    stamp: str,
+    body: bytes,
+    attribution: str | None,
+) -> Result:
+    captured_at = from_stamp(stamp)
+    meta: dict[str, Any] = {
+        "document": document.id,
+        "imported_from": path.name,
+        "fetched_at": to_iso(captured_at),
+        "sha256": sha256(body),
+        "size": len(body),
+        "tracker_version": __version__,
+    }
+    if attribution:
+        meta["attribution"] = attribution
+    html = path.suffix == ".html"
+    evidence = Evidence(
+        captured_at=captured_at,
+        body=body,
+        suffix=path.suffix,
+        source_url=document.url,
+        final_url=document.url,
+        http_status=None,
+        origin="import-html" if html else "import-markdown",
+        snapshot_meta=meta | {"rules_sha256": document.rules.digest()} if html else meta,
+        attribution=attribution,
+    )
+    detail = f"imported from {path.name}"
+    try:
+        if html:
+            capture = Capture(
+                document_id=document.id,
+                requested_url=document.url,
+                final_url=document.url,
+                status=200,
+                headers=(("Content-Type", "text/html"),),
+                body=body,
+                fetched_at=captured_at,
+            )
+            assess(capture, expected_language=document.language)
+            text = extract(body, document.rules, url=document.url)
+        else:
+            text = normalise_markdown(
+                body.decode("utf-8", errors="replace"),
+                base_url=document.url,
+                drop_query_params=document.rules.drop_query_params,
+            )
+    except (FetchError, ExtractError) as exc:
+        archive.append_check(
+            document.id,
+            CheckRecord(
+                checked_at=captured_at,
+                outcome=Outcome.INACCESSIBLE,
+                cause=exc.cause,
+                raw_sha256=sha256(body),
+                url=document.url,
+                detail=f"{detail}: {exc}",
+            ),
+        )
+        return Result(document.id, Outcome.INACCESSIBLE, cause=exc.cause, detail=str(exc))
+    return record(
+        document,
+        archive,
+        evidence,
+        text,
+        rules_sha256=document.rules.digest() if html else None,
+        detail=detail,
+    )
+
+
+def render_index(document: Document, archive: Archive) -> None:
+    """Regenerate the document's ``README.md`` index from its versions and checks."""
+    versions = [v.meta for v in archive.iter_versions(document.id)]
+    checks = archive.checks(document.id)
+    archive.write_text(f"{document.id}/README.md", render_document_index(document, versions, checks))

@@ -1,0 +1,151 @@
+"""``tracker run``: APScheduler 3 runs each document on its cron until SIGTERM.
+
+- one job per document, on its own ``schedule`` or the default one, with jitter;
+- one worker thread: checks run one after another, so requests to one host never overlap
+  (the host pacer adds the configured delay between them);
+- ``max_instances=1`` and ``coalesce=True``: a document is never checked twice at once, and
+  runs missed while the worker was down are folded into one;
+- at start-up, a document whose last check is older than its cron's latest fire time (or that
+  was never checked) is checked at once: missed runs after downtime are caught up, once;
+- SIGTERM or SIGINT: no new check starts, the running one finishes, the process exits 0;
+- an archive error stops the worker (exit 3) so the supervisor restarts it and it is seen.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from tracker.config import Settings
+from tracker.cron import cron_trigger
+from tracker.errors import ArchiveError
+from tracker.models import Document
+from tracker.pipeline import Deps, Result, check
+
+log = logging.getLogger(__name__)
+
+#: A run that could not start on time (worker busy) still starts within this many seconds.
+MISFIRE_GRACE_SECONDS = 3600
+#: Documents caught up at start-up are started this many seconds apart.
+CATCH_UP_STAGGER_SECONDS = 1
+
+
+class Worker:
+    """The scheduled jobs of every document, with a clean stop."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        deps: Deps,
+        on_result: Callable[[Result], None] = lambda _: None,
+    ) -> None:
+        """Prepare (but do not start) one job per document."""
+        self.settings = settings
+        self.deps = deps
+        self.on_result = on_result
+        self.stopping = threading.Event()
+        self.fatal: ArchiveError | None = None
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+            },
+            timezone=settings.schedule.timezone,
+        )
+        now = deps.now()
+        for position, document in enumerate(settings.documents.values()):
+            due = self.is_due(document, now)
+            self.scheduler.add_job(
+                self._run_check,
+                trigger=self.trigger_for(document),
+                args=(document,),
+                id=document.id,
+                name=f"check {document.id}",
+                next_run_time=(
+                    now + timedelta(seconds=position * CATCH_UP_STAGGER_SECONDS) if due else None
+                ),
+            )
+            if due:
+                log.info("%s: a scheduled check was missed (or never ran): checking now", document.id)
+
+    def trigger_for(self, document: Document, *, jitter: bool = True) -> object:
+        """The cron trigger of a document: its own schedule or the default one."""
+        schedule = self.settings.schedule
+        return cron_trigger(
+            document.schedule or schedule.cron,
+            schedule.timezone,
+            jitter=schedule.jitter_seconds if jitter else None,
+        )
+
+    def is_due(self, document: Document, now: datetime) -> bool:
+        """True when the cron fired since the document's last check (or it was never checked)."""
+        checks = self.deps.archive.checks(document.id)
+        if not checks:
+            return True
+        trigger = cron_trigger(document.schedule or self.settings.schedule.cron, self.settings.schedule.timezone)
+        next_fire: datetime | None = trigger.get_next_fire_time(None, checks[-1].checked_at)
+        return next_fire is not None and next_fire <= now
+
+    def _run_check(self, document: Document) -> None:
+        if self.stopping.is_set():
+            return
+        try:
+            for result in check(document, self.deps):
+                self.on_result(result)
+        except ArchiveError as exc:
+            log.critical("%s: archive error, stopping the worker: %s", document.id, exc)
+            self.fatal = exc
+            self.stopping.set()
+
+    def start(self) -> None:
+        """Start the scheduler thread."""
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        """Let the running check finish, start no other, and stop the scheduler."""
+        self.stopping.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+
+
+def run_forever(
+    settings: Settings,
+    deps: Deps,
+    on_result: Callable[[Result], None] = lambda _: None,
+) -> None:
+    """Run the worker until SIGTERM/SIGINT; re-raise an archive error after a clean stop."""
+    worker = Worker(settings, deps, on_result)
+
+    def _request_stop(signum: int, _frame: FrameType | None) -> None:
+        log.warning("received %s: finishing the running check, then stopping", signal.Signals(signum).name)
+        worker.stopping.set()
+
+    previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        worker.start()
+        log.warning(
+            "worker started: %d documents; next checks: %s",
+            len(settings.documents),
+            ", ".join(
+                f"{job.id} at {job.next_run_time:%Y-%m-%d %H:%M:%S %Z}"
+                for job in sorted(worker.scheduler.get_jobs(), key=lambda j: j.next_run_time)[:3]
+            ),
+        )
+        while not worker.stopping.wait(timeout=1.0):
+            pass
+    finally:
+        worker.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.warning("worker stopped")
+    if worker.fatal is not None:
+        raise worker.fatal

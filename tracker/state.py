@@ -1,0 +1,159 @@
+"""Operational state in SQLite: what the tracker needs between runs but lawyers do not.
+
+The archive (``snapshots/``) is the record; this database only holds working state that can be
+lost without losing evidence: conditional-GET validators and the count of inaccessible checks
+in a row per document (for the maintainers' alert). ``TRACKER_DB`` takes an SQLAlchemy-style URL;
+only the ``sqlite`` scheme is supported (``sqlite:///relative.db``, ``sqlite:////abs.db``,
+``sqlite://`` for memory).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from tracker.errors import ConfigError
+from tracker.models import Validators
+from tracker.timestamps import from_iso, to_iso
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS document_state (
+    document        TEXT PRIMARY KEY,
+    etag            TEXT,
+    last_modified   TEXT,
+    failures_in_row INTEGER NOT NULL DEFAULT 0,
+    last_cause      TEXT NOT NULL DEFAULT '',
+    last_checked_at TEXT,
+    last_success_at TEXT
+);
+"""
+
+
+def sqlite_path(url: str) -> str:
+    """The file path (or ``:memory:``) named by an ``sqlite://`` URL; ConfigError otherwise."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in {"sqlite", "sqlite+pysqlite"}:
+        raise ConfigError(
+            f"TRACKER_DB / --db: {url!r} is not supported; use an SQLite URL such as "
+            "sqlite:///.tracker/state.sqlite3"
+        )
+    if rest in {"", "/", "/:memory:"}:
+        return ":memory:"
+    if not rest.startswith("/"):
+        raise ConfigError(f"TRACKER_DB / --db: {url!r}: expected sqlite:///<path>")
+    return rest[1:]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentState:
+    """What the database knows about one document."""
+
+    document: str
+    validators: Validators
+    failures_in_row: int
+    last_cause: str
+    last_checked_at: datetime | None
+    last_success_at: datetime | None
+
+
+class State:
+    """The state database. Thread-safe: the scheduler checks documents from worker threads."""
+
+    def __init__(self, url: str) -> None:
+        """Open (and create or migrate) the database named by ``url``."""
+        path = sqlite_path(url)
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.executescript(_SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+        except sqlite3.Error as exc:
+            raise ConfigError(f"TRACKER_DB / --db: cannot open {url!r}: {exc}") from exc
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def get(self, document: str) -> DocumentState:
+        """The state of a document (empty for one never checked)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT etag, last_modified, failures_in_row, last_cause, last_checked_at,"
+                " last_success_at FROM document_state WHERE document = ?",
+                (document,),
+            ).fetchone()
+        if row is None:
+            return DocumentState(document, Validators(), 0, "", None, None)
+        return DocumentState(
+            document=document,
+            validators=Validators(etag=row[0], last_modified=row[1]),
+            failures_in_row=row[2],
+            last_cause=row[3],
+            last_checked_at=from_iso(row[4]) if row[4] else None,
+            last_success_at=from_iso(row[5]) if row[5] else None,
+        )
+
+    def record_success(self, document: str, at: datetime, validators: Validators) -> int:
+        """Reset the failure count; returns how many failures in a row it had reached."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(
+                    "SELECT failures_in_row FROM document_state WHERE document = ?", (document,)
+                ).fetchone()
+                self._db.execute(
+                    "INSERT INTO document_state(document, etag, last_modified, failures_in_row,"
+                    " last_cause, last_checked_at, last_success_at) VALUES (?, ?, ?, 0, '', ?, ?)"
+                    " ON CONFLICT(document) DO UPDATE SET etag = excluded.etag,"
+                    " last_modified = excluded.last_modified, failures_in_row = 0,"
+                    " last_cause = '', last_checked_at = excluded.last_checked_at,"
+                    " last_success_at = excluded.last_success_at",
+                    (document, validators.etag, validators.last_modified, to_iso(at), to_iso(at)),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return int(row[0]) if row else 0
+
+    def record_failure(self, document: str, at: datetime, cause: str) -> int:
+        """Count one more inaccessible check; returns the count of failures in a row."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT INTO document_state(document, failures_in_row, last_cause,"
+                    " last_checked_at) VALUES (?, 1, ?, ?) ON CONFLICT(document) DO UPDATE SET"
+                    " failures_in_row = failures_in_row + 1, last_cause = excluded.last_cause,"
+                    " last_checked_at = excluded.last_checked_at",
+                    (document, cause, to_iso(at)),
+                )
+                row = self._db.execute(
+                    "SELECT failures_in_row FROM document_state WHERE document = ?", (document,)
+                ).fetchone()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return int(row[0])
+
+    def forget_validators(self, document: str) -> None:
+        """Drop the conditional-GET validators (forces a full fetch next time)."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE document_state SET etag = NULL, last_modified = NULL WHERE document = ?",
+                (document,),
+            )

@@ -1,0 +1,398 @@
+"""Document → Capture: the only module that speaks HTTP (through an injected ``requests.Session``).
+
+``fetch`` makes one polite GET (conditional when validators are known), follows redirects by
+hand so that it sees every hop, streams the body up to a size cap and returns the answer whole
+as a :class:`~tracker.models.Capture`, whatever its status. It does not judge whether the page is
+the document: :func:`tracker.quality.assess` does (a 999, 403 or 429 answer is returned, never
+retried, and ``assess`` turns it into ``http-999`` ...).
+
+It retries, with exponential backoff through the injected ``sleep``, only what may go away by
+itself: connection failures, timeouts, truncated bodies and 5xx answers (a 503's
+``Retry-After`` is honoured up to :data:`RETRY_AFTER_CAP_SECONDS`). Anti-bot answers are never
+retried: asking again makes a block worse.
+
+Causes raised here (the ``cause`` column of ``checks.csv``; :mod:`tracker.quality` lists the
+rest):
+
+:class:`~tracker.errors.TransientFetchError`, after the retries:
+    ``timeout`` (connect or read timeout, including a body that stalls), ``connection-error``
+    (refused, reset, DNS), ``tls-error``, ``truncated-body`` (fewer bytes than
+    ``Content-Length``, or the connection broke mid-body), ``decode-error`` (a corrupt
+    compressed body), ``http-5xx`` (``http-500``, ``http-503`` ...; the error is a
+    :class:`ServerError` carrying ``status``).
+:class:`~tracker.errors.BlockedError`, at once:
+    ``auth-wall`` / ``captcha`` / ``consent-wall`` (a redirect to a sign-in, challenge or consent
+    address, see :data:`tracker.quality.URL_RULES`; the wall itself is never requested),
+    ``too-large`` (over ``max_bytes``, from ``Content-Length`` or while streaming),
+    ``too-many-redirects``.
+:class:`~tracker.errors.FetchError`:
+    ``bad-url`` (the URL or a redirect target cannot be requested), ``request-error`` (any other
+    ``requests`` failure).
+
+Every ``requests`` exception is translated here and chained (``raise ... from exc``); messages
+name the document id and the URL.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http.cookiejar
+import logging
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3.exceptions
+
+from tracker.errors import BlockedError, FetchError, TransientFetchError
+from tracker.models import Capture, Document, FetchSettings, Validators
+from tracker.quality import wall_for_url
+
+log = logging.getLogger(__name__)
+
+#: Sent with every request: HTML first; anything else is accepted only to be reported.
+ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+#: Hops followed before giving up (``too-many-redirects``).
+MAX_REDIRECTS = 10
+#: Longest ``Retry-After`` honoured on a 503; a longer one ends the check (tried next run).
+RETRY_AFTER_CAP_SECONDS = 120.0
+#: Bytes read from the socket at a time while streaming a body.
+CHUNK_BYTES = 64 * 1024
+
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+class ServerError(TransientFetchError):
+    """A 5xx answer (cause ``http-<status>``); ``retry_after`` is the wait the server asked for."""
+
+    def __init__(self, message: str, *, status: int, retry_after: float | None = None) -> None:
+        super().__init__(message, cause=f"http-{status}")
+        self.status = status
+        self.retry_after = retry_after
+
+
+class _RejectAllCookies(http.cookiejar.DefaultCookiePolicy):
+    """Neither store nor send cookies: a sign-in wall must not learn who we are between fetches."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: urllib.request.Request) -> bool:
+        return False
+
+    def return_ok(self, cookie: http.cookiejar.Cookie, request: urllib.request.Request) -> bool:
+        return False
+
+
+def new_session(settings: FetchSettings) -> requests.Session:
+    """A session for :func:`fetch`: our User-Agent and ``Accept``, no cookies, no environment.
+
+    ``trust_env`` is off so that proxies and ``.netrc`` credentials are never picked up from the
+    environment (configuration is read only by :mod:`tracker.config`); set ``session.proxies``
+    explicitly if a proxy is needed.
+    """
+    session = requests.Session()
+    session.trust_env = False
+    session.headers["User-Agent"] = settings.user_agent
+    session.headers["Accept"] = ACCEPT
+    session.cookies.set_policy(_RejectAllCookies())
+    return session
+
+
+class HostPacer:
+    """Keeps requests to one host sequential and ``interval`` seconds apart, start to start.
+
+    Thread-safe: each host has its own lock, held for the whole request, so two threads never
+    talk to one host at once; different hosts do not wait for each other. ``clock`` (monotonic
+    seconds) and ``sleep`` are injected so tests can check the pacing without waiting.
+    """
+
+    def __init__(
+        self,
+        interval: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._sleep = sleep
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._last_start: dict[str, float] = {}
+
+    @contextmanager
+    def slot(self, host: str) -> Iterator[None]:
+        """Wait for ``host``'s turn, then hold it while the body of the ``with`` runs."""
+        host = host.lower()
+        with self._guard:
+            lock = self._locks.setdefault(host, threading.Lock())
+        with lock:
+            last = self._last_start.get(host)
+            if last is not None:
+                wait = last + self.interval - self._clock()
+                if wait > 0:
+                    self._sleep(wait)
+            self._last_start[host] = self._clock()
+            yield
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """The final response of one attempt, before it becomes a Capture."""
+
+    url: str
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    received_at: datetime
+
+
+def fetch(
+    document: Document,
+    settings: FetchSettings,
+    *,
+    http: requests.Session,
+    now: Callable[[], datetime],
+    validators: Validators | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    pacer: HostPacer | None = None,
+) -> Capture:
+    """GET ``document.url`` and return the answer whole, whatever its status.
+
+    Args:
+        document: what to fetch; ``accept_language`` (if set) is sent as ``Accept-Language``.
+        settings: timeouts, retries, backoff and the size cap.
+        http: the session to use (see :func:`new_session`).
+        now: the wall clock; ``fetched_at`` is taken when the final answer's headers arrive
+            and must be timezone-aware (it is converted to UTC).
+        validators: ``ETag`` / ``Last-Modified`` of the last capture, for a conditional GET;
+            a 304 answer then gives a Capture with ``not_modified=True`` and an empty body.
+        sleep: waits between retries (injected so tests do not wait).
+        pacer: spaces requests to one host; every request (each redirect hop and retry) takes
+            a slot. ``None`` means no pacing.
+
+    Returns:
+        The capture: status, headers in received order (repeated fields grouped as urllib3
+        keeps them), body bytes, ``final_url``, and ``redirects`` (the URLs that answered with a
+        redirect, starting with the requested one; empty without redirects).
+
+    Raises:
+        TransientFetchError: the retries ran out (see the module docstring for causes).
+        BlockedError: a redirect to a wall, a body over the cap, too many redirects.
+        FetchError: the URL cannot be requested at all.
+    """
+    headers = _request_headers(document, validators)
+    attempts = settings.retries + 1
+    for attempt in range(1, attempts + 1):
+        try:
+            redirects, answer = _attempt(document, settings, http, now, headers, pacer)
+        except TransientFetchError as exc:
+            retry_after = exc.retry_after if isinstance(exc, ServerError) else None
+            wait = settings.backoff_seconds * 2 ** (attempt - 1)
+            if retry_after is not None:
+                if retry_after > RETRY_AFTER_CAP_SECONDS:
+                    raise _gave_up(exc, attempt, "Retry-After is over the cap") from exc
+                wait = max(wait, retry_after)
+            if attempt == attempts:
+                raise _gave_up(exc, attempt, "no retries left") from exc
+            log.warning("%s (attempt %d of %d; next in %.1f s)", exc, attempt, attempts, wait)
+            sleep(wait)
+            continue
+        return Capture(
+            document_id=document.id,
+            requested_url=document.url,
+            final_url=answer.url,
+            status=answer.status,
+            headers=answer.headers,
+            body=answer.body,
+            fetched_at=answer.received_at,
+            redirects=redirects,
+            not_modified=answer.status == 304 and validators is not None,
+        )
+    raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+def _gave_up(exc: TransientFetchError, attempts: int, why: str) -> TransientFetchError:
+    message = f"{exc} (gave up after {attempts} attempt{'s' if attempts > 1 else ''}: {why})"
+    if isinstance(exc, ServerError):
+        return ServerError(message, status=exc.status, retry_after=exc.retry_after)
+    return TransientFetchError(message, cause=exc.cause)
+
+
+def _request_headers(document: Document, validators: Validators | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if document.accept_language:
+        headers["Accept-Language"] = document.accept_language
+    if validators is not None:
+        if validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+    return headers
+
+
+def _attempt(
+    document: Document,
+    settings: FetchSettings,
+    http: requests.Session,
+    now: Callable[[], datetime],
+    headers: dict[str, str],
+    pacer: HostPacer | None,
+) -> tuple[tuple[str, ...], _Answer]:
+    """One try: follow redirects by hand, read the final body. Raises translated errors."""
+    url = document.url
+    chain: list[str] = []
+    while True:
+        host = urlsplit(url).hostname or ""
+        with pacer.slot(host) if pacer is not None else nullcontext():
+            response = _get(document, settings, http, url, headers)
+            try:
+                target = http.get_redirect_target(response)
+                if response.status_code in _REDIRECT_STATUSES and target:
+                    chain.append(url)
+                    url = _next_hop(document, chain, urljoin(response.url, target))
+                    continue
+                received_at = _utc(now())
+                if response.status_code >= 500:
+                    raise _server_error(document, url, response, received_at)
+                body = (
+                    b""
+                    if response.status_code == 304
+                    else _read_body(document, settings, url, response)
+                )
+                return tuple(chain), _Answer(
+                    url=url,
+                    status=response.status_code,
+                    headers=tuple((str(k), str(v)) for k, v in response.raw.headers.items()),
+                    body=body,
+                    received_at=received_at,
+                )
+            finally:
+                response.close()
+
+
+def _next_hop(document: Document, chain: list[str], target: str) -> str:
+    hops = " → ".join([*chain, target])
+    wall = wall_for_url(target)
+    if wall is not None:
+        raise BlockedError(f"{document.id}: {chain[0]}: redirected to a {wall}: {hops}", cause=wall)
+    if len(chain) > MAX_REDIRECTS:
+        raise BlockedError(
+            f"{document.id}: {chain[0]}: more than {MAX_REDIRECTS} redirects: {hops}",
+            cause="too-many-redirects",
+        )
+    return target
+
+
+def _get(
+    document: Document,
+    settings: FetchSettings,
+    http: requests.Session,
+    url: str,
+    headers: dict[str, str],
+) -> requests.Response:
+    """Send one GET and return once the headers are in; the body is left on the socket."""
+    try:
+        return http.get(
+            url,
+            headers=headers,
+            timeout=(settings.connect_timeout, settings.read_timeout),
+            allow_redirects=False,
+            stream=True,
+        )
+    except requests.RequestException as exc:
+        raise _translate(document, url, exc) from exc
+
+
+def _read_body(
+    document: Document, settings: FetchSettings, url: str, response: requests.Response
+) -> bytes:
+    """Stream the (decoded) body, refusing more than ``max_bytes``."""
+    limit = settings.max_bytes
+    declared = response.headers.get("Content-Length", "")
+    if declared.strip().isdigit() and int(declared) > limit:
+        raise BlockedError(
+            f"{document.id}: {url}: Content-Length {int(declared)} is over the {limit}-byte cap",
+            cause="too-large",
+        )
+    received = bytearray()
+    try:
+        for chunk in response.iter_content(chunk_size=CHUNK_BYTES):
+            received += chunk
+            if len(received) > limit:
+                raise BlockedError(
+                    f"{document.id}: {url}: body over the {limit}-byte cap (stopped reading)",
+                    cause="too-large",
+                )
+    except requests.RequestException as exc:
+        raise _translate(document, url, exc) from exc
+    return bytes(received)
+
+
+def _server_error(
+    document: Document, url: str, response: requests.Response, received_at: datetime
+) -> ServerError:
+    status = response.status_code
+    retry_after = _retry_after(response.headers.get("Retry-After"), received_at)
+    if status != 503:
+        retry_after = None
+    hint = f", Retry-After {retry_after:g} s" if retry_after is not None else ""
+    return ServerError(
+        f"{document.id}: {url}: HTTP {status}{hint}", status=status, retry_after=retry_after
+    )
+
+
+def _retry_after(value: str | None, received_at: datetime) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - received_at).total_seconds())
+
+
+def _translate(document: Document, url: str, exc: requests.RequestException) -> FetchError:
+    """A ``requests`` exception as one of ours (the caller chains it)."""
+    where = f"{document.id}: {url}"
+    reason = exc.args[0] if exc.args else None
+    if isinstance(exc, requests.Timeout) or isinstance(reason, urllib3.exceptions.TimeoutError):
+        return TransientFetchError(f"{where}: timed out ({exc})", cause="timeout")
+    if isinstance(exc, requests.exceptions.SSLError):
+        return TransientFetchError(f"{where}: TLS failed ({exc})", cause="tls-error")
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return TransientFetchError(
+            f"{where}: the body was cut short ({exc})", cause="truncated-body"
+        )
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return TransientFetchError(
+            f"{where}: corrupt compressed body ({exc})", cause="decode-error"
+        )
+    if isinstance(exc, requests.ConnectionError):
+        return TransientFetchError(f"{where}: connection failed ({exc})", cause="connection-error")
+    if isinstance(
+        exc,
+        (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ),
+    ):
+        return FetchError(f"{where}: cannot request this address ({exc})", cause="bad-url")
+    return FetchError(f"{where}: request failed ({exc})", cause="request-error")
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError(f"now() returned a naive datetime: {moment!r}")
+    return moment.astimezone(UTC)

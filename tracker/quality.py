@@ -104,9 +104,13 @@ URL_RULES: tuple[UrlRule, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
-    """Elements that mark a wall; ``text`` (if set) must match the element's text or content."""
+    """Elements that mark a wall; ``text`` (if set) must match the element's text or content.
+
+    ``what`` names the marker in the error message (``checks.csv``'s ``detail``).
+    """
 
     cause: str
+    what: str
     xpath: str
     text: re.Pattern[str] | None = None
 
@@ -121,57 +125,91 @@ _I = re.IGNORECASE
 #: What walls look like. Order matters only for the cause reported when several match.
 FINGERPRINTS: tuple[Fingerprint, ...] = (
     # LinkedIn's HTTP 999 body, sometimes served with 200: a script-only page that sends the
-    # browser to /authwall?...&sessionRedirect=<page>. No text, so the gate below always holds.
-    Fingerprint("auth-wall", "//script", re.compile(r"/authwall\b.*sessionRedirect", _I | re.S)),
-    # A <meta http-equiv="refresh"> to a sign-in address does the same without scripts.
+    # browser to /authwall?...&sessionRedirect=<page>. No text, so the gate always holds.
     Fingerprint(
         "auth-wall",
+        "a script that redirects to LinkedIn's authwall",
+        "//script",
+        re.compile(r"/authwall\b.*sessionRedirect", _I | re.S),
+    ),
+    # The same without scripts.
+    Fingerprint(
+        "auth-wall",
+        "a meta refresh to a sign-in address",
         "//meta[translate(@http-equiv, 'REFSH', 'refsh')='refresh']",
         re.compile(r"/(authwall|login|uas/login|checkpoint|signup)\b", _I),
     ),
-    # LinkedIn's authwall page names itself in its pageKey meta (e.g. "d_authwall_join").
-    Fingerprint("auth-wall", "//meta[@name='pageKey']", re.compile(r"auth_?wall", _I)),
-    # The authwall's forms: "Join LinkedIn" (join-form, signup/cold-join) and "Sign in".
-    Fingerprint("auth-wall", f"//form[{_class('join-form')} or contains(@action, '/signup/')]"),
+    # The authwall's "Join LinkedIn" form (class join-form, posting to /signup/cold-join).
     Fingerprint(
         "auth-wall",
+        "a sign-up form",
+        f"//form[{_class('join-form')} or contains(@action, '/signup/')]",
+    ),
+    # The authwall's containers, whichever of its two forms is shown.
+    Fingerprint(
+        "auth-wall",
+        "LinkedIn's authwall form",
         f"//*[{_class('authwall-join-form')} or {_class('authwall-sign-in-form')}]",
     ),
-    Fingerprint("auth-wall", "//form[contains(@action, 'login-submit')]"),
-    # Any login form (a password field) as the main content.
-    Fingerprint("auth-wall", "//form[.//input[@type='password']]"),
-    # CAPTCHA widgets: reCAPTCHA, hCaptcha, Cloudflare Turnstile, Arkose (LinkedIn's challenge
-    # page embeds it in an iframe with id "captcha-internal").
-    Fingerprint("captcha", f"//*[{_class('g-recaptcha')} or {_class('h-captcha')}]"),
-    Fingerprint("captcha", f"//*[{_class('cf-turnstile')} or @id='challenge-form']"),
+    # LinkedIn's sign-in forms post to /uas/login-submit or /checkpoint/lg/login-submit.
+    Fingerprint("auth-wall", "a sign-in form", "//form[contains(@action, 'login-submit')]"),
+    # Any form with a password field, as the main content.
+    Fingerprint("auth-wall", "a login form", "//form[.//input[@type='password']]"),
+    # reCAPTCHA and hCaptcha widgets.
     Fingerprint(
         "captcha",
+        "a CAPTCHA widget",
+        f"//*[{_class('g-recaptcha')} or {_class('h-captcha')}]",
+    ),
+    # Cloudflare's Turnstile widget and its "checking your browser" form.
+    Fingerprint(
+        "captcha",
+        "a browser challenge",
+        f"//*[{_class('cf-turnstile')} or @id='challenge-form']",
+    ),
+    # Challenge frames; LinkedIn's challenge page embeds its puzzle as iframe#captcha-internal.
+    Fingerprint(
+        "captcha",
+        "a CAPTCHA frame",
         "//iframe[@id='captcha-internal' or contains(@src, 'recaptcha')"
         " or contains(@src, 'hcaptcha.com') or contains(@src, 'arkoselabs')"
         " or contains(@src, 'challenges.cloudflare.com')]",
     ),
-    Fingerprint("captcha", "//form[@id='captcha-challenge' or contains(@action, '/challenge')]"),
-    # Challenge pages' titles: LinkedIn "Security Verification", Cloudflare "Just a moment...".
+    # LinkedIn's challenge form (form#captcha-challenge posting to /checkpoint/challenge/...).
     Fingerprint(
         "captcha",
+        "a challenge form",
+        "//form[@id='captcha-challenge' or contains(@action, '/challenge')]",
+    ),
+    # Challenge titles: LinkedIn "Security Verification", Cloudflare "Just a moment...".
+    Fingerprint(
+        "captcha",
+        "a security-check title",
         "//title",
         re.compile(
             r"security (verification|check)|captcha|are you a (human|robot)|just a moment", _I
         ),
     ),
     # Instagram's consent interstitial is titled "Privacy Checks • Instagram".
-    Fingerprint("consent-wall", "//title", re.compile(r"^\s*privacy checks\b", _I)),
-    # A modal dialog about cookies or consent (Instagram "Accept cookies from Instagram in this
+    Fingerprint(
+        "consent-wall",
+        'Instagram\'s "Privacy Checks" interstitial',
+        "//title",
+        re.compile(r"^\s*privacy checks\b", _I),
+    ),
+    # A modal about cookies or consent (Instagram "Accept cookies from Instagram in this
     # browser?", Facebook "Autoriser l'utilisation des cookies de Facebook ...").
     Fingerprint(
         "consent-wall",
+        "a cookie-consent dialog",
         "//*[@role='dialog' or @role='alertdialog']",
         re.compile(r"cookie|consent|privacy checks", _I),
     ),
-    # Consent-management platforms' roots: OneTrust, Didomi, Cookiebot, Usercentrics, Quantcast,
-    # Google Funding Choices.
+    # Consent-management platforms' roots: OneTrust, Didomi, Cookiebot, Usercentrics,
+    # Quantcast, Google Funding Choices.
     Fingerprint(
         "consent-wall",
+        "a consent-management dialog",
         "//*[@id='onetrust-consent-sdk' or @id='didomi-host' or @id='CybotCookiebotDialog'"
         f" or @id='usercentrics-root' or @id='qc-cmp2-container' or {_class('fc-consent-root')}]",
     ),
@@ -314,8 +352,7 @@ def _find_wall(root: lxml.html.HtmlElement) -> tuple[str, str] | None:
             other = len(_page_text(root, skip=element))
             if other < WALL_MAX_OTHER_TEXT_CHARS:
                 return fingerprint.cause, (
-                    f"looks like a {fingerprint.cause} (matched {fingerprint.xpath!r}; "
-                    f"{other} characters of other text)"
+                    f"{fingerprint.what} and only {other} characters of other text"
                 )
     return None
 

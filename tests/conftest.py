@@ -1,0 +1,89 @@
+"""Shared fixtures: a page server on loopback, a fixed clock, and two autouse guards.
+
+- ``no_network`` (autouse): any socket connection to an address other than loopback raises
+  :class:`NetworkBlocked`; no test ever talks to LinkedIn or Telegram.
+- ``clean_environ`` (autouse): ``TRACKER_*`` and ``TELEGRAM_*`` variables are removed, so the
+  developer's own settings never leak into a test.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from tests.servers import FIXED_NOW, FakeClock, PageServer
+
+
+class NetworkBlocked(RuntimeError):
+    """A test tried to reach a non-loopback address (not an OSError, so nothing retries it)."""
+
+
+def _is_loopback(address: Any) -> bool:
+    if not isinstance(address, tuple):  # AF_UNIX paths and the like stay on this machine
+        return True
+    host = str(address[0])
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse every connection that would leave this machine."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if not _is_loopback(address):
+            raise NetworkBlocked(f"test tried to connect to {address!r}")
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        if not _is_loopback(address):
+            raise NetworkBlocked(f"test tried to connect to {address!r}")
+        return real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remove the tracker's and Telegram's environment variables for the test."""
+    for name in list(os.environ):
+        if name.startswith(("TRACKER_", "TELEGRAM_")):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def page_server() -> Iterator[PageServer]:
+    """A :class:`~tests.servers.PageServer` on 127.0.0.1, fresh for each test."""
+    with PageServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fixed_now() -> datetime:
+    """The moment tests pretend it is (aware UTC)."""
+    return FIXED_NOW
+
+
+@pytest.fixture
+def now(fixed_now: datetime) -> Callable[[], datetime]:
+    """A ``now()`` that always returns ``fixed_now``."""
+    return lambda: fixed_now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A fake clock: ``clock.now``, ``clock.monotonic`` and ``clock.sleep`` (recorded, instant)."""
+    return FakeClock()

@@ -44,11 +44,13 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def connect(self: socket.socket, address: Any) -> None:
         if not _is_loopback(address):
+            self.close()
             raise NetworkBlocked(f"test tried to connect to {address!r}")
         real_connect(self, address)
 
     def connect_ex(self: socket.socket, address: Any) -> int:
         if not _is_loopback(address):
+            self.close()
             raise NetworkBlocked(f"test tried to connect to {address!r}")
         return real_connect_ex(self, address)
 

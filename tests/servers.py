@@ -120,7 +120,9 @@ class PageServer:
             self.route(path, *([replies] if isinstance(replies, Reply) else replies))
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     # ----------------------------------------------------------------- set-up
     def start(self) -> Self:

@@ -257,7 +257,7 @@ def _attempt(
                     url = _next_hop(document, chain, urljoin(response.url, target))
                     continue
                 received_at = _utc(now())
-                if response.status_code >= 500:
+                if 500 <= response.status_code < 600:  # not 999, LinkedIn's block
                     raise _server_error(document, url, response, received_at)
                 body = (
                     b""

@@ -68,14 +68,16 @@ _TRANSLATE[0x2029] = "\n"
 for _code in range(0x80, 0x3001):
     if unicodedata.category(chr(_code)) == "Zs":
         _TRANSLATE[_code] = " "
+# Any character clean_text() changes; most text has none, and a regex search is cheap.
+_NEEDS_CLEANING = re.compile("[" + re.escape("".join(map(chr, _TRANSLATE))) + "]")
 
 # A link or image: optional "!", bracketed text without nested brackets (escaped brackets are
 # allowed), then a destination that may hold one level of balanced parentheses, and an
 # optional title.
 _LINK = re.compile(
-    r"(?P<pre>[ \t]*)(?P<bang>!?)(?<!\\)\[(?P<text>(?:\\.|[^\[\]\\])*)\]"
+    r"(?P<bang>!?)(?<!\\)\[(?P<text>(?:\\.|[^\[\]\\])*)\]"
     r"\((?P<url><[^<>\n]*>|[^\s()<>]*(?:\([^\s()<>]*\)[^\s()<>]*)*)"
-    r"(?P<title>\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\)(?P<post>[ \t]*)"
+    r"(?P<title>\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\)"
 )
 _EMPTY_LINK_TEXT = re.compile(r"[\s*_]*")
 
@@ -109,20 +111,21 @@ _RELATIVE_DATE_CORE = "|".join(
 # The date may be wrapped in emphasis (``_Last updated 2 years ago_``), and end its line with
 # a full stop: both go with it.
 _RELATIVE_DATE = re.compile(
-    rf"(?P<pre>[ \t]*)(?:(?P<em>[*_]{{1,3}})(?:{_RELATIVE_DATE_CORE}){_NOT_BEFORE_WORD}(?P=em)"
-    rf"|(?:{_RELATIVE_DATE_CORE}){_NOT_BEFORE_WORD})(?:\.(?=[ \t]*$))?(?P<post>[ \t]*)",
+    rf"(?:(?P<em>[*_]{{1,3}})(?:{_RELATIVE_DATE_CORE}){_NOT_BEFORE_WORD}(?P=em)"
+    rf"|(?:{_RELATIVE_DATE_CORE}){_NOT_BEFORE_WORD})(?:\.(?=[ \t]*$))?",
     re.IGNORECASE | re.MULTILINE,
 )
 
-_SPACE_RUN = re.compile(r"(?<=\S)[ \t]{2,}|(?<=\S)\t")
-_LEADING = re.compile(r"^[ \t]+", re.MULTILINE)
-_TRAILING = re.compile(r"[ \t]+$", re.MULTILINE)
+# Words every relative date holds: a cheap test before the expensive pattern.
+_MAY_HOLD_DATE = re.compile(r"updated|jour|अपडेट", re.IGNORECASE)
+
 _BLANK_RUN = re.compile(r"\n{3,}")
 
 _MAX_PASSES = 8
 # Marks where something was removed (a control character, so never in cleaned text): a line
 # left with nothing but marks and spaces is dropped whole instead of leaving a blank line.
 _REMOVED = "\x00"
+_AROUND_REMOVED = re.compile(r"(?P<pre>[ \t]*)\x00+(?P<post>[ \t]*)")
 _EMPTIED_LINE = re.compile(r"^[ \t]*\x00[ \t\x00]*(?:\n|$)", re.MULTILINE)
 
 
@@ -138,6 +141,8 @@ def clean_text(text: str) -> str:
     Returns:
         The text with only visible characters, plain spaces, tabs and ``\\n`` newlines.
     """
+    if _NEEDS_CLEANING.search(text) is None:
+        return text
     return text.replace("\r\n", "\n").translate(_TRANSLATE)
 
 
@@ -225,35 +230,58 @@ def _spacing_after_removal(match: re.Match[str]) -> str:
     pre, post = match.group("pre"), match.group("post")
     start = match.start()
     if start == 0 or match.string[start - 1] == "\n":
-        return pre + _REMOVED  # keep the line's indentation, drop the space after the span
-    return (" " if pre and post else "") + _REMOVED
+        return pre  # keep the line's indentation, drop the space after the span
+    return " " if pre and post else ""
+
+
+def _tidy_removals(text: str) -> str:
+    """Drop lines emptied by a removal whole; elsewhere keep one space where one is needed."""
+    text = _EMPTIED_LINE.sub("", text)
+    return _AROUND_REMOVED.sub(_spacing_after_removal, text)
+
+
+def _remove_relative_dates(text: str) -> str:
+    if not _MAY_HOLD_DATE.search(text):
+        return text
+    lines = text.split("\n")
+    for index, line in enumerate(lines):  # the full pattern only on the few candidate lines
+        if _MAY_HOLD_DATE.search(line):
+            lines[index] = _RELATIVE_DATE.sub(_REMOVED, line)
+    return "\n".join(lines)
 
 
 def _rewrite_links(text: str, fix: Callable[[str], str]) -> str:
     def replace(match: re.Match[str]) -> str:
         link_text = match.group("text")
         if _EMPTY_LINK_TEXT.fullmatch(link_text):
-            return _spacing_after_removal(match)
+            return _REMOVED
         title = match.group("title") or ""
-        link = f"{match.group('bang')}[{link_text}]({fix(match.group('url'))}{title})"
-        return match.group("pre") + link + match.group("post")
+        return f"{match.group('bang')}[{link_text}]({fix(match.group('url'))}{title})"
 
     return _LINK.sub(replace, text)
 
 
 def _whitespace(text: str) -> str:
-    text = _LEADING.sub(lambda m: m.group(0).replace("\t", "    "), text)
-    text = _SPACE_RUN.sub(" ", text)
-    text = _TRAILING.sub("", text)
-    text = _BLANK_RUN.sub("\n\n", text)
-    return text.strip("\n")
+    lines = []
+    for line in text.split("\n"):
+        body = line.lstrip(" \t")
+        if body:  # clean_text() left spaces and tabs as the only blanks within a line
+            indent = line[: len(line) - len(body)].replace("\t", "    ")
+            lines.append(indent + " ".join(body.split()))
+        else:
+            lines.append("")
+    return _BLANK_RUN.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
 def _one_pass(text: str, fix: Callable[[str], str]) -> str:
-    text = unicodedata.normalize("NFC", clean_text(text))
-    text = _rewrite_links(text, fix)
-    text = _RELATIVE_DATE.sub(_spacing_after_removal, text)
-    text = _EMPTIED_LINE.sub("", text).replace(_REMOVED, "")
+    text = clean_text(text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if "](" in text:
+        text = _rewrite_links(text, fix)
+    text = _remove_relative_dates(text)
+    if _REMOVED in text:
+        text = _tidy_removals(text)
     text = _whitespace(text)
     return text + "\n" if text else ""
 

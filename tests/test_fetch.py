@@ -357,7 +357,9 @@ def test_a_huge_streamed_body_is_cut_at_the_cap_without_downloading_it(
     assert blocked.value.cause == "too-large"
     (request,) = page_server.requests
     assert request.done.wait(10), "the server should notice that the client hung up"
-    assert request.bytes_sent < size  # the client stopped reading: the server never finished
+    # the client hung up near the cap: the server got nowhere near the end (kernel socket
+    # buffers account for the bytes sent beyond the cap)
+    assert request.bytes_sent < 0.8 * size
     assert elapsed < 10
 
 

@@ -186,6 +186,7 @@ def fetch(
         FetchError: the URL cannot be requested at all.
     """
     headers = _request_headers(document, validators)
+    conditional = "If-None-Match" in headers or "If-Modified-Since" in headers
     attempts = settings.retries + 1
     for attempt in range(1, attempts + 1):
         try:
@@ -211,7 +212,7 @@ def fetch(
             body=answer.body,
             fetched_at=answer.received_at,
             redirects=redirects,
-            not_modified=answer.status == 304 and validators is not None,
+            not_modified=answer.status == 304 and conditional,
         )
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
 

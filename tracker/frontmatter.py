@@ -36,7 +36,8 @@ def parse(text: str) -> tuple[dict[str, Any], str]:
     if end < 0:
         raise ValueError("front matter is not closed")
     meta: dict[str, Any] = {}
-    for line in text[len(_FENCE) + 1 : end].splitlines():
+    block = text[len(_FENCE) + 1 : end]
+    for line in block.split("\n") if block else []:
         key, sep, raw = line.partition(": ")
         if not sep:
             raise ValueError(f"front-matter line without 'key: value': {line!r}")

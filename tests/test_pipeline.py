@@ -1,0 +1,333 @@
+"""The pipeline end to end: real page server, real SQLite, real files in a temporary archive."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.servers import FakeClock, PageServer, Reply, page_bytes
+from tracker import config
+from tracker.archive import Archive
+from tracker.fetch import HostPacer, new_session
+from tracker.models import Document, FetchSettings, Outcome, sha256_hex
+from tracker.pipeline import Deps, Result, check
+from tracker.state import State
+
+#: A page with its chrome but an (almost) empty container: the document is missing.
+ALMOST_EMPTY = (
+    b"<html lang='en'><body><div>"
+    + b"<p>LinkedIn navigation, search, jobs, learning and more links.</p>" * 10
+    + b"</div><section id='component-container'><p>Loading</p></section></body></html>"
+)
+ROOT = Path(__file__).resolve().parents[1]
+DOC = "linkedin/privacy-policy"
+PATH = "/legal/privacy-policy"
+
+
+@dataclass
+class World:
+    """A tracker wired to a page server, a fake clock and a temporary archive."""
+
+    tmp: Path
+    server: PageServer
+    clock: FakeClock
+    state: State
+
+    @property
+    def config_dir(self) -> Path:
+        return self.tmp / "config"
+
+    @property
+    def archive(self) -> Archive:
+        return Archive(self.tmp / "snapshots")
+
+    def document(self, doc_id: str = DOC) -> Document:
+        return config.load(self.config_dir, self.tmp / "snapshots", "sqlite://", environ={}).documents[doc_id]
+
+    def deps(self) -> Deps:
+        settings = FetchSettings(
+            user_agent="policy-tracker-tests/1 (+https://example.test)",
+            connect_timeout=2,
+            read_timeout=1,
+            retries=1,
+            backoff_seconds=0.01,
+        )
+        return Deps(
+            http=new_session(settings),
+            archive=self.archive,
+            state=self.state,
+            fetch_settings=settings,
+            pacer=HostPacer(0),
+            now=self.clock.now,
+            sleep=self.clock.sleep,
+        )
+
+    def serve(self, *replies: Reply) -> None:
+        self.server.route(PATH, *replies)
+
+    def check(self, doc_id: str = DOC) -> list[Result]:
+        self.clock.advance(3600)
+        return check(self.document(doc_id), self.deps())
+
+    def outcomes(self, doc_id: str = DOC) -> list[tuple[Outcome, str]]:
+        return [(c.outcome, c.cause) for c in self.archive.checks(doc_id)]
+
+    def tree(self, doc_id: str = DOC) -> list[str]:
+        base = self.archive.folder(doc_id)
+        return sorted(p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file())
+
+
+def write_document(config_dir: Path, doc_id: str, url: str, language: str = "en", extra: str = "") -> None:
+    path = config_dir / "documents" / f"{doc_id}.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f'title = "Test {doc_id}"\nurl = "{url}"\nlanguage = "{language}"\n'
+        f'rules = "linkedin-legal"\n{extra}',
+        encoding="utf-8",
+    )
+
+
+@pytest.fixture
+def world(tmp_path: Path, page_server: PageServer, clock: FakeClock) -> Iterator[World]:
+    shutil.copytree(ROOT / "config" / "rules", tmp_path / "config" / "rules")
+    write_document(tmp_path / "config", DOC, page_server.url(PATH))
+    state = State(f"sqlite:///{tmp_path}/state.db")
+    yield World(tmp_path, page_server, clock, state)
+    state.close()
+
+
+def test_first_check_records_snapshot_version_and_check(world: World):
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
+    [result] = world.check()
+    assert result.outcome is Outcome.FIRST_RECORD
+    stamp = result.version
+    assert world.tree() == [
+        "README.md",
+        "checks.csv",
+        "current.md",
+        f"raw/{stamp}.html",
+        f"raw/{stamp}.json",
+        f"versions/{stamp}.md",
+    ]
+    folder = world.archive.folder(DOC)
+    raw = (folder / f"raw/{stamp}.html").read_bytes()
+    assert raw == page_bytes("linkedin/privacy-policy/v1.html"), "the snapshot is the bytes received"
+    meta = json.loads((folder / f"raw/{stamp}.json").read_text())
+    assert meta["sha256"] == sha256_hex(raw)
+    assert meta["status"] == 200
+    assert meta["final_url"] == world.server.url(PATH)
+    assert ["Content-Type", "text/html; charset=utf-8"] in meta["headers"]
+    version = world.archive.latest_version(DOC)
+    assert version is not None
+    assert version.meta["snapshot"] == f"raw/{stamp}.html"
+    assert version.meta["raw_sha256"] == sha256_hex(raw)
+    assert version.meta["text_sha256"] == sha256_hex(version.text)
+    assert version.meta["rules_sha256"] == world.document().rules.digest()
+    assert "Privacy Policy" in version.text
+    assert "Sign in" not in version.text, "page chrome stays out of the text"
+    assert world.outcomes() == [(Outcome.FIRST_RECORD, "")]
+    assert f"versions/{stamp}.md" in (folder / "README.md").read_text()
+
+
+def test_noise_only_capture_is_unchanged_and_only_logged(world: World):
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
+    world.check()
+    before = world.tree()
+    world.serve(Reply.page("linkedin/privacy-policy/v1-noise.html"))
+    [result] = world.check()
+    assert result.outcome is Outcome.UNCHANGED
+    assert world.tree() == before, "no snapshot or version is stored for an unchanged capture"
+    assert world.outcomes() == [(Outcome.FIRST_RECORD, ""), (Outcome.UNCHANGED, "")]
+
+
+def test_text_change_records_a_new_version_linked_to_the_previous(world: World):
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
+    [first] = world.check()
+    world.serve(Reply.page("linkedin/privacy-policy/v2.html"))
+    [second] = world.check()
+    assert second.outcome is Outcome.NEW_VERSION
+    version = world.archive.latest_version(DOC)
+    assert version is not None
+    assert version.meta["previous"] == first.version
+    assert "generative" in version.text.lower()
+    assert len(world.archive.version_stamps(DOC)) == 2
+    current = (world.archive.folder(DOC) / "current.md").read_bytes()
+    assert current == world.archive.version_path(DOC, second.version).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("reply", "cause"),
+    [
+        (Reply(status=999, body=page_bytes("blocked/status-999.html")), "http-999"),
+        (Reply(status=403, body=b"<html><body>Forbidden</body></html>"), "http-403"),
+        (Reply(status=429, body=b"<html><body>Slow down</body></html>"), "http-429"),
+        (Reply.redirect("/authwall?trk=qf&sessionRedirect=x"), "auth-wall"),
+        (Reply.page("blocked/authwall.html"), "auth-wall"),
+        (Reply.page("blocked/consent-interstitial.html"), "consent-wall"),
+        (Reply.page("blocked/app-shell.html"), "app-shell"),
+        (Reply.page("blocked/captcha.html"), "captcha"),
+        (Reply(body=b"%PDF-1.7", content_type="application/pdf"), "wrong-content-type"),
+        (Reply.page("linkedin/help/answer-v1.html"), "selector-not-found"),
+        (Reply(body=ALMOST_EMPTY), "too-little-text"),
+        (Reply(body=page_bytes("linkedin/privacy-policy/v2.html"), truncate_to=2000), "truncated-body"),
+        (Reply(status=503, body=b"down"), "http-503"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_blocked_or_broken_capture_is_inaccessible_never_a_change(world: World, reply: Reply, cause: str):
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
+    world.check()
+    world.server.route("/authwall", Reply.page("blocked/authwall.html"))
+    world.serve(reply)
+    [result] = world.check()
+    assert (result.outcome, result.cause) == (Outcome.INACCESSIBLE, cause)
+    assert len(world.archive.version_stamps(DOC)) == 1, "no version from a blocked capture"
+    assert world.outcomes()[-1] == (Outcome.INACCESSIBLE, cause)
+    assert world.state.get(DOC).failures_in_row == 1
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
+    [recovered] = world.check()
+    assert recovered.outcome is Outcome.UNCHANGED
+    assert recovered.recovered_after == 1
+    assert world.state.get(DOC).failures_in_row == 0
+
+
+def test_timeout_is_inaccessible(world: World):
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html", delay_before_headers=2.5))
+    [result] = world.check()
+    assert (result.outcome, result.cause) == (Outcome.INACCESSIBLE, "timeout")
+    assert world.archive.version_stamps(DOC) == []
+    assert world.state.get(DOC).failures_in_row == 1
+
+
+def test_first_check_can_be_inaccessible(world: World):
+    world.serve(Reply(status=999, body=page_bytes("blocked/status-999.html")))
+    [result] = world.check()
+    assert result.outcome is Outcome.INACCESSIBLE
+    assert world.tree() == ["README.md", "checks.csv"]
+
+
+def test_conditional_get_304_is_unchanged(world: World):
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html", etag='"v1"'))
+    world.check()
+    [result] = world.check()
+    assert result.outcome is Outcome.UNCHANGED
+    assert result.http_status == 304
+    assert world.server.requests_to(PATH)[-1].header("If-None-Match") == '"v1"'
+
+
+def test_rule_change_is_a_technical_upgrade_of_the_same_snapshot(world: World):
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
+    [first] = world.check()
+    write_document(
+        world.config_dir,
+        DOC,
+        world.server.url(PATH),
+        extra='[extract]\nremove = ["script", "style", ".banner__image-container", "h1"]\n',
+    )
+    upgrade, checked = world.check()
+    assert upgrade.outcome is Outcome.TECHNICAL_UPGRADE
+    assert checked.outcome is Outcome.UNCHANGED, "the capture is compared with the upgraded text"
+    version = world.archive.latest_version(DOC)
+    assert version is not None
+    assert version.technical_upgrade
+    assert version.meta["snapshot"] == f"raw/{first.version}.html", "same evidence, new reading"
+    assert len(list((world.archive.folder(DOC) / "raw").glob("*.html"))) == 1
+    assert world.outcomes() == [
+        (Outcome.FIRST_RECORD, ""),
+        (Outcome.TECHNICAL_UPGRADE, ""),
+        (Outcome.UNCHANGED, ""),
+    ]
+    [again] = world.check()
+    assert again.outcome is Outcome.UNCHANGED, "an upgrade is applied once"
+
+
+def test_french_document_answered_in_english_is_inaccessible(world: World):
+    write_document(world.config_dir, "linkedin/privacy-policy-fr", world.server.url("/fr"), "fr")
+    world.server.route("/fr", Reply.page("linkedin/privacy-policy/v1.html"))
+    [result] = world.check("linkedin/privacy-policy-fr")
+    assert (result.outcome, result.cause) == (Outcome.INACCESSIBLE, "wrong-language")
+    world.server.route("/fr", Reply.page("linkedin/privacy-policy-fr/v1.html"))
+    [result] = world.check("linkedin/privacy-policy-fr")
+    assert result.outcome is Outcome.FIRST_RECORD
+    assert world.server.requests_to("/fr")[-1].header("Accept-Language", ).startswith("fr")
+
+
+def test_two_records_in_one_second_get_distinct_names(world: World):
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
+    world.check()
+    world.serve(Reply.page("linkedin/privacy-policy/v2.html"))
+    deps = world.deps()
+    [result] = check(world.document(), deps)  # same clock second as the first record
+    stamps = world.archive.version_stamps(DOC)
+    assert len(stamps) == 2
+    assert result.version == stamps[1] > stamps[0]
+
+
+class Crash(BaseException):
+    """Stands for the process dying (BaseException: nothing in the tracker catches it)."""
+
+
+def _crash_after(monkeypatch: pytest.MonkeyPatch, writes: int) -> None:
+    """Make the process 'die' at the given archive write (1 = the first one)."""
+    import tracker.archive as archive_module
+
+    counter = {"n": 0}
+
+    def wrap(real):  # type: ignore[no-untyped-def]
+        def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+            counter["n"] += 1
+            if counter["n"] == writes:
+                raise Crash
+            return real(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(archive_module, "write_once", wrap(archive_module.write_once))
+    monkeypatch.setattr(archive_module, "replace_atomically", wrap(archive_module.replace_atomically))
+    monkeypatch.setattr(Archive, "append_check", wrap(Archive.append_check))
+
+
+@pytest.mark.parametrize("crash_at", [1, 2, 3, 4, 5, 6])
+def test_crash_at_any_write_leaves_a_consistent_archive(
+    world: World, monkeypatch: pytest.MonkeyPatch, crash_at: int
+):
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
+    world.check()
+    world.serve(Reply.page("linkedin/privacy-policy/v2.html"))
+    with monkeypatch.context() as patch:
+        _crash_after(patch, crash_at)
+        with pytest.raises(Crash):
+            world.check()
+    world.check()  # the restarted worker
+    archive = world.archive
+    stamps = archive.version_stamps(DOC)
+    assert len(stamps) == 2, "the change is recorded exactly once"
+    texts = [archive.read_version(DOC, s).text for s in stamps]
+    assert texts[0] != texts[1]
+    for stamp in stamps:
+        version = archive.read_version(DOC, stamp)
+        raw = archive.read_snapshot(DOC, version.meta["snapshot"])
+        assert sha256_hex(raw) == version.meta["raw_sha256"]
+    raws = sorted(p.name for p in (archive.folder(DOC) / "raw").iterdir())
+    assert raws == sorted(f"{s}{ext}" for s in stamps for ext in (".html", ".json"))
+    assert not [p for p in archive.folder(DOC).rglob(".tmp-*")]
+    versions_in_checks = [c.version for c in archive.checks(DOC) if c.outcome is not Outcome.UNCHANGED]
+    assert versions_in_checks == stamps, "every version has its check row, once"
+    current = (archive.folder(DOC) / "current.md").read_bytes()
+    assert current == archive.version_path(DOC, stamps[-1]).read_bytes()
+
+
+def test_checks_spread_over_time_keep_every_row(world: World):
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
+    for _ in range(5):
+        world.check()
+        world.clock.advance(timedelta(hours=12).total_seconds())
+    rows = world.archive.checks(DOC)
+    assert [r.outcome for r in rows] == [Outcome.FIRST_RECORD] + [Outcome.UNCHANGED] * 4
+    assert all(b.checked_at > a.checked_at for a, b in zip(rows, rows[1:], strict=False))

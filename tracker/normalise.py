@@ -231,7 +231,7 @@ def _spacing_after_removal(match: re.Match[str]) -> str:
     start = match.start()
     if start == 0 or match.string[start - 1] == "\n":
         return pre  # keep the line's indentation, drop the space after the span
-    return " " if pre and post else ""
+    return " " if pre or post else ""
 
 
 def _tidy_removals(text: str) -> str:

@@ -132,13 +132,15 @@ def run_forever(
     previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         worker.start()
+        upcoming = sorted(
+            (job.next_run_time, job.id)
+            for job in worker.scheduler.get_jobs()
+            if job.next_run_time is not None
+        )
         log.warning(
             "worker started: %d documents; next checks: %s",
             len(settings.documents),
-            ", ".join(
-                f"{job.id} at {job.next_run_time:%Y-%m-%d %H:%M:%S %Z}"
-                for job in sorted(worker.scheduler.get_jobs(), key=lambda j: j.next_run_time)[:3]
-            ),
+            ", ".join(f"{job_id} at {when:%Y-%m-%d %H:%M:%S %Z}" for when, job_id in upcoming[:3]),
         )
         while not worker.stopping.wait(timeout=1.0):
             pass

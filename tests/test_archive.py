@@ -30,7 +30,9 @@ def test_write_once_refuses_to_overwrite(tmp_path: Path):
 
 def test_version_round_trip_and_current(tmp_path: Path):
     archive = Archive(tmp_path)
-    archive.record_version(DOC, "2026-01-02T03-04-05Z", meta("2026-01-02T03-04-05Z"), "# Title\n\nText\n")
+    archive.record_version(
+        DOC, "2026-01-02T03-04-05Z", meta("2026-01-02T03-04-05Z"), "# Title\n\nText\n"
+    )
     version = archive.latest_version(DOC)
     assert version is not None
     assert version.text == "# Title\n\nText\n"
@@ -59,7 +61,9 @@ def test_recover_is_a_no_op_on_a_consistent_folder(tmp_path: Path):
     stamp = "2026-01-02T03-04-05Z"
     archive.record_snapshot(DOC, stamp, b"<html>", {"sha256": "x"}, ".html")
     archive.record_version(DOC, stamp, meta(stamp, snapshot=f"raw/{stamp}.html"), "text\n")
-    archive.append_check(DOC, CheckRecord(checked_at=T0, outcome=Outcome.FIRST_RECORD, version=stamp))
+    archive.append_check(
+        DOC, CheckRecord(checked_at=T0, outcome=Outcome.FIRST_RECORD, version=stamp)
+    )
     assert archive.recover(DOC) == []
     assert archive.recover("never/seen") == []
 
@@ -86,7 +90,9 @@ def test_recover_after_crash_before_the_check_row_adds_it(tmp_path: Path):
     archive.append_check(
         DOC, CheckRecord(checked_at=T0, outcome=Outcome.FIRST_RECORD, version=first)
     )
-    archive.record_version(DOC, second, meta(second, first, captured_at="2026-01-02T00:00:00Z"), "b\n")
+    archive.record_version(
+        DOC, second, meta(second, first, captured_at="2026-01-02T00:00:00Z"), "b\n"
+    )
     # crash: no check row for the second version
     repaired = archive.recover(DOC)
     assert repaired == [f"added the missing check row of version {second}"]
@@ -99,7 +105,9 @@ def test_recover_truncates_a_half_written_row_and_fixes_current(tmp_path: Path):
     archive = Archive(tmp_path)
     stamp = "2026-01-01T00-00-00Z"
     archive.record_version(DOC, stamp, meta(stamp), "a\n")
-    archive.append_check(DOC, CheckRecord(checked_at=T0, outcome=Outcome.FIRST_RECORD, version=stamp))
+    archive.append_check(
+        DOC, CheckRecord(checked_at=T0, outcome=Outcome.FIRST_RECORD, version=stamp)
+    )
     with (tmp_path / DOC / "checks.csv").open("a") as handle:
         handle.write("2026-01-03T00:00:00Z,unch")
     (tmp_path / DOC / "current.md").write_text("stale")

@@ -131,11 +131,16 @@ def test_import_html_then_markdown_in_time_order_without_duplicates(cli: Cli, tm
     html = tmp_path / "html"
     html.mkdir()
     (html / "2025-01-01T00-00-00Z.html").write_bytes(page_bytes("linkedin/privacy-policy/v1.html"))
-    (html / "2025-02-01T00-00-00Z.html").write_bytes(page_bytes("linkedin/privacy-policy/v1-noise.html"))
+    (html / "2025-02-01T00-00-00Z.html").write_bytes(
+        page_bytes("linkedin/privacy-policy/v1-noise.html")
+    )
     (html / "2025-03-01T00-00-00Z.html").write_bytes(page_bytes("blocked/authwall.html"))
     (html / "2025-04-01T00-00-00Z.html").write_bytes(page_bytes("linkedin/privacy-policy/v2.html"))
     done = cli("import", str(html), "--document", DOC)
-    assert "imported 4 files: 1 first record, 1 unchanged, 1 inaccessible, 1 new version" in done.stdout
+    assert (
+        "imported 4 files: 1 first record, 1 unchanged, 1 inaccessible, 1 new version"
+        in done.stdout
+    )
     history = json.loads(cli("history", DOC, "--json").stdout)
     assert [v["timestamp"] for v in history["versions"]] == [
         "2025-01-01T00-00-00Z",

@@ -60,7 +60,11 @@ def test_document_id_is_the_file_path(config_dir: Path):
 
 
 def test_environment_sets_locations_and_arguments_win(config_dir: Path, tmp_path: Path):
-    env = {"TRACKER_CONFIG": str(config_dir), "TRACKER_ARCHIVE": "/x/arch", "TRACKER_DB": "sqlite://"}
+    env = {
+        "TRACKER_CONFIG": str(config_dir),
+        "TRACKER_ARCHIVE": "/x/arch",
+        "TRACKER_DB": "sqlite://",
+    }
     settings = config.load(environ=env)
     assert settings.archive_dir == Path("/x/arch")
     assert settings.db_url == "sqlite://"
@@ -97,7 +101,10 @@ def test_default_database_is_outside_the_archive(config_dir: Path):
             'title = "T"\nurl = "https://a.test/"\nlanguage = "en"\n[extract]\nselect=["div[["]\n',
             "extract.select: Value error, 'div[[' is not a valid CSS selector",
         ),
-        ('title = "T"\nurl = "https://a.test/"\nlanguage = "en"\nrules = "nope"\n', "rules: no rule set"),
+        (
+            'title = "T"\nurl = "https://a.test/"\nlanguage = "en"\nrules = "nope"\n',
+            "rules: no rule set",
+        ),
         ('title = "T\n', "not valid TOML"),
         (
             'title = "T"\nurl = "https://a.test/"\nlanguage = "en"\ntranslation_of = "x/y"\n'
@@ -120,7 +127,10 @@ def test_bad_tracker_file_names_file_and_key(config_dir: Path):
     with pytest.raises(ConfigError) as info:
         config.load(config_dir, environ={})
     message = str(info.value)
-    assert f"{config_dir / 'tracker.toml'}: fetch.read_timeout: Input should be greater than 0" in message
+    assert (
+        f"{config_dir / 'tracker.toml'}: fetch.read_timeout: Input should be greater than 0"
+        in message
+    )
     assert "schedule.cron" in message
 
 

@@ -29,7 +29,7 @@ def test_naive_and_malformed_times_are_refused():
         from_stamp("2025-11-02 23:02:03")
 
 
-@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)))
+@given(st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)))  # noqa: DTZ001
 def test_stamps_round_trip_and_sort_like_times(naive: datetime):
     moment = naive.replace(microsecond=0, tzinfo=UTC)
     assert from_stamp(to_stamp(moment)) == moment

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,7 +49,9 @@ class World:
         return Archive(self.tmp / "snapshots")
 
     def document(self, doc_id: str = DOC) -> Document:
-        return config.load(self.config_dir, self.tmp / "snapshots", "sqlite://", environ={}).documents[doc_id]
+        return config.load(
+            self.config_dir, self.tmp / "snapshots", "sqlite://", environ={}
+        ).documents[doc_id]
 
     def deps(self) -> Deps:
         settings = FetchSettings(
@@ -83,7 +86,9 @@ class World:
         return sorted(p.relative_to(base).as_posix() for p in base.rglob("*") if p.is_file())
 
 
-def write_document(config_dir: Path, doc_id: str, url: str, language: str = "en", extra: str = "") -> None:
+def write_document(
+    config_dir: Path, doc_id: str, url: str, language: str = "en", extra: str = ""
+) -> None:
     path = config_dir / "documents" / f"{doc_id}.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
@@ -117,7 +122,9 @@ def test_first_check_records_snapshot_version_and_check(world: World):
     ]
     folder = world.archive.folder(DOC)
     raw = (folder / f"raw/{stamp}.html").read_bytes()
-    assert raw == page_bytes("linkedin/privacy-policy/v1.html"), "the snapshot is the bytes received"
+    assert raw == page_bytes("linkedin/privacy-policy/v1.html"), (
+        "the snapshot is the bytes received"
+    )
     meta = json.loads((folder / f"raw/{stamp}.json").read_text())
     assert meta["sha256"] == sha256_hex(raw)
     assert meta["status"] == 200
@@ -175,12 +182,17 @@ def test_text_change_records_a_new_version_linked_to_the_previous(world: World):
         (Reply(body=b"%PDF-1.7", content_type="application/pdf"), "wrong-content-type"),
         (Reply.page("linkedin/help/answer-v1.html"), "selector-not-found"),
         (Reply(body=ALMOST_EMPTY), "too-little-text"),
-        (Reply(body=page_bytes("linkedin/privacy-policy/v2.html"), truncate_to=2000), "truncated-body"),
+        (
+            Reply(body=page_bytes("linkedin/privacy-policy/v2.html"), truncate_to=2000),
+            "truncated-body",
+        ),
         (Reply(status=503, body=b"down"), "http-503"),
     ],
     ids=lambda value: value if isinstance(value, str) else "",
 )
-def test_blocked_or_broken_capture_is_inaccessible_never_a_change(world: World, reply: Reply, cause: str):
+def test_blocked_or_broken_capture_is_inaccessible_never_a_change(
+    world: World, reply: Reply, cause: str
+):
     world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
     world.check()
     world.server.route("/authwall", Reply.page("blocked/authwall.html"))
@@ -255,7 +267,13 @@ def test_french_document_answered_in_english_is_inaccessible(world: World):
     world.server.route("/fr", Reply.page("linkedin/privacy-policy-fr/v1.html"))
     [result] = world.check("linkedin/privacy-policy-fr")
     assert result.outcome is Outcome.FIRST_RECORD
-    assert world.server.requests_to("/fr")[-1].header("Accept-Language", ).startswith("fr")
+    assert (
+        world.server.requests_to("/fr")[-1]
+        .header(
+            "Accept-Language",
+        )
+        .startswith("fr")
+    )
 
 
 def test_two_records_in_one_second_get_distinct_names(world: World):
@@ -289,7 +307,9 @@ def _crash_after(monkeypatch: pytest.MonkeyPatch, writes: int) -> None:
         return wrapped
 
     monkeypatch.setattr(archive_module, "write_once", wrap(archive_module.write_once))
-    monkeypatch.setattr(archive_module, "replace_atomically", wrap(archive_module.replace_atomically))
+    monkeypatch.setattr(
+        archive_module, "replace_atomically", wrap(archive_module.replace_atomically)
+    )
     monkeypatch.setattr(Archive, "append_check", wrap(Archive.append_check))
 
 
@@ -317,7 +337,9 @@ def test_crash_at_any_write_leaves_a_consistent_archive(
     raws = sorted(p.name for p in (archive.folder(DOC) / "raw").iterdir())
     assert raws == sorted(f"{s}{ext}" for s in stamps for ext in (".html", ".json"))
     assert not [p for p in archive.folder(DOC).rglob(".tmp-*")]
-    versions_in_checks = [c.version for c in archive.checks(DOC) if c.outcome is not Outcome.UNCHANGED]
+    versions_in_checks = [
+        c.version for c in archive.checks(DOC) if c.outcome is not Outcome.UNCHANGED
+    ]
     assert versions_in_checks == stamps, "every version has its check row, once"
     current = (archive.folder(DOC) / "current.md").read_bytes()
     assert current == archive.version_path(DOC, stamps[-1]).read_bytes()
@@ -330,4 +352,4 @@ def test_checks_spread_over_time_keep_every_row(world: World):
         world.clock.advance(timedelta(hours=12).total_seconds())
     rows = world.archive.checks(DOC)
     assert [r.outcome for r in rows] == [Outcome.FIRST_RECORD] + [Outcome.UNCHANGED] * 4
-    assert all(b.checked_at > a.checked_at for a, b in zip(rows, rows[1:], strict=False))
+    assert all(b.checked_at > a.checked_at for a, b in pairwise(rows))

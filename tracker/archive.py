@@ -217,7 +217,9 @@ class Archive:
         """Ids of every document with a folder in the archive (those holding checks.csv)."""
         if not self.root.is_dir():
             return []
-        return sorted(p.parent.relative_to(self.root).as_posix() for p in self.root.rglob("checks.csv"))
+        return sorted(
+            p.parent.relative_to(self.root).as_posix() for p in self.root.rglob("checks.csv")
+        )
 
     # ----------------------------------------------------------------- writing
     def record_snapshot(
@@ -364,4 +366,11 @@ def _check_for_recovered(version: StoredVersion) -> CheckRecord:
     )
 
 
-__all__ = ["CHECK_COLUMNS", "Archive", "StoredVersion", "replace_atomically", "to_stamp", "write_once"]
+__all__ = [
+    "CHECK_COLUMNS",
+    "Archive",
+    "StoredVersion",
+    "replace_atomically",
+    "to_stamp",
+    "write_once",
+]

@@ -173,7 +173,7 @@ def run(obj: _Context) -> None:
 @click.pass_obj
 def import_(obj: _Context, folder: Path, document_id: str, attribution: str | None) -> None:
     """Backfill history from dated YYYY-MM-DDTHH-MM-SSZ.html or .md files (no alerts)."""
-    from tracker.pipeline import backfill
+    from tracker.backfill import backfill
 
     with _errors():
         settings = obj.settings()
@@ -250,7 +250,9 @@ def validate(obj: _Context) -> None:
     """Check every file under config/ and report the first problems found."""
     with _errors():
         settings = obj.settings()
-    click.echo(f"configuration in {settings.config_dir} is valid: {len(settings.documents)} documents")
+    click.echo(
+        f"configuration in {settings.config_dir} is valid: {len(settings.documents)} documents"
+    )
     for document in settings.documents.values():
         twin = f" (translation of {document.translation_of})" if document.translation_of else ""
         click.echo(f"  {document.id} [{document.language}] {document.url}{twin}")

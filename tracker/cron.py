@@ -15,14 +15,18 @@ _DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _weekday_names(field: str) -> str:
-    return re.sub(r"\d+", lambda m: _DAY_NAMES[int(m.group())] if int(m.group()) <= 7 else "x", field)
+    return re.sub(
+        r"\d+", lambda m: _DAY_NAMES[int(m.group())] if int(m.group()) <= 7 else "x", field
+    )
 
 
 def cron_trigger(expression: str, timezone: str = "UTC", jitter: int | None = None) -> CronTrigger:
     """Build a trigger from a five-field crontab expression; ValueError if it is invalid."""
     fields = expression.split()
     if len(fields) != 5:
-        raise ValueError(f"{expression!r} is not a five-field cron expression (min hour day month dow)")
+        raise ValueError(
+            f"{expression!r} is not a five-field cron expression (min hour day month dow)"
+        )
     minute, hour, day, month, dow = fields
     return CronTrigger(
         minute=minute,

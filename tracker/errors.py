@@ -3,9 +3,9 @@
 ::
 
     TrackerError
-    ├── ConfigError             a file under config/ is invalid (file, key, expectation) — fatal at start
-    ├── FetchError              operational: recorded as an *inaccessible* check, tried again next run
-    │   ├── TransientFetchError timeout, connection reset, 5xx, truncated body — retried with backoff
+    ├── ConfigError             a file under config/ is invalid (file, key, expected): fatal
+    ├── FetchError              operational: an *inaccessible* check, tried again next run
+    │   ├── TransientFetchError timeout, reset, 5xx, truncated body: retried with backoff
     │   └── BlockedError        999/403/429, sign-in or auth wall, consent interstitial, app shell,
     │                           oversized or non-HTML answer — never retried within a pass
     ├── ExtractError            operational: recorded as *inaccessible*; a human should look

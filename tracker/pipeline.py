@@ -23,16 +23,15 @@ import requests
 
 from tracker import __version__
 from tracker.archive import Archive, StoredVersion
-from tracker.errors import BackfillError, ExtractError, FetchError
+from tracker.errors import ExtractError, FetchError
 from tracker.extract import extract
 from tracker.fetch import HostPacer, fetch
 from tracker.index import render_document_index
 from tracker.models import Capture, CheckRecord, Document, FetchSettings, Outcome, Validators
 from tracker.models import sha256_hex as sha256
-from tracker.normalise import normalise_markdown
 from tracker.quality import assess
 from tracker.state import State
-from tracker.timestamps import from_stamp, to_iso, to_stamp
+from tracker.timestamps import to_iso, to_stamp
 from tracker.wording import same_words
 
 log = logging.getLogger(__name__)
@@ -216,9 +215,7 @@ def _validators(capture: Capture) -> Validators:
     return Validators(etag=capture.header("etag"), last_modified=capture.header("last-modified"))
 
 
-def _capture_meta(
-    document: Document, capture: Capture, settings: FetchSettings
-) -> dict[str, Any]:
+def _capture_meta(document: Document, capture: Capture, settings: FetchSettings) -> dict[str, Any]:
     return {
         "document": document.id,
         "requested_url": capture.requested_url,
@@ -270,7 +267,11 @@ def record(
     stamp = _free_stamp(archive, document.id, evidence.captured_at)
     outcome = Outcome.FIRST_RECORD if latest is None else Outcome.NEW_VERSION
     technical = False
-    if latest is not None and _origin_of(latest) != evidence.origin and same_words(latest.text, text):
+    if (
+        latest is not None
+        and _origin_of(latest) != evidence.origin
+        and same_words(latest.text, text)
+    ):
         # The same words, produced by another extractor (e.g. the first live capture after an
         # import of already-extracted Markdown): a change of ours, not of the page.
         outcome, technical = Outcome.TECHNICAL_UPGRADE, True
@@ -350,7 +351,7 @@ def apply_technical_upgrade(document: Document, deps: Deps) -> Result | None:
         text = extract(body, document.rules, url=url, charset=_charset(snapshot_meta))
     except ExtractError as exc:
         log.error(
-            "%s: the new extraction rules fail on the latest snapshot %s (%s); keeping the old text",
+            "%s: new rules fail on the latest snapshot %s (%s); keeping the old text",
             document.id,
             latest.snapshot,
             exc,
@@ -397,140 +398,10 @@ def _charset(snapshot_meta: Mapping[str, Any]) -> str | None:
     return None
 
 
-# --------------------------------------------------------------------------- backfill
-def backfill(
-    document: Document,
-    archive: Archive,
-    folder: Path,
-    *,
-    attribution: str | None = None,
-) -> list[Result]:
-    """Import dated ``.html`` snapshots or ``.md`` versions from ``folder``, oldest first.
-
-    Each file is recorded as if captured at the time in its name: HTML through the document's
-    rules (and the same quality checks as a live capture), Markdown normalised as it is. Files
-    already imported are skipped, so an import can be re-run; a file older than the latest
-    version is refused (history is only ever appended).
-    """
-    files = _dated_files(folder)
-    archive.recover(document.id)
-    checks = archive.checks(document.id)
-    done = {to_stamp(c.checked_at) for c in checks}
-    last = to_stamp(checks[-1].checked_at) if checks else ""
-    results = []
-    for stamp, path in files:
-        if stamp in done:
-            results.append(
-                Result(document.id, Outcome.UNCHANGED, detail=f"{path.name}: already recorded")
-            )
-            continue
-        if stamp <= last:
-            raise BackfillError(
-                f"{path}: older than the latest check {last} of {document.id}; history can "
-                "only be appended (import oldest first, before live checks start)"
-            )
-        results.append(_backfill_one(document, archive, path, stamp, path.read_bytes(), attribution))
-    render_index(document, archive)
-    return results
-
-
-def _dated_files(folder: Path) -> list[tuple[str, Path]]:
-    if not folder.is_dir():
-        raise BackfillError(f"{folder}: not a folder")
-    files = []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
-            continue
-        try:
-            from_stamp(path.stem)
-        except ValueError:
-            raise BackfillError(
-                f"{path}: the file name must be a UTC time YYYY-MM-DDTHH-MM-SSZ with .html or .md"
-            ) from None
-        if path.suffix not in {".html", ".md"}:
-            raise BackfillError(f"{path}: only .html snapshots and .md versions can be imported")
-        files.append((path.stem, path))
-    if not files:
-        raise BackfillError(f"{folder}: no dated .html or .md files")
-    return files
-
-
-def _backfill_one(
-    document: Document,
-    archive: Archive,
-    path: Path,
-    stamp: str,
-    body: bytes,
-    attribution: str | None,
-) -> Result:
-    captured_at = from_stamp(stamp)
-    meta: dict[str, Any] = {
-        "document": document.id,
-        "imported_from": path.name,
-        "fetched_at": to_iso(captured_at),
-        "sha256": sha256(body),
-        "size": len(body),
-        "tracker_version": __version__,
-    }
-    if attribution:
-        meta["attribution"] = attribution
-    html = path.suffix == ".html"
-    evidence = Evidence(
-        captured_at=captured_at,
-        body=body,
-        suffix=path.suffix,
-        source_url=document.url,
-        final_url=document.url,
-        http_status=None,
-        origin="import-html" if html else "import-markdown",
-        snapshot_meta=meta | {"rules_sha256": document.rules.digest()} if html else meta,
-        attribution=attribution,
-    )
-    detail = f"imported from {path.name}"
-    try:
-        if html:
-            capture = Capture(
-                document_id=document.id,
-                requested_url=document.url,
-                final_url=document.url,
-                status=200,
-                headers=(("Content-Type", "text/html"),),
-                body=body,
-                fetched_at=captured_at,
-            )
-            assess(capture, expected_language=document.language)
-            text = extract(body, document.rules, url=document.url)
-        else:
-            text = normalise_markdown(
-                body.decode("utf-8", errors="replace"),
-                base_url=document.url,
-                drop_query_params=document.rules.drop_query_params,
-            )
-    except (FetchError, ExtractError) as exc:
-        archive.append_check(
-            document.id,
-            CheckRecord(
-                checked_at=captured_at,
-                outcome=Outcome.INACCESSIBLE,
-                cause=exc.cause,
-                raw_sha256=sha256(body),
-                url=document.url,
-                detail=f"{detail}: {exc}",
-            ),
-        )
-        return Result(document.id, Outcome.INACCESSIBLE, cause=exc.cause, detail=str(exc))
-    return record(
-        document,
-        archive,
-        evidence,
-        text,
-        rules_sha256=document.rules.digest() if html else None,
-        detail=detail,
-    )
-
-
 def render_index(document: Document, archive: Archive) -> None:
     """Regenerate the document's ``README.md`` index from its versions and checks."""
     versions = [v.meta for v in archive.iter_versions(document.id)]
     checks = archive.checks(document.id)
-    archive.write_text(f"{document.id}/README.md", render_document_index(document, versions, checks))
+    archive.write_text(
+        f"{document.id}/README.md", render_document_index(document, versions, checks)
+    )

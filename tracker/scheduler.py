@@ -75,7 +75,9 @@ class Worker:
                 ),
             )
             if due:
-                log.info("%s: a scheduled check was missed (or never ran): checking now", document.id)
+                log.info(
+                    "%s: a scheduled check was missed (or never ran): checking now", document.id
+                )
 
     def trigger_for(self, document: Document, *, jitter: bool = True) -> object:
         """The cron trigger of a document: its own schedule or the default one."""
@@ -91,7 +93,9 @@ class Worker:
         checks = self.deps.archive.checks(document.id)
         if not checks:
             return True
-        trigger = cron_trigger(document.schedule or self.settings.schedule.cron, self.settings.schedule.timezone)
+        trigger = cron_trigger(
+            document.schedule or self.settings.schedule.cron, self.settings.schedule.timezone
+        )
         next_fire: datetime | None = trigger.get_next_fire_time(None, checks[-1].checked_at)
         return next_fire is not None and next_fire <= now
 
@@ -126,7 +130,9 @@ def run_forever(
     worker = Worker(settings, deps, on_result)
 
     def _request_stop(signum: int, _frame: FrameType | None) -> None:
-        log.warning("received %s: finishing the running check, then stopping", signal.Signals(signum).name)
+        log.warning(
+            "received %s: finishing the running check, then stopping", signal.Signals(signum).name
+        )
         worker.stopping.set()
 
     previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}

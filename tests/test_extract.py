@@ -322,3 +322,17 @@ def test_aria_hidden_cookie_banner_is_dropped_when_it_is_not_selected() -> None:
     assert "cookies to improve" not in text
     assert "Accept" not in text
     assert "2025\n" not in text and "©" not in text
+
+
+def test_absurdly_deep_nesting_is_an_extract_error_not_a_crash() -> None:
+    rules = ExtractRules(select=("body",), min_text_chars=0)
+    body = ("<div>" * 5000 + "deep text" + "</div>" * 5000).encode()
+    with pytest.raises(ExtractError) as caught:
+        extract(body, rules, url="https://x.test/")
+    assert caught.value.cause == "too-deeply-nested"
+
+
+def test_ordinary_deep_nesting_converts() -> None:
+    rules = ExtractRules(select=("body",), min_text_chars=0)
+    body = ("<div>" * 200 + "<p>deep <b>text</b></p>" + "</div>" * 200).encode()
+    assert extract(body, rules, url="https://x.test/") == "deep **text**\n"

@@ -60,7 +60,7 @@ import soupsieve
 from bs4 import BeautifulSoup, Tag
 from bs4.element import CData, NavigableString, PageElement
 
-from tracker.errors import EmptyContentError, SelectorNotFoundError
+from tracker.errors import EmptyContentError, ExtractError, SelectorNotFoundError
 from tracker.models import ExtractRules
 from tracker.normalise import clean_text, normalise_markdown, normalise_url
 
@@ -146,10 +146,17 @@ def extract(body: bytes, rules: ExtractRules, *, url: str, charset: str | None =
         SelectorNotFoundError: no ``select`` rule matched anything.
         EmptyContentError: the selection holds fewer than ``rules.min_text_chars`` characters
             of visible text.
+        ExtractError: the page is nested too deeply to be converted (cause
+            ``too-deeply-nested``); no real page comes close.
     """
     soup = BeautifulSoup(_EMPTY_P_RUN.sub("<p></p>", decode_html(body, charset)), "lxml")
     try:
         markdown, chars = _extract_from(soup, rules, url)
+    except RecursionError:  # the converter recurses once or twice per level of nesting
+        raise ExtractError(
+            "the page is nested too deeply to be converted (hundreds of levels of elements)",
+            cause="too-deeply-nested",
+        ) from None
     finally:
         soup.decompose()  # breaks the tree's reference cycles: freed now, not by a slow GC pass
     if chars < rules.min_text_chars:

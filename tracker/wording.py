@@ -1,8 +1,9 @@
 """The visible words of a Markdown text: what a reader sees, without markup or link targets.
 
-Two texts with the same visible words differ only in presentation (Markdown syntax, link
-targets, whitespace, invisible characters). The pipeline uses this to tell a change of *our*
-extractor (a technical upgrade) from a change of the page.
+Two texts with the same visible words differ only in presentation (Markdown syntax and
+escapes, link targets, images, whitespace, invisible characters). The pipeline uses this to
+tell a change of *our* extractor (a technical upgrade) from a change of the page, and the
+acceptance tests use it to compare our extraction with Open Terms Archive's, word for word.
 """
 
 from __future__ import annotations
@@ -10,24 +11,40 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_LINK_TARGET = re.compile(r"\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
-_HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$", re.MULTILINE)
-_SETEXT_RULE = re.compile(r"^\s*(=+|-+)\s*$", re.MULTILINE)
-_MARKUP = re.compile(r"[*_`#>|\[\]\\]+")
-_LIST_MARK = re.compile(r"^\s*(?:[-+*]|\d+[.)])\s+", re.MULTILINE)
+_LINK = re.compile(
+    r"(!?)\[((?:\\.|[^\[\]\\])*)\]\((?:<[^>]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+\"[^\"]*\")?\)"
+)
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?)?\s*$", re.MULTILINE)
+_SETEXT_RULE = re.compile(r"^\s*(?:=+|-+)\s*$", re.MULTILINE)
+_LIST_MARKER = re.compile(r"^(\s*(?:>\s*)*)(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
+_ATX = re.compile(r"^\s*#{1,6}\s", re.MULTILINE)
+_QUOTE = re.compile(r"^\s*>", re.MULTILINE)
+_PIPE = re.compile(r"(?<!\\)\|")
+_EMPHASIS = re.compile(r"(?<!\\)(?:\*+|_+|~~|`+)")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
 
 
 def visible_words(markdown: str) -> list[str]:
-    """The sequence of words a reader sees in ``markdown`` (NFC, invisible characters dropped)."""
+    """The sequence of words a reader sees in ``markdown``.
+
+    Link texts stay and targets go, images go, Markdown syntax and backslash escapes go;
+    punctuation attached to words stays as it is, so both sides of a comparison are treated
+    alike. Text is NFC-normalised and invisible characters are dropped.
+    """
     text = unicodedata.normalize("NFC", markdown).translate(_INVISIBLE)
-    text = _LINK_TARGET.sub("]", text)
-    text = _HTML_BREAK.sub(" ", text)
+    for _ in range(2):  # a link inside a link's text
+        text = _LINK.sub(lambda m: "" if m.group(1) else m.group(2), text)
+    text = _BREAK.sub(" ", text)
     text = _TABLE_RULE.sub(" ", text)
     text = _SETEXT_RULE.sub(" ", text)
-    text = _LIST_MARK.sub(" ", text)
-    text = _MARKUP.sub(" ", text)
+    text = _LIST_MARKER.sub(r"\1", text)
+    text = _ATX.sub(" ", text)
+    text = _QUOTE.sub(" ", text)
+    text = _PIPE.sub(" ", text)
+    text = _EMPHASIS.sub("", text)
+    text = _ESCAPE.sub(r"\1", text)
     return text.split()
 
 

@@ -20,16 +20,16 @@ import difflib
 import functools
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.golden import load_rule_set
+from tests.goldens import load_rule_set
 from tracker.extract import extract
 from tracker.models import ExtractRules
 from tracker.normalise import normalise_markdown
+from tracker.wording import visible_words
 
 CORPUS = Path(
     os.environ.get("TRACKER_CORPUS")
@@ -158,37 +158,6 @@ def _stamp(path: str) -> str:
 
 
 # ------------------------------------------------------------------- (a) word for word
-
-_LINK = re.compile(
-    r"(!?)\[((?:\\.|[^\[\]\\])*)\]\((?:<[^>]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+\"[^\"]*\")?\)"
-)
-_TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*(?::?-{3,}:?)?\s*$", re.MULTILINE)
-_SETEXT_RULE = re.compile(r"^\s*(?:=+|-+)\s*$", re.MULTILINE)
-_LIST_MARKER = re.compile(r"^(\s*(?:>\s*)*)(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
-_ATX = re.compile(r"^\s*#{1,6}\s", re.MULTILINE)
-_QUOTE = re.compile(r"^\s*>", re.MULTILINE)
-_PIPE = re.compile(r"(?<!\\)\|")
-_EMPHASIS = re.compile(r"(?<!\\)(?:\*+|_+|~~|`+)")
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-
-
-def visible_words(markdown: str) -> list[str]:
-    """The words a reader sees: no Markdown syntax, no link targets, no images.
-
-    Both sides go through the same steps, so punctuation attached to words is compared as is.
-    """
-    for _ in range(2):  # a link inside a link's text
-        markdown = _LINK.sub(lambda m: "" if m.group(1) else m.group(2), markdown)
-    markdown = re.sub(r"<br\s*/?>", " ", markdown)
-    markdown = _TABLE_RULE.sub(" ", markdown)
-    markdown = _SETEXT_RULE.sub(" ", markdown)
-    markdown = _LIST_MARKER.sub(r"\1", markdown)
-    markdown = _ATX.sub(" ", markdown)
-    markdown = _QUOTE.sub(" ", markdown)
-    markdown = _PIPE.sub(" ", markdown)
-    markdown = _EMPHASIS.sub("", markdown)
-    markdown = _ESCAPE.sub(r"\1", markdown)
-    return markdown.split()
 
 
 def first_difference(ours: list[str], theirs: list[str], context: int = 12) -> str:

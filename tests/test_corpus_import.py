@@ -138,8 +138,12 @@ def test_live_html_after_markdown_history_is_a_technical_upgrade_when_words_matc
     (markdown / "2025-09-18T12-34-39Z.md").write_bytes(source.read_bytes())
     html = tmp_path / "html"
     html.mkdir()
-    page = CORPUS / "linkedin" / name / "html" / "en_pga-reconstructed" / "2025-11-04T00-35-00Z.html"
-    earlier = CORPUS / "linkedin" / name / "html" / "en_pga-reconstructed" / "2025-09-18T12-34-39Z.html"
+    page = (
+        CORPUS / "linkedin" / name / "html" / "en_pga-reconstructed" / "2025-11-04T00-35-00Z.html"
+    )
+    earlier = (
+        CORPUS / "linkedin" / name / "html" / "en_pga-reconstructed" / "2025-09-18T12-34-39Z.html"
+    )
     (html / "2025-10-01T00-00-00Z.html").write_bytes(earlier.read_bytes())
     (html / "2025-11-04T00-35-00Z.html").write_bytes(page.read_bytes())
     archive = Archive(tmp_path / "archive")

@@ -1,6 +1,6 @@
 """The extract stage: golden pages, errors, decoding, and noise that must change nothing.
 
-Golden cases live in ``tests/golden/extract/<case>/`` (see :mod:`tests.golden`); run with
+Golden cases live in ``tests/golden/extract/<case>/`` (see :mod:`tests.goldens`); run with
 ``UPDATE_GOLDEN=1`` to rewrite their ``expected.md`` after an intended change.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.golden import assert_golden, case_folders, load_case, load_rule_set
+from tests.goldens import assert_golden, case_folders, load_case, load_rule_set
 from tracker.errors import EmptyContentError, ExtractError, SelectorNotFoundError
 from tracker.extract import decode_html, extract, html_to_markdown
 from tracker.models import ExtractRules

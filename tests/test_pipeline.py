@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from itertools import pairwise
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest

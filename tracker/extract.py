@@ -52,12 +52,13 @@ from __future__ import annotations
 import codecs
 import functools
 import re
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import soupsieve
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 from bs4.element import CData, NavigableString, PageElement
 
 from tracker.errors import EmptyContentError, ExtractError, SelectorNotFoundError
@@ -149,7 +150,7 @@ def extract(body: bytes, rules: ExtractRules, *, url: str, charset: str | None =
         ExtractError: the page is nested too deeply to be converted (cause
             ``too-deeply-nested``); no real page comes close.
     """
-    soup = BeautifulSoup(_EMPTY_P_RUN.sub("<p></p>", decode_html(body, charset)), "lxml")
+    soup = _soup(_EMPTY_P_RUN.sub("<p></p>", decode_html(body, charset)))
     try:
         markdown, chars = _extract_from(soup, rules, url)
     except RecursionError:  # the converter recurses once or twice per level of nesting
@@ -195,8 +196,15 @@ def html_to_markdown(html: str, *, url: str) -> str:
     Returns:
         Markdown (not normalised) ending with one newline, or an empty string.
     """
-    soup = BeautifulSoup(html, "lxml")
+    soup = _soup(html)
     return _Converter(url).convert([soup])
+
+
+def _soup(html: str) -> BeautifulSoup:
+    """Parse with lxml's HTML parser, also for XHTML pages (served as HTML by the platforms)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        return BeautifulSoup(html, "lxml")
 
 
 def decode_html(body: bytes, charset: str | None = None) -> str:

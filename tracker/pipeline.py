@@ -114,7 +114,7 @@ def _capture_and_record(document: Document, deps: Deps, notes: tuple[str, ...]) 
         if capture.not_modified and latest is not None:
             return _unchanged(document, deps, capture, latest, "HTTP 304 Not Modified", notes)
         assess(capture, expected_language=document.language)
-        text = extract(capture.body, document.rules, url=capture.final_url, charset=capture.charset)
+        text = extract(capture.body, document.rules, url=document.url, charset=capture.charset)
     except (FetchError, ExtractError) as exc:
         return _inaccessible(document, deps, exc, capture, notes)
     failures = deps.state.record_success(document.id, capture.fetched_at, _validators(capture))
@@ -346,9 +346,8 @@ def apply_technical_upgrade(document: Document, deps: Deps) -> Result | None:
     body = deps.archive.read_snapshot(document.id, latest.snapshot)
     meta_path = deps.archive.folder(document.id) / Path(latest.snapshot).with_suffix(".json")
     snapshot_meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    url = str(snapshot_meta.get("final_url") or document.url)
     try:
-        text = extract(body, document.rules, url=url, charset=_charset(snapshot_meta))
+        text = extract(body, document.rules, url=document.url, charset=_charset(snapshot_meta))
     except ExtractError as exc:
         log.error(
             "%s: new rules fail on the latest snapshot %s (%s); keeping the old text",

@@ -343,6 +343,36 @@ def test_a_refused_connection_is_retried_then_reported(
     assert clock.sleeps == [2.0]
 
 
+def test_a_host_that_does_not_resolve_is_reported_at_once_without_retries(
+    http: requests.Session,
+    now: Callable[[], datetime],
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host: str, *args: object, **kwargs: object) -> object:
+        # The resolver cannot run here without a network: this is the answer it gives offline.
+        if host == "www.linkedin.test":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    with pytest.raises(FetchError) as failed:
+        fetch(
+            document("https://www.linkedin.test/legal/privacy-policy"),
+            settings(retries=2),
+            http=http,
+            now=now,
+            sleep=clock.sleep,
+        )
+    assert failed.value.cause == "dns-error"
+    assert not isinstance(failed.value, TransientFetchError)
+    assert "cannot resolve www.linkedin.test" in str(failed.value)
+    assert len(str(failed.value)) < 200, "one readable line, not urllib3's repr"
+    assert clock.sleeps == []
+
+
 # --------------------------------------------------------------------------- size cap
 def test_a_huge_streamed_body_is_cut_at_the_cap_without_downloading_it(
     page_server: PageServer, http: requests.Session, now: Callable[[], datetime]

@@ -353,3 +353,31 @@ def test_checks_spread_over_time_keep_every_row(world: World):
     rows = world.archive.checks(DOC)
     assert [r.outcome for r in rows] == [Outcome.FIRST_RECORD] + [Outcome.UNCHANGED] * 4
     assert all(b.checked_at > a.checked_at for a, b in pairwise(rows))
+
+
+def test_an_unreachable_host_is_tried_once_per_pass(world: World):
+    """A refused host is not knocked on again for its other documents in the same pass."""
+    import socket
+
+    from tracker.runtime import check_documents
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    write_document(world.config_dir, "down/one", f"http://127.0.0.1:{port}/one")
+    write_document(world.config_dir, "down/two", f"http://127.0.0.1:{port}/two")
+    write_document(
+        world.config_dir, "up/three", world.server.url(PATH).replace("127.0.0.1", "localhost")
+    )
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
+    documents = [world.document(i) for i in ("down/one", "down/two", "up/three")]
+    results = check_documents(documents, world.deps())
+    assert [(r.document, r.outcome, r.cause) for r in results] == [
+        ("down/one", Outcome.INACCESSIBLE, "connection-error"),
+        ("down/two", Outcome.INACCESSIBLE, "connection-error"),
+        ("up/three", Outcome.FIRST_RECORD, ""),
+    ]
+    assert "not tried" in results[1].detail
+    assert world.state.get("down/two").failures_in_row == 1
+    assert world.outcomes("down/two") == [(Outcome.INACCESSIBLE, "connection-error")]
+    assert len(world.clock.sleeps) == 1, "only the first document was retried"

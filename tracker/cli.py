@@ -121,7 +121,8 @@ def _print_result(result: Result) -> None:
         line += f": {result.cause}"
         if result.failures_in_row > 1:
             line += f" ({result.failures_in_row} checks in a row)"
-        line += f" — {result.detail}" if result.detail else ""
+        detail = result.detail.removeprefix(f"{result.document}: ")
+        line += f" — {detail}" if detail else ""
         click.secho(line, fg="yellow")
         return
     if result.recovered_after:

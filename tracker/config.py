@@ -223,7 +223,7 @@ def load_documents(config_dir: Path) -> dict[str, Document]:
         raise ConfigError(f"{documents_dir}: folder not found (one TOML file per document)")
     rule_sets: dict[str, RuleSetFile] = {}
     documents: dict[str, Document] = {}
-    for path in sorted(documents_dir.rglob("*.toml")):
+    for path in sorted(documents_dir.rglob("*.toml"), key=lambda p: p.with_suffix("").as_posix()):
         doc_id = document_id_for(documents_dir, path)
         if not all(re.fullmatch(_DOC_ID_PART, part) for part in doc_id.split("/")):
             raise ConfigError(

@@ -16,7 +16,7 @@ rest):
 
 :class:`~tracker.errors.TransientFetchError`, after the retries:
     ``timeout`` (connect or read timeout, including a body that stalls), ``connection-error``
-    (refused, reset, DNS), ``tls-error``, ``truncated-body`` (fewer bytes than
+    (refused, reset), ``tls-error``, ``truncated-body`` (fewer bytes than
     ``Content-Length``, or the connection broke mid-body), ``decode-error`` (a corrupt
     compressed body), ``http-5xx`` (``http-500``, ``http-503`` ...; the error is a
     :class:`ServerError` carrying ``status``).
@@ -26,8 +26,9 @@ rest):
     ``too-large`` (over ``max_bytes``, from ``Content-Length`` or while streaming),
     ``too-many-redirects``.
 :class:`~tracker.errors.FetchError`:
-    ``bad-url`` (the URL or a redirect target cannot be requested), ``request-error`` (any other
-    ``requests`` failure).
+    ``dns-error`` (the host name does not resolve: not retried within a pass, every document on
+    that host would fail alike), ``bad-url`` (the URL or a redirect target cannot be
+    requested), ``request-error`` (any other ``requests`` failure).
 
 Every ``requests`` exception is translated here and chained (``raise ... from exc``); messages
 name the document id and the URL.
@@ -380,7 +381,14 @@ def _translate(document: Document, url: str, exc: requests.RequestException) -> 
             f"{where}: corrupt compressed body ({exc})", cause="decode-error"
         )
     if isinstance(exc, requests.ConnectionError):
-        return TransientFetchError(f"{where}: connection failed ({exc})", cause="connection-error")
+        root = _root_cause(exc)
+        if isinstance(root, urllib3.exceptions.NameResolutionError):
+            host = urlsplit(url).hostname or url
+            return FetchError(f"{where}: cannot resolve {host} (no DNS answer)", cause="dns-error")
+        detail = str(root) if root is not None else str(exc)
+        return TransientFetchError(
+            f"{where}: connection failed ({detail})", cause="connection-error"
+        )
     if isinstance(
         exc,
         (
@@ -391,6 +399,14 @@ def _translate(document: Document, url: str, exc: requests.RequestException) -> 
     ):
         return FetchError(f"{where}: cannot request this address ({exc})", cause="bad-url")
     return FetchError(f"{where}: request failed ({exc})", cause="request-error")
+
+
+def _root_cause(exc: BaseException) -> BaseException | None:
+    """The innermost urllib3 reason behind a ``requests`` connection error, if any."""
+    seen: BaseException | None = exc.args[0] if exc.args else None
+    while isinstance(seen, urllib3.exceptions.MaxRetryError) and seen.reason is not None:
+        seen = seen.reason
+    return seen if isinstance(seen, BaseException) else None
 
 
 def _utc(moment: datetime) -> datetime:

@@ -171,6 +171,14 @@ def _unchanged(
     )
 
 
+def record_inaccessible(document: Document, deps: Deps, exc: FetchError) -> Result:
+    """Record a check that was not attempted because the host is known to be unreachable."""
+    deps.archive.recover(document.id)
+    result = _inaccessible(document, deps, exc, None, ())
+    render_index(document, deps.archive)
+    return result
+
+
 def _inaccessible(
     document: Document,
     deps: Deps,
@@ -193,7 +201,7 @@ def _inaccessible(
             detail=str(exc),
         ),
     )
-    level = logging.ERROR if failures >= deps.inaccessible_after else logging.WARNING
+    level = logging.ERROR if failures >= deps.inaccessible_after else logging.INFO
     log.log(level, "%s: inaccessible (%s), %d in a row: %s", document.id, exc.cause, failures, exc)
     return Result(
         document.id,

@@ -12,9 +12,10 @@ from contextlib import contextmanager
 
 from tracker.archive import Archive
 from tracker.config import Settings
+from tracker.errors import FetchError
 from tracker.fetch import HostPacer, new_session
 from tracker.models import Document
-from tracker.pipeline import Deps, Result, check
+from tracker.pipeline import Deps, Result, check, record_inaccessible
 from tracker.state import State
 from tracker.timestamps import utc_now
 
@@ -40,15 +41,37 @@ def build_deps(settings: Settings) -> Iterator[Deps]:
         state.close()
 
 
+#: Causes that say the whole host is out of reach, not just one page.
+HOST_DOWN_CAUSES = frozenset({"dns-error", "connection-error"})
+
+
 def check_documents(
     documents: Iterable[Document],
     deps: Deps,
     on_result: Callable[[Result], None] = lambda _: None,
 ) -> list[Result]:
-    """Check each document once, in order; ``on_result`` sees each result as it comes."""
+    """Check each document once, in order; ``on_result`` sees each result as it comes.
+
+    When a host does not resolve or refuses connections, the pass does not knock again for
+    the other documents on that host: they are recorded as inaccessible with the same cause
+    (a circuit breaker for one pass; the next pass tries again).
+    """
     results: list[Result] = []
+    down: dict[str, Result] = {}
     for document in documents:
-        for result in check(document, deps):
+        if document.host in down:
+            first = down[document.host]
+            error = FetchError(
+                f"{document.id}: not tried: {document.host} was unreachable for "
+                f"{first.document} in this pass ({first.cause})",
+                cause=first.cause,
+            )
+            outcome = [record_inaccessible(document, deps, error)]
+        else:
+            outcome = check(document, deps)
+        for result in outcome:
             on_result(result)
             results.append(result)
+            if result.cause in HOST_DOWN_CAUSES and document.host not in down:
+                down[document.host] = result
     return results

@@ -140,6 +140,8 @@ def test_first_check_records_snapshot_version_and_check(world: World):
     assert "Sign in" not in version.text, "page chrome stays out of the text"
     assert world.outcomes() == [(Outcome.FIRST_RECORD, "")]
     assert f"versions/{stamp}.md" in (folder / "README.md").read_text()
+    platform_index = (world.archive.root / "linkedin" / "README.md").read_text()
+    assert f"[privacy-policy](privacy-policy/README.md) | Test {DOC} | [{stamp}]" in platform_index
 
 
 def test_noise_only_capture_is_unchanged_and_only_logged(world: World):

@@ -92,3 +92,21 @@ def _kind(meta: Mapping[str, Any]) -> str:
     if origin == "import-html":
         return f"{kind}, imported snapshot"
     return kind
+
+
+def render_platform_index(platform: str, documents: Sequence[tuple[str, str, str]]) -> str:
+    """Render ``snapshots/<platform>/README.md``: its documents as (id, title, latest version)."""
+    lines = [
+        f"# {platform}: tracked documents",
+        "",
+        "Each folder holds one document: open its README.md for every version and check. "
+        "The words used here are explained in [../README.md](../README.md). All times are UTC.",
+        "",
+        "| Document | Title | Latest version |",
+        "| --- | --- | --- |",
+    ]
+    for doc_id, title, latest in documents:
+        folder = doc_id.split("/", 1)[1]
+        latest_cell = f"[{latest}]({folder}/versions/{latest}.md)" if latest else "none yet"
+        lines.append(f"| [{folder}]({folder}/README.md) | {_cell(title)} | {latest_cell} |")
+    return "\n".join(lines) + "\n"

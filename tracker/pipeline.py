@@ -26,7 +26,7 @@ from tracker.archive import Archive, StoredVersion
 from tracker.errors import ExtractError, FetchError
 from tracker.extract import extract
 from tracker.fetch import HostPacer, fetch
-from tracker.index import render_document_index
+from tracker.index import render_document_index, render_platform_index
 from tracker.models import Capture, CheckRecord, Document, FetchSettings, Outcome, Validators
 from tracker.models import sha256_hex as sha256
 from tracker.quality import assess
@@ -406,9 +406,20 @@ def _charset(snapshot_meta: Mapping[str, Any]) -> str | None:
 
 
 def render_index(document: Document, archive: Archive) -> None:
-    """Regenerate the document's ``README.md`` index from its versions and checks."""
+    """Regenerate the document's ``README.md`` and its platform's list of documents."""
     versions = [v.meta for v in archive.iter_versions(document.id)]
     checks = archive.checks(document.id)
     archive.write_text(
         f"{document.id}/README.md", render_document_index(document, versions, checks)
     )
+    platform = document.id.split("/", 1)[0]
+    listed = []
+    for doc_id in archive.documents():
+        if doc_id.split("/", 1)[0] != platform:
+            continue
+        stamps = archive.version_stamps(doc_id)
+        title = doc_id
+        if stamps:
+            title = str(archive.read_version(doc_id, stamps[-1]).meta.get("title", doc_id))
+        listed.append((doc_id, title, stamps[-1] if stamps else ""))
+    archive.write_text(f"{platform}/README.md", render_platform_index(platform, listed))

@@ -27,13 +27,13 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from tracker.config import ExtractConfig, RuleSetFile
+from tracker import config
+from tracker.config import ExtractConfig
 from tracker.models import ExtractRules
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
-RULES_DIR = Path(__file__).resolve().parents[1] / "config" / "rules"
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "config"
 DEFAULT_URL = "https://www.linkedin.com/"
 
 
@@ -70,32 +70,11 @@ def assert_golden(path: Path, actual: str) -> None:
         raise AssertionError(f"output differs from {path} (UPDATE_GOLDEN=1 rewrites it):\n{diff}")
 
 
-def rules_from_config(config: ExtractConfig, base: ExtractRules | None = None) -> ExtractRules:
-    """ExtractRules from an ``[extract]`` table, on top of ``base`` when given."""
-    merged: dict[str, Any] = {}
-    if base is not None:
-        merged = {
-            "select": list(base.select),
-            "remove": list(base.remove),
-            "drop_query_params": list(base.drop_query_params),
-            "min_text_chars": base.min_text_chars,
-            "select_first": base.select_first,
-        }
-    merged.update(config.model_dump(exclude_none=True))
-    return ExtractRules(
-        select=tuple(merged["select"]),
-        remove=tuple(merged.get("remove", ())),
-        drop_query_params=tuple(merged.get("drop_query_params", ())),
-        min_text_chars=merged.get("min_text_chars", 200),
-        select_first=merged.get("select_first", False),
-    )
-
-
 def load_rule_set(name: str) -> ExtractRules:
-    """The project's rule set ``config/rules/<name>.toml``."""
-    with (RULES_DIR / f"{name}.toml").open("rb") as handle:
-        spec = RuleSetFile.model_validate(tomllib.load(handle))
-    return rules_from_config(spec.extract)
+    """The project's rule set ``config/rules/<name>.toml``, as the tracker loads it."""
+    path = CONFIG_DIR / "rules" / f"{name}.toml"
+    spec = config.read_rule_set(CONFIG_DIR, name, referenced_from=path)
+    return config.merge_rules(None, spec.extract, path)
 
 
 @dataclass(frozen=True)
@@ -119,12 +98,17 @@ def load_case(folder: Path) -> GoldenCase:
     with (folder / "rules.toml").open("rb") as handle:
         data = tomllib.load(handle)
     case = data.get("case", {})
-    base = load_rule_set(case["rules"]) if "rules" in case else None
-    config = ExtractConfig.model_validate(data.get("extract", {}))
+    path = folder / "rules.toml"
+    base = (
+        config.read_rule_set(CONFIG_DIR, case["rules"], referenced_from=path).extract
+        if "rules" in case
+        else None
+    )
+    own = ExtractConfig.model_validate(data.get("extract", {}))
     return GoldenCase(
         folder=folder,
         body=(folder / "input.html").read_bytes(),
-        rules=rules_from_config(config, base),
+        rules=config.merge_rules(base, own, path),
         url=case.get("url", DEFAULT_URL),
         charset=case.get("charset"),
     )

@@ -19,31 +19,19 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.corpus import CORPUS, MANIFEST, REQUIRES_CORPUS
 from tests.goldens import load_rule_set
 from tracker.extract import extract
 from tracker.models import ExtractRules
 from tracker.normalise import normalise_markdown
 from tracker.wording import visible_words
 
-CORPUS = Path(
-    os.environ.get("TRACKER_CORPUS")
-    or Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-)
-MANIFEST = CORPUS / "manifest.json"
-
-pytestmark = [
-    pytest.mark.corpus,
-    pytest.mark.skipif(
-        not MANIFEST.is_file(),
-        reason=f"corpus not found at {CORPUS} (set TRACKER_CORPUS to the folder of manifest.json)",
-    ),
-]
+pytestmark = REQUIRES_CORPUS
 
 #: The document's URL for each corpus folder, as in config/documents (the base of links).
 DOCUMENT_URLS = {

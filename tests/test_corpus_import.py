@@ -13,19 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_corpus_extract import CORPUS, DOCUMENT_URLS, MANIFEST, REAL_CHANGES, rules_for
+from tests.corpus import CORPUS, MANIFEST, REQUIRES_CORPUS
+from tests.test_corpus_extract import DOCUMENT_URLS, REAL_CHANGES, rules_for
 from tracker.archive import Archive
 from tracker.backfill import backfill
 from tracker.models import Document, ExtractRules, Outcome
 from tracker.wording import same_words
 
-pytestmark = [
-    pytest.mark.corpus,
-    pytest.mark.skipif(
-        not MANIFEST.is_file(),
-        reason=f"corpus not found at {CORPUS} (set TRACKER_CORPUS to the folder of manifest.json)",
-    ),
-]
+pytestmark = REQUIRES_CORPUS
 
 #: The language each series is served in (its <html lang>): the document we would track.
 SERIES_LANGUAGE = {

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.corpus import CORPUS, MANIFEST
 from tests.servers import FIXED_NOW, page_bytes
 from tracker.errors import BlockedError
 from tracker.models import Capture
@@ -222,14 +221,9 @@ def test_without_html_lang_the_locale_meta_then_content_language_decide() -> Non
 
 
 # --------------------------------------------------------------------------- the corpus
-CORPUS = Path(
-    os.environ.get("TRACKER_CORPUS")
-    or Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-)
-_MANIFEST = CORPUS / "manifest.json"
 _ENTRIES: list[dict[str, Any]] = (
-    [e for e in json.loads(_MANIFEST.read_text("utf-8"))["files"] if e["kind"] == "snapshot-html"]
-    if _MANIFEST.is_file()
+    [e for e in json.loads(MANIFEST.read_text("utf-8"))["files"] if e["kind"] == "snapshot-html"]
+    if MANIFEST.is_file()
     else []
 )
 #: Where OTA fetched the pages that carry no URL in the manifest.

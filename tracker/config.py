@@ -192,7 +192,8 @@ def _parse(model: type[_M], path: Path) -> _M:
         raise _explain(path, exc) from None
 
 
-def _merge_rules(base: ExtractConfig | None, own: ExtractConfig, path: Path) -> ExtractRules:
+def merge_rules(base: ExtractConfig | None, own: ExtractConfig, path: Path) -> ExtractRules:
+    """A document's rules: its own ``[extract]`` keys over its rule set's (``path`` in errors)."""
     merged: dict[str, Any] = {}
     for layer in (base, own):
         if layer is not None:
@@ -206,6 +207,14 @@ def _merge_rules(base: ExtractConfig | None, own: ExtractConfig, path: Path) -> 
         min_text_chars=merged.get("min_text_chars", 200),
         select_first=merged.get("select_first", False),
     )
+
+
+def read_rule_set(config_dir: Path, name: str, *, referenced_from: Path) -> RuleSetFile:
+    """Load ``config/rules/<name>.toml``; ConfigError names the file that referenced it."""
+    rules_path = config_dir / "rules" / f"{name}.toml"
+    if not rules_path.is_file():
+        raise ConfigError(f"{referenced_from}: rules: no rule set {rules_path}")
+    return _parse(RuleSetFile, rules_path)
 
 
 def document_id_for(documents_dir: Path, path: Path) -> str:
@@ -234,17 +243,14 @@ def load_documents(config_dir: Path) -> dict[str, Document]:
         base = None
         if spec.rules is not None:
             if spec.rules not in rule_sets:
-                rules_path = config_dir / "rules" / f"{spec.rules}.toml"
-                if not rules_path.is_file():
-                    raise ConfigError(f"{path}: rules: no rule set {rules_path}")
-                rule_sets[spec.rules] = _parse(RuleSetFile, rules_path)
+                rule_sets[spec.rules] = read_rule_set(config_dir, spec.rules, referenced_from=path)
             base = rule_sets[spec.rules].extract
         documents[doc_id] = Document(
             id=doc_id,
             title=spec.title,
             url=spec.url,
             language=spec.language,
-            rules=_merge_rules(base, spec.extract, path),
+            rules=merge_rules(base, spec.extract, path),
             schedule=spec.schedule,
             accept_language=spec.accept_language or _accept_language(spec.language),
             translation_of=spec.translation_of,

@@ -179,3 +179,113 @@ class CheckRecord:
     version: str = ""
     url: str = ""
     detail: str = ""
+
+
+# --------------------------------------------------------------------------- clauses and changes
+class ClauseKind(StrEnum):
+    """What a clause is in the structure of a version."""
+
+    HEADING = "heading"
+    PARAGRAPH = "paragraph"
+    SENTENCE = "sentence"
+    LIST_ITEM = "list-item"
+    TABLE_CELL = "table-cell"
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """A fragment of a version with a stable id: what the comparison aligns.
+
+    Attributes:
+        id: stable within a version and across versions when the structure is unchanged, e.g.
+            ``legal-bases/to-perform-our-contract/table-1/r3/data-we-use`` (heading path slugs,
+            then the position or key of the block).
+        kind: heading, paragraph, sentence (of a long paragraph), list item or table cell.
+        section: the heading path above the clause, outermost first (heading texts as shown).
+        text: the clause's Markdown (for a table cell: the cell's content only).
+        column: for a table cell, its column header (e.g. ``"Personal data used"``).
+        row: for a table cell, the text of the first cell of its row (what the row is about).
+        position: order of the clause in the version (0-based).
+    """
+
+    id: str
+    kind: ClauseKind
+    section: tuple[str, ...]
+    text: str
+    position: int
+    column: str | None = None
+    row: str | None = None
+
+
+class ChangeKind(StrEnum):
+    """How a clause changed between two versions."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    MODIFIED = "modified"
+    MOVED = "moved"
+    SPLIT = "split"
+    MERGED = "merged"
+
+
+class Significance(StrEnum):
+    """How much a change matters to a reader (see docs/significance.md).
+
+    ``substantive``: wording a reader could care about changed (alerted); ``minor``: typo,
+    punctuation, capitalisation, renumbering (archived, digest); ``cosmetic``: only links,
+    markup, whitespace or invisible characters (archived, never alerted).
+    """
+
+    COSMETIC = "cosmetic"
+    MINOR = "minor"
+    SUBSTANTIVE = "substantive"
+
+    @property
+    def rank(self) -> int:
+        """0 for cosmetic, 1 for minor, 2 for substantive (for max() and filters)."""
+        return ("cosmetic", "minor", "substantive").index(self.value)
+
+
+class DiffOp(StrEnum):
+    """One operation of a word-level diff."""
+
+    EQUAL = "equal"
+    INSERT = "insert"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseChange:
+    """One changed clause (or group of clauses, for splits and merges).
+
+    ``old``/``new`` are the clause texts before and after (None when added/removed; for a
+    split or merge, the texts of the group joined by a blank line). ``diff`` is the word-level
+    diff from old to new (empty for added/removed). ``section`` is where the clause stands in
+    the new version (the old one for a removal); ``old_section`` differs from it for a move.
+    """
+
+    kind: ChangeKind
+    section: tuple[str, ...]
+    old: str | None
+    new: str | None
+    diff: tuple[tuple[DiffOp, str], ...]
+    significance: Significance
+    old_ids: tuple[str, ...] = ()
+    new_ids: tuple[str, ...] = ()
+    old_section: tuple[str, ...] | None = None
+    column: str | None = None
+    row: str | None = None
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """The difference between two versions of one document, clause by clause."""
+
+    document: str
+    from_version: str
+    to_version: str
+    significance: Significance
+    clauses: tuple[ClauseChange, ...]
+    labels: tuple[str, ...] = ()
+    flip_back_of: str | None = None

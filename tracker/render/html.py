@@ -1,0 +1,152 @@
+"""A Change as a self-contained HTML page: the lawyer's view of one change.
+
+No JavaScript, no external resource (inline CSS), printable, every piece of page text escaped.
+Summary first, then the changed clauses grouped by section, each shown side by side (before |
+after) and inline, deletions struck through in red and insertions underlined in green.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from tracker.models import Change, ChangeKind, ClauseChange, DiffOp
+from tracker.render import counts, section_label, summary_line
+
+_CSS = """
+:root { --ins: #d7f5dd; --ins-text: #0b5d1e; --del: #fde2e1; --del-text: #8c1c13; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1f24;
+       max-width: 72rem; margin: 2rem auto; padding: 0 1rem; }
+h1 { font-size: 1.5rem; margin-bottom: .25rem; }
+h2 { font-size: 1.15rem; border-bottom: 1px solid #d0d7de; padding-bottom: .25rem;
+     margin-top: 2rem; }
+.meta { color: #57606a; margin: 0 0 1rem; }
+.summary { border: 1px solid #d0d7de; border-radius: 6px; padding: .75rem 1rem;
+           background: #f6f8fa; }
+.significance { font-weight: 700; text-transform: uppercase; letter-spacing: .03em; }
+.significance.substantive { color: #8c1c13; } .significance.minor { color: #9a6700; }
+.significance.cosmetic { color: #57606a; }
+.clause { border: 1px solid #d0d7de; border-radius: 6px; margin: 1rem 0; break-inside: avoid; }
+.clause header { background: #f6f8fa; padding: .4rem .75rem; border-bottom: 1px solid #d0d7de;
+                 font-size: .9rem; display: flex; gap: .75rem; flex-wrap: wrap; }
+.kind { font-weight: 700; text-transform: uppercase; font-size: .8rem; }
+.context { color: #57606a; }
+.sides { display: grid; grid-template-columns: 1fr 1fr; }
+.sides > div { padding: .5rem .75rem; white-space: pre-wrap; overflow-wrap: anywhere; }
+.sides > div + div { border-left: 1px solid #d0d7de; }
+.sides .label, .inline .label { display: block; font-size: .75rem; color: #57606a;
+                                 text-transform: uppercase; }
+.inline { padding: .5rem .75rem; border-top: 1px dashed #d0d7de; white-space: pre-wrap;
+          overflow-wrap: anywhere; }
+del { background: var(--del); color: var(--del-text); text-decoration: line-through; }
+ins { background: var(--ins); color: var(--ins-text); text-decoration: underline; }
+.labels code { background: #eef1f4; border-radius: 4px; padding: 0 .3rem; margin-right: .25rem; }
+footer { margin-top: 2rem; color: #57606a; font-size: .85rem; }
+@media print { body { margin: 0; max-width: none; } .clause { border-color: #999; }
+               del, ins { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
+"""
+
+_KIND_WORDS = {
+    ChangeKind.MODIFIED: "modified",
+    ChangeKind.ADDED: "added",
+    ChangeKind.REMOVED: "removed",
+    ChangeKind.MOVED: "moved",
+    ChangeKind.SPLIT: "split",
+    ChangeKind.MERGED: "merged",
+}
+
+
+def _diff_html(clause: ClauseChange, side: str) -> str:
+    """The clause's text for one side (``old``, ``new`` or ``inline``) with marks."""
+    if not clause.diff:
+        text = clause.old if side == "old" else clause.new
+        if text is None:
+            return "<em>(none)</em>"
+        tag = "del" if side == "old" or clause.kind is ChangeKind.REMOVED else "ins"
+        if clause.kind in (ChangeKind.MOVED,):
+            return escape(text)
+        return f"<{tag}>{escape(text)}</{tag}>"
+    parts = []
+    for op, text in clause.diff:
+        if op is DiffOp.EQUAL:
+            parts.append(escape(text))
+        elif op is DiffOp.DELETE and side in ("old", "inline"):
+            parts.append(f"<del>{escape(text)}</del>")
+        elif op is DiffOp.INSERT and side in ("new", "inline"):
+            parts.append(f"<ins>{escape(text)}</ins>")
+    return "".join(parts)
+
+
+def _clause_html(clause: ClauseChange) -> str:
+    context = []
+    if clause.row:
+        context.append(f"row: {escape(clause.row[:120])}")
+    if clause.column:
+        context.append(f"column: {escape(clause.column)}")
+    if clause.old_section is not None and clause.old_section != clause.section:
+        context.append(f"moved from: {escape(section_label(clause.old_section))}")
+    labels = "".join(f"<code>{escape(label)}</code>" for label in clause.labels)
+    header = (
+        f'<span class="kind">{_KIND_WORDS[clause.kind]}</span>'
+        f'<span class="significance {clause.significance.value}">{clause.significance.value}</span>'
+        + "".join(f'<span class="context">{c}</span>' for c in context)
+        + (f'<span class="labels">{labels}</span>' if labels else "")
+    )
+    body = (
+        '<div class="sides">'
+        f'<div><span class="label">Before</span>{_diff_html(clause, "old")}</div>'
+        f'<div><span class="label">After</span>{_diff_html(clause, "new")}</div>'
+        "</div>"
+    )
+    if clause.diff:
+        inline = _diff_html(clause, "inline")
+        body += f'<div class="inline"><span class="label">Inline</span>{inline}</div>'
+    return f'<article class="clause"><header>{header}</header>{body}</article>'
+
+
+def render_change_page(change: Change, *, title: str, source_url: str) -> str:
+    """Render one change as a complete, self-contained HTML document."""
+    grouped: dict[tuple[str, ...], list[ClauseChange]] = {}
+    for clause in change.clauses:
+        grouped.setdefault(clause.section, []).append(clause)
+    count_items = "".join(f"<li>{n} {escape(kind)}</li>" for kind, n in counts(change).items())
+    labels = "".join(f"<code>{escape(label)}</code>" for label in change.labels)
+    sections = "".join(
+        f"<section><h2>{escape(section_label(section))}</h2>"
+        + "".join(_clause_html(c) for c in clauses)
+        + "</section>"
+        for section, clauses in grouped.items()
+    )
+    flip = (
+        f"<p>This version is identical to the earlier version of {escape(change.flip_back_of)}: "
+        "the page flipped back between variants. It is archived, not announced.</p>"
+        if change.flip_back_of
+        else ""
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}: change of {escape(change.to_version)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<h1>{escape(title)}</h1>
+<p class="meta">Document <code>{escape(change.document)}</code> · version
+{escape(change.from_version)} → {escape(change.to_version)} (UTC) ·
+source <a href="{escape(source_url, quote=True)}">{escape(source_url)}</a></p>
+<div class="summary">
+<p><span class="significance {change.significance.value}">{change.significance.value}</span>
+— {escape(summary_line(change))}</p>
+<ul>{count_items}</ul>
+{f'<p class="labels">Labels: {labels}</p>' if labels else ""}
+{flip}
+</div>
+{sections or "<p>No clause changed.</p>"}
+<footer>Generated by policy-tracker. Deletions are <del>struck through</del>, insertions
+<ins>underlined</ins>. The full texts are in <code>versions/{escape(change.from_version)}.md</code>
+and <code>versions/{escape(change.to_version)}.md</code>.</footer>
+</body>
+</html>
+"""

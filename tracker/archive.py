@@ -239,6 +239,34 @@ class Archive:
         write_once(self.version_path(document, stamp), content)
         replace_atomically(self.folder(document) / "current.md", content)
 
+    def change_stamps(self, document: str) -> list[str]:
+        """Timestamps of every recorded change of a document, oldest first."""
+        folder = self.folder(document) / "changes"
+        if not folder.is_dir():
+            return []
+        return sorted(p.stem for p in folder.glob("*.json") if not p.name.startswith("."))
+
+    def read_change(self, document: str, stamp: str) -> dict[str, Any]:
+        """The machine-readable record ``changes/<stamp>.json``."""
+        path = self.folder(document) / "changes" / f"{stamp}.json"
+        try:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ArchiveError(f"{path}: unreadable change record ({exc})") from exc
+        return data
+
+    def record_change(self, document: str, stamp: str, files: Mapping[str, str]) -> None:
+        """Write ``changes/<stamp>.<suffix>`` once for each suffix → text (json, md, html).
+
+        The JSON record is written last: its presence means the change is complete.
+        """
+        folder = self.folder(document) / "changes"
+        for suffix in sorted(files, key=lambda s: s == "json"):
+            path = folder / f"{stamp}.{suffix}"
+            if suffix != "json" and path.exists():
+                continue  # left by an interrupted record: the same content, derived again
+            write_once(path, files[suffix].encode("utf-8"))
+
     def append_check(self, document: str, record: CheckRecord) -> None:
         """Append one row to ``checks.csv`` (header written with the first row)."""
         path = self.folder(document) / "checks.csv"

@@ -14,6 +14,7 @@ from typing import Any
 
 from tracker import __version__
 from tracker.archive import Archive
+from tracker.changes import ensure_change_record
 from tracker.errors import BackfillError, ExtractError, FetchError
 from tracker.extract import extract
 from tracker.models import Capture, CheckRecord, Document, Outcome
@@ -40,6 +41,7 @@ def backfill(
     """
     files = _dated_files(folder)
     archive.recover(document.id)
+    ensure_change_record(document, archive)
     checks = archive.checks(document.id)
     done = {to_stamp(c.checked_at) for c in checks}
     last = to_stamp(checks[-1].checked_at) if checks else ""

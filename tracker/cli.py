@@ -1,4 +1,4 @@
-"""The command line: ``tracker check | run | import | history | validate``.
+"""The command line: ``tracker check | run | import | history | diff | validate``.
 
 The only module that prints, reads options and turns errors into exit codes:
 0 success, 1 a document was inaccessible (with ``--strict``), 2 bad configuration or input,
@@ -125,6 +125,10 @@ def _print_result(result: Result) -> None:
         line += f" — {detail}" if detail else ""
         click.secho(line, fg="yellow")
         return
+    if result.change is not None:
+        from tracker.render import summary_line
+
+        line += f": {summary_line(result.change)}"
     if result.recovered_after:
         line += f"; accessible again after {result.recovered_after} inaccessible checks"
     color = {Outcome.NEW_VERSION: "green", Outcome.FIRST_RECORD: "cyan"}.get(result.outcome)
@@ -214,6 +218,8 @@ def history(obj: _Context, document_id: str, as_json: bool) -> None:
 
 
 def _history(archive: Archive, document_id: str) -> dict[str, Any]:
+    from tracker.changes import clause_counts
+
     versions = []
     for version in archive.iter_versions(document_id):
         meta = version.meta
@@ -242,7 +248,88 @@ def _history(archive: Archive, document_id: str) -> dict[str, Any]:
         }
         for c in archive.checks(document_id)
     ]
-    return {"document": document_id, "versions": versions, "changes": [], "checks": checks}
+    changes = []
+    for stamp in archive.change_stamps(document_id):
+        record = archive.read_change(document_id, stamp)
+        changes.append(
+            {
+                "timestamp": stamp,
+                "from": record.get("from"),
+                "to": record.get("to"),
+                "significance": record.get("significance"),
+                "flip_back_of": record.get("flip_back_of"),
+                "clauses": clause_counts(record),
+                "labels": record.get("labels", []),
+                "path": f"changes/{stamp}.json",
+            }
+        )
+    return {"document": document_id, "versions": versions, "changes": changes, "checks": checks}
+
+
+@cli.command()
+@click.argument("document_id", metavar="ID")
+@click.option(
+    "--from", "from_stamp", metavar="TS", help="Older version (default: the one before --to)."
+)
+@click.option("--to", "to_stamp", metavar="TS", help="Newer version (default: the latest).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "md", "html", "json"]),
+    default="text",
+    show_default=True,
+    help="text is coloured on a terminal.",
+)
+@click.option("--color/--no-color", default=None, help="Force or disable colours (text format).")
+@click.pass_obj
+def diff(
+    obj: _Context,
+    document_id: str,
+    from_stamp: str | None,
+    to_stamp: str | None,
+    fmt: str,
+    color: bool | None,
+) -> None:
+    """Compare any two versions of a document, clause by clause."""
+    from tracker.diff import change_to_dict, compare
+    from tracker.render.html import render_change_page
+    from tracker.render.markdown import render_change_markdown
+    from tracker.render.text import render_change_text
+
+    with _errors():
+        settings = obj.settings()
+        archive = Archive(settings.archive_dir)
+        stamps = archive.version_stamps(document_id)
+        if len(stamps) < 2 and not (from_stamp and to_stamp):
+            raise ConfigError(f"{document_id}: fewer than two versions in {settings.archive_dir}")
+        to_stamp = to_stamp or stamps[-1]
+        for stamp in (from_stamp, to_stamp):
+            if stamp is not None and stamp not in stamps:
+                known = ", ".join(stamps[-5:]) or "none"
+                raise ConfigError(f"{document_id}: no version {stamp} (latest: {known})")
+        if from_stamp is None:
+            position = stamps.index(to_stamp)
+            if position == 0:
+                raise ConfigError(f"{document_id}: {to_stamp} is the first version; give --from")
+            from_stamp = stamps[position - 1]
+        old = archive.read_version(document_id, from_stamp)
+        new = archive.read_version(document_id, to_stamp)
+        change = compare(
+            old.text, new.text, document=document_id, from_version=from_stamp, to_version=to_stamp
+        )
+    title = str(new.meta.get("title") or document_id)
+    source = str(new.meta.get("source_url") or "")
+    if fmt == "json":
+        click.echo(json.dumps(change_to_dict(change), indent=2, ensure_ascii=False))
+    elif fmt == "md":
+        click.echo(render_change_markdown(change, title=title, source_url=source), nl=False)
+    elif fmt == "html":
+        click.echo(render_change_page(change, title=title, source_url=source), nl=False)
+    else:
+        use_color = sys.stdout.isatty() if color is None else color
+        click.echo(
+            render_change_text(change, title=title, color=use_color), nl=False, color=use_color
+        )
 
 
 @cli.command()

@@ -25,8 +25,13 @@ def render_document_index(
     document: Document,
     versions: Sequence[Mapping[str, Any]],
     checks: Sequence[CheckRecord],
+    changes: Mapping[str, str] | None = None,
 ) -> str:
-    """Render the index page of one document from its versions' metadata and its checks."""
+    """Render the index page of one document from its versions, checks and changes.
+
+    ``changes`` maps a version's timestamp to the one-line summary of its change record.
+    """
+    changes = changes or {}
     lines = [
         f"# {document.title}",
         "",
@@ -46,15 +51,18 @@ def render_document_index(
         lines.append("No version recorded yet.")
     else:
         lines += [
-            "| Recorded | Kind | Text | Snapshot | Snapshot SHA-256 |",
-            "| --- | --- | --- | --- | --- |",
+            "| Recorded | Kind | Change | Text | Snapshot | Snapshot SHA-256 |",
+            "| --- | --- | --- | --- | --- | --- |",
         ]
         for meta in reversed(versions):
             stamp = meta["timestamp"]
             snapshot = meta.get("snapshot")
             snapshot_link = f"[{snapshot}]({snapshot})" if snapshot else "—"
+            change = changes.get(stamp)
+            change_cell = f"[{_cell(change)}](changes/{stamp}.html)" if change else "—"
             lines.append(
-                f"| {stamp} | {_kind(meta)} | [versions/{stamp}.md](versions/{stamp}.md) "
+                f"| {stamp} | {_kind(meta)} | {change_cell} "
+                f"| [versions/{stamp}.md](versions/{stamp}.md) "
                 f"| {snapshot_link} | `{str(meta.get('raw_sha256', ''))[:16]}…` |"
             )
     lines += ["", "## Checks", ""]

@@ -23,13 +23,23 @@ import requests
 
 from tracker import __version__
 from tracker.archive import Archive, StoredVersion
+from tracker.changes import clause_counts, ensure_change_record, find_flip_back
 from tracker.errors import ExtractError, FetchError
 from tracker.extract import extract
 from tracker.fetch import HostPacer, fetch
 from tracker.index import render_document_index, render_platform_index
-from tracker.models import Capture, CheckRecord, Document, FetchSettings, Outcome, Validators
+from tracker.models import (
+    Capture,
+    Change,
+    CheckRecord,
+    Document,
+    FetchSettings,
+    Outcome,
+    Validators,
+)
 from tracker.models import sha256_hex as sha256
 from tracker.quality import assess
+from tracker.render import summary_line
 from tracker.state import State
 from tracker.timestamps import to_iso, to_stamp
 from tracker.wording import same_words
@@ -64,6 +74,7 @@ class Result:
     failures_in_row: int = 0
     recovered_after: int = 0
     notes: tuple[str, ...] = field(default=())
+    change: Change | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +97,8 @@ def check(document: Document, deps: Deps) -> list[Result]:
     """Check one document once; returns its results (a technical upgrade, then the check)."""
     results: list[Result] = []
     repaired = deps.archive.recover(document.id)
+    if ensure_change_record(document, deps.archive) is not None:
+        repaired.append("wrote the missing change record of the latest version")
     for line in repaired:
         log.warning("%s: %s", document.id, line)
     upgrade = apply_technical_upgrade(document, deps)
@@ -306,7 +319,15 @@ def record(
     }
     if evidence.attribution:
         meta["attribution"] = evidence.attribution
+    flip_back_of = None
+    if outcome is Outcome.NEW_VERSION:
+        flip_back_of = find_flip_back(archive, document.id, text_sha)
+        if flip_back_of:
+            meta["flip_back_of"] = flip_back_of
     archive.record_version(document.id, stamp, meta, text)
+    change = None if technical or latest is None else ensure_change_record(document, archive)
+    if change is not None:
+        detail = f"{detail}; {summary_line(change)}" if detail else summary_line(change)
     archive.append_check(
         document.id,
         CheckRecord(
@@ -320,7 +341,7 @@ def record(
             detail=detail,
         ),
     )
-    return Result(document.id, outcome, version=stamp)
+    return Result(document.id, outcome, version=stamp, change=change)
 
 
 def _origin_of(version: StoredVersion) -> str:
@@ -409,8 +430,14 @@ def render_index(document: Document, archive: Archive) -> None:
     """Regenerate the document's ``README.md`` and its platform's list of documents."""
     versions = [v.meta for v in archive.iter_versions(document.id)]
     checks = archive.checks(document.id)
+    changes = {}
+    for stamp in archive.change_stamps(document.id):
+        record = archive.read_change(document.id, stamp)
+        parts = ", ".join(f"{n} {kind}" for kind, n in clause_counts(record).items())
+        flip = " (flip-back)" if record.get("flip_back_of") else ""
+        changes[stamp] = f"{record.get('significance')}{flip}: {parts or 'no clause'}"
     archive.write_text(
-        f"{document.id}/README.md", render_document_index(document, versions, checks)
+        f"{document.id}/README.md", render_document_index(document, versions, checks, changes)
     )
     platform = document.id.split("/", 1)[0]
     listed = []

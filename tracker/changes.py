@@ -1,0 +1,85 @@
+"""Change records: compare a new version with the one before and archive the result.
+
+``changes/<ts>.json`` (machine-readable, see :func:`tracker.diff.change_to_dict`), ``.md`` and a
+self-contained ``.html`` page are written once per new version, next to it. They are derived
+from the versions, so a record interrupted before they were written is completed by
+:func:`ensure_change_record` on the next run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from tracker.archive import Archive, StoredVersion
+from tracker.diff import change_to_dict, compare
+from tracker.models import Change, Document
+from tracker.render.html import render_change_page
+from tracker.render.markdown import render_change_markdown
+
+#: How many earlier versions a new one is compared with to spot an A/B flip-back.
+FLIP_BACK_WINDOW = 5
+
+
+def find_flip_back(archive: Archive, document: str, text_sha256: str) -> str | None:
+    """The stamp of a recent version (not the latest) with this exact text, if any.
+
+    Pages that alternate between variants (A/B tests, regional layouts) come back to a text
+    already seen: that is archived and marked, but it is not news.
+    """
+    stamps = archive.version_stamps(document)[-(FLIP_BACK_WINDOW + 1) : -1]
+    for stamp in reversed(stamps):
+        version = archive.read_version(document, stamp)
+        if version.text_sha256 == text_sha256 and not version.technical_upgrade:
+            return stamp
+    return None
+
+
+def build_change(document: Document, previous: StoredVersion, current: StoredVersion) -> Change:
+    """Compare two stored versions (pure apart from reading them)."""
+    change = compare(
+        previous.text,
+        current.text,
+        document=document.id,
+        from_version=previous.timestamp,
+        to_version=current.timestamp,
+    )
+    flip = current.meta.get("flip_back_of")
+    return dataclasses.replace(change, flip_back_of=str(flip)) if flip else change
+
+
+def write_change_record(document: Document, archive: Archive, change: Change) -> None:
+    """Archive a change as JSON, Markdown and HTML (write-once)."""
+    data = change_to_dict(change)
+    archive.record_change(
+        document.id,
+        change.to_version,
+        {
+            "json": json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+            "md": render_change_markdown(change, title=document.title, source_url=document.url),
+            "html": render_change_page(change, title=document.title, source_url=document.url),
+        },
+    )
+
+
+def ensure_change_record(document: Document, archive: Archive) -> Change | None:
+    """Write the change record of the latest version if it is missing (after a crash)."""
+    stamps = archive.version_stamps(document.id)
+    if len(stamps) < 2 or stamps[-1] in archive.change_stamps(document.id):
+        return None
+    current = archive.read_version(document.id, stamps[-1])
+    if current.technical_upgrade:
+        return None
+    previous = archive.read_version(document.id, stamps[-2])
+    change = build_change(document, previous, current)
+    write_change_record(document, archive, change)
+    return change
+
+
+def clause_counts(record: dict[str, Any]) -> dict[str, int]:
+    """How many clauses of each kind a stored change record holds (in order of appearance)."""
+    kinds: dict[str, int] = {}
+    for clause in record.get("clauses", []):
+        kinds[clause["kind"]] = kinds.get(clause["kind"], 0) + 1
+    return kinds

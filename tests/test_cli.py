@@ -216,3 +216,36 @@ def test_run_after_a_recent_check_waits_for_the_cron(cli: Cli, page_server: Page
     _, err = worker.communicate(timeout=30)
     assert worker.returncode == 0, err
     assert len(page_server.requests_to("/p")) == 1, "no catch-up: the cron has not fired since"
+
+
+def test_diff_between_any_two_versions(cli: Cli, tmp_path: Path):
+    cli.document(DOC, "https://www.linkedin.com/legal/privacy-policy")
+    html = tmp_path / "html"
+    html.mkdir()
+    (html / "2025-01-01T00-00-00Z.html").write_bytes(page_bytes("linkedin/privacy-policy/v1.html"))
+    (html / "2025-04-01T00-00-00Z.html").write_bytes(page_bytes("linkedin/privacy-policy/v2.html"))
+    cli("import", str(html), "--document", DOC)
+    record = json.loads(cli("diff", DOC, "--format", "json").stdout)
+    assert (record["from"], record["to"]) == ("2025-01-01T00-00-00Z", "2025-04-01T00-00-00Z")
+    assert record["significance"] == "substantive"
+    text = cli("diff", DOC).stdout
+    assert "{+" in text and "\x1b[" not in text, "plain wdiff-style marks when not a terminal"
+    coloured = cli("diff", DOC, "--color").stdout
+    assert "\x1b[32;4m" in coloured
+    page = cli(
+        "diff",
+        DOC,
+        "--from",
+        "2025-01-01T00-00-00Z",
+        "--to",
+        "2025-04-01T00-00-00Z",
+        "--format",
+        "html",
+    ).stdout
+    assert page.startswith("<!DOCTYPE html>")
+    assert "## " in cli("diff", DOC, "--format", "md").stdout
+    history = json.loads(cli("history", DOC, "--json").stdout)
+    assert [c["timestamp"] for c in history["changes"]] == ["2025-04-01T00-00-00Z"]
+    assert history["changes"][0]["significance"] == "substantive"
+    done = cli("diff", DOC, "--to", "2024-01-01T00-00-00Z", code=2)
+    assert "no version 2024-01-01T00-00-00Z" in done.stderr

@@ -315,7 +315,7 @@ def _crash_after(monkeypatch: pytest.MonkeyPatch, writes: int) -> None:
     monkeypatch.setattr(Archive, "append_check", wrap(Archive.append_check))
 
 
-@pytest.mark.parametrize("crash_at", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize("crash_at", list(range(1, 11)))
 def test_crash_at_any_write_leaves_a_consistent_archive(
     world: World, monkeypatch: pytest.MonkeyPatch, crash_at: int
 ):
@@ -345,6 +345,59 @@ def test_crash_at_any_write_leaves_a_consistent_archive(
     assert versions_in_checks == stamps, "every version has its check row, once"
     current = (archive.folder(DOC) / "current.md").read_bytes()
     assert current == archive.version_path(DOC, stamps[-1]).read_bytes()
+    changes = sorted(p.name for p in (archive.folder(DOC) / "changes").iterdir())
+    assert changes == [f"{stamps[1]}.{ext}" for ext in ("html", "json", "md")]
+
+
+def test_new_version_gets_a_change_record_in_three_forms(world: World):
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
+    [first] = world.check()
+    world.serve(Reply.page("linkedin/privacy-policy/v2.html"))
+    [second] = world.check()
+    assert second.change is not None
+    assert second.change.significance.value == "substantive"
+    folder = world.archive.folder(DOC) / "changes"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        f"{second.version}.html",
+        f"{second.version}.json",
+        f"{second.version}.md",
+    ]
+    record = json.loads((folder / f"{second.version}.json").read_text())
+    assert (record["document"], record["from"], record["to"]) == (
+        DOC,
+        first.version,
+        second.version,
+    )
+    assert record["significance"] == "substantive"
+    assert record["labels"] == []
+    assert any("generative" in (c["new"] or "").lower() for c in record["clauses"])
+    for clause in record["clauses"]:
+        assert clause["kind"] in {"added", "removed", "modified", "moved", "split", "merged"}
+        assert isinstance(clause["section"], list)
+        assert all(op in {"equal", "insert", "delete"} for op, _ in clause["diff"])
+    page = (folder / f"{second.version}.html").read_text()
+    assert "<script" not in page
+    assert "substantive" in page
+    index = (world.archive.folder(DOC) / "README.md").read_text()
+    assert f"(changes/{second.version}.html)" in index
+    assert world.archive.checks(DOC)[-1].detail.startswith("substantive: ")
+
+
+def test_a_page_flipping_back_to_a_recent_variant_is_marked(world: World):
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
+    [first] = world.check()
+    world.serve(Reply.page("linkedin/privacy-policy/v2.html"))
+    world.check()
+    world.serve(Reply.page("linkedin/privacy-policy/v1-noise.html"))
+    [back] = world.check()
+    assert back.outcome is Outcome.NEW_VERSION
+    assert back.change is not None
+    assert back.change.flip_back_of == first.version
+    version = world.archive.latest_version(DOC)
+    assert version is not None
+    assert version.meta["flip_back_of"] == first.version
+    record = world.archive.read_change(DOC, back.version)
+    assert record["flip_back_of"] == first.version
 
 
 def test_checks_spread_over_time_keep_every_row(world: World):

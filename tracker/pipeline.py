@@ -149,6 +149,7 @@ def _capture_and_record(document: Document, deps: Deps, notes: tuple[str, ...]) 
         http_status=capture.status,
         recovered_after=failures,
         notes=notes,
+        change=result.change,
     )
 
 

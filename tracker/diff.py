@@ -110,10 +110,8 @@ _TOKEN = re.compile(
     r"https?://[^\s()<>\[\]]+|<br\s*/?>|[^\W_]+(?:['’][^\W_]+)*|\s+|.", re.DOTALL | re.IGNORECASE
 )
 _LOOSE = re.compile(r"\d+(?:[.,:/]\d+)*|[^\W\d_]+")
-_MARKER = re.compile(
-    r"^(?:\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.)]|\d{1,3}(?:\.\d{1,3})+)$",
-    re.IGNORECASE,
-)
+_MARKER = re.compile(r"^\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.)]$", re.IGNORECASE)
+_BARE_MARKER = re.compile(r"^\d{1,3}(?:\.\d{1,3})+$")  # "2.5 Sharing", not "2.5 million"
 _NUMBER = re.compile(r"^\d+(?:\.\d+)*$")
 _REFERENCE_WORDS = frozenset(
     (
@@ -216,19 +214,108 @@ def word_diff(old: str, new: str) -> tuple[tuple[DiffOp, str], ...]:
         return "".join(chars)
 
     encoded_old, encoded_new = encode(old), encode(new)
-    diffs = _DMP.diff_main(encoded_old, encoded_new, False)
-    _DMP.diff_cleanupSemantic(diffs)
-    ops: list[tuple[DiffOp, str]] = []
-    for code, chars in diffs:
-        op = _DMP_OPS[int(code)]
-        text = "".join(tokens[_token_number(char)] for char in str(chars))
-        if not text:
-            continue
-        if ops and ops[-1][0] is op:
-            ops[-1] = (op, ops[-1][1] + text)
+    diffs: list[tuple[int, list[str]]] = [
+        (int(code), [tokens[_token_number(char)] for char in str(chars)])
+        for code, chars in _DMP.diff_main(encoded_old, encoded_new, False)
+    ]
+    return tuple(
+        (_DMP_OPS[code], "".join(parts)) for code, parts in _cleanup_semantic(_merge(diffs))
+    )
+
+
+def _chars(parts: Sequence[str]) -> int:
+    return sum(len(part) for part in parts)
+
+
+def _merge(diffs: Sequence[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """Join adjacent ops; move tokens common to a deletion and an insertion into equalities.
+
+    The token-level counterpart of diff-match-patch's ``diff_cleanupMerge``: deletions come
+    before insertions, and no op is empty.
+    """
+    merged: list[tuple[int, list[str]]] = []
+
+    def append(code: int, parts: list[str]) -> None:
+        if not parts:
+            return
+        if merged and merged[-1][0] == code:
+            merged[-1] = (code, merged[-1][1] + parts)
         else:
-            ops.append((op, text))
-    return tuple(ops)
+            merged.append((code, parts))
+
+    deleted: list[str] = []
+    inserted: list[str] = []
+
+    def flush() -> None:
+        prefix = 0
+        while prefix < min(len(deleted), len(inserted)) and deleted[prefix] == inserted[prefix]:
+            prefix += 1
+        suffix = 0
+        while (
+            suffix < min(len(deleted), len(inserted)) - prefix
+            and deleted[-1 - suffix] == inserted[-1 - suffix]
+        ):
+            suffix += 1
+        append(0, deleted[:prefix])
+        append(-1, deleted[prefix : len(deleted) - suffix])
+        append(1, inserted[prefix : len(inserted) - suffix])
+        append(0, deleted[len(deleted) - suffix :])
+
+    for code, parts in diffs:
+        if code == 0:
+            flush()
+            deleted, inserted = [], []
+            append(0, list(parts))
+        elif code < 0:
+            deleted = deleted + list(parts)
+        else:
+            inserted = inserted + list(parts)
+    flush()
+    return merged
+
+
+def _cleanup_semantic(diffs: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """Fold each equality no longer than the edits on both of its sides into them.
+
+    diff-match-patch's ``diff_cleanupSemantic`` (its first stage) over tokens, with tokens
+    weighed by their length in characters: ``partageons`` between the insertions ``ne`` and
+    ``pas`` stays, ``and`` between two rewritten clauses goes. Edits never start or end inside
+    a token, unlike with the character-level cleanup.
+    """
+    equalities: list[int] = []
+    last: list[str] = []
+    before_inserted = before_deleted = after_inserted = after_deleted = 0
+    changed = False
+    pointer = 0
+    while pointer < len(diffs):
+        code, parts = diffs[pointer]
+        if code == 0:
+            equalities.append(pointer)
+            before_inserted, before_deleted = after_inserted, after_deleted
+            after_inserted = after_deleted = 0
+            last = parts
+        else:
+            if code > 0:
+                after_inserted += _chars(parts)
+            else:
+                after_deleted += _chars(parts)
+            size = _chars(last)
+            if (
+                last
+                and size <= max(before_inserted, before_deleted)
+                and size <= max(after_inserted, after_deleted)
+            ):
+                at = equalities.pop()
+                diffs.insert(at, (-1, list(last)))
+                diffs[at + 1] = (1, diffs[at + 1][1])
+                if equalities:
+                    equalities.pop()
+                pointer = equalities[-1] if equalities else -1
+                before_inserted = before_deleted = after_inserted = after_deleted = 0
+                last = []
+                changed = True
+        pointer += 1
+    return _merge(diffs) if changed else diffs
 
 
 def _token_number(char: str) -> int:
@@ -255,13 +342,17 @@ def _strip_accents(word: str) -> str:
 def _loose(text: str) -> tuple[str, ...]:
     """Words up to case, punctuation, quote style, accents of long words and numbering.
 
-    A numbering marker (``2.5``, ``1.``, ``(a)``, ``iv)``) at the start of a line or of a
-    ``<br>`` segment goes, as does the number after "section", "article", "clause"...
+    A numbering marker (``1.``, ``1.2.``, ``(a)``, ``iv)``, or ``2.5`` before a capitalised
+    word) at the start of a line or of a ``<br>`` segment goes, as does the number after
+    "section", "article", "clause"...
     """
     words: list[str] = []
     for segment in _SEGMENT.split(_HARD_BREAK.sub("\n", text)):
         seen = visible_words(segment)
-        if seen and _MARKER.match(seen[0]):
+        if seen and (
+            _MARKER.match(seen[0])
+            or (_BARE_MARKER.match(seen[0]) and (len(seen) == 1 or seen[1][:1].isupper()))
+        ):
             seen = seen[1:]
         words.extend(seen)
     tokens = _LOOSE.findall(" ".join(words).translate(_TYPOGRAPHY).casefold())

@@ -113,8 +113,8 @@ def test_html_page_shows_summary_sections_and_marks():
     assert "substantive" in text
     assert "1 modified" in text and "1 added" in text and "1 removed" in text and "1 moved" in text
     assert page.index("Legal bases \u203a Legitimate interests") < page.index("Data Retention")
-    assert "<del> and posts.</del>" in page
-    assert "<ins>, posts and articles.</ins>" in page
+    assert "Your profile data<del> and posts</del>" in page
+    assert "<ins>, posts and articles</ins>." in page
     assert "column: Personal data used" in page
     assert "row: To train content-generating AI models" in page
     assert "moved from: Data Controller" in page
@@ -135,11 +135,11 @@ def test_markdown_report_marks_deletions_and_insertions():
 
 def test_terminal_text_with_and_without_colour():
     plain = render_change_text(CHANGE, title="EU", color=False)
-    assert "Your profile data[- and posts.-]{+, posts and articles.+}" in plain
+    assert "Your profile data[- and posts-]{+, posts and articles+}." in plain
     assert "\x1b[" not in plain
     coloured = render_change_text(CHANGE, title="EU", color=True)
-    assert "\x1b[31;9m and posts.\x1b[0m" in coloured
-    assert "\x1b[32;4m, posts and articles.\x1b[0m" in coloured
+    assert "\x1b[31;9m and posts\x1b[0m" in coloured
+    assert "\x1b[32;4m, posts and articles\x1b[0m" in coloured
 
 
 def test_summary_line_counts_kinds_and_flip_backs():
@@ -148,3 +148,42 @@ def test_summary_line_counts_kinds_and_flip_backs():
     assert summary_line(empty) == (
         "cosmetic: no clause changed (flip-back to the version of 2025-01-01T00-00-00Z)"
     )
+
+
+def _one_clause(old: str, new: str) -> Change:
+    from tracker.diff import word_diff
+
+    clause = ClauseChange(
+        kind=ChangeKind.MODIFIED,
+        section=("S",),
+        old=old,
+        new=new,
+        diff=word_diff(old, new),
+        significance=Significance.SUBSTANTIVE,
+    )
+    return Change("d", "a", "b", Significance.SUBSTANTIVE, (clause,))
+
+
+def test_html_page_shows_the_text_a_reader_sees_not_markdown():
+    page = render_change_page(
+        _one_clause(
+            "**Data:**<br><br>See [our policy](https://a.test/p) now",
+            "**Data:**<br><br>See [our new policy](https://b.test/p) now",
+        ),
+        title="T",
+        source_url="https://x.test",
+    )
+    assert "See our <ins>new </ins>policy now" in page
+    assert "https://a.test/p" not in page, "link targets are not reading matter"
+    assert "**" not in page
+    assert "&lt;br&gt;" not in page
+
+
+def test_html_page_shows_the_markdown_when_only_a_link_target_changed():
+    page = render_change_page(
+        _one_clause("See [our policy](https://a.test/p).", "See [our policy](https://b.test/p)."),
+        title="T",
+        source_url="https://x.test",
+    )
+    assert "<del>https://a.test/p</del>" in page
+    assert "<ins>https://b.test/p</ins>" in page

@@ -10,7 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from tracker.models import Change, ChangeKind, ClauseChange, DiffOp
-from tracker.render import counts, section_label, summary_line
+from tracker.render import counts, display_text, section_label, shown_diff, summary_line
 
 _CSS = """
 :root { --ins: #d7f5dd; --ins-text: #0b5d1e; --del: #fde2e1; --del-text: #8c1c13; }
@@ -56,18 +56,20 @@ _KIND_WORDS = {
 }
 
 
-def _diff_html(clause: ClauseChange, side: str) -> str:
+def _diff_html(clause: ClauseChange, diff: tuple[tuple[DiffOp, str], ...], side: str) -> str:
     """The clause's text for one side (``old``, ``new`` or ``inline``) with marks."""
-    if not clause.diff:
+    if not diff:
         text = clause.old if side == "old" else clause.new
         if text is None:
             return "<em>(none)</em>"
-        tag = "del" if side == "old" or clause.kind is ChangeKind.REMOVED else "ins"
-        if clause.kind in (ChangeKind.MOVED,):
-            return escape(text)
-        return f"<{tag}>{escape(text)}</{tag}>"
+        shown = escape(display_text(text))
+        if clause.kind is ChangeKind.REMOVED:
+            return f"<del>{shown}</del>"
+        if clause.kind is ChangeKind.ADDED:
+            return f"<ins>{shown}</ins>"
+        return shown
     parts = []
-    for op, text in clause.diff:
+    for op, text in diff:
         if op is DiffOp.EQUAL:
             parts.append(escape(text))
         elif op is DiffOp.DELETE and side in ("old", "inline"):
@@ -92,14 +94,15 @@ def _clause_html(clause: ClauseChange) -> str:
         + "".join(f'<span class="context">{c}</span>' for c in context)
         + (f'<span class="labels">{labels}</span>' if labels else "")
     )
+    diff = shown_diff(clause)
     body = (
         '<div class="sides">'
-        f'<div><span class="label">Before</span>{_diff_html(clause, "old")}</div>'
-        f'<div><span class="label">After</span>{_diff_html(clause, "new")}</div>'
+        f'<div><span class="label">Before</span>{_diff_html(clause, diff, "old")}</div>'
+        f'<div><span class="label">After</span>{_diff_html(clause, diff, "new")}</div>'
         "</div>"
     )
-    if clause.diff:
-        inline = _diff_html(clause, "inline")
+    if diff:
+        inline = _diff_html(clause, diff, "inline")
         body += f'<div class="inline"><span class="label">Inline</span>{inline}</div>'
     return f'<article class="clause"><header>{header}</header>{body}</article>'
 

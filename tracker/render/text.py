@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tracker.models import Change, ChangeKind, ClauseChange, DiffOp
-from tracker.render import section_label, summary_line
+from tracker.render import display_text, section_label, shown_diff, summary_line
 
 _RESET = "\x1b[0m"
 _RED = "\x1b[31;9m"  # red, struck through
@@ -17,15 +17,17 @@ def _paint(text: str, code: str, color: bool) -> str:
 
 
 def _inline(clause: ClauseChange, color: bool) -> str:
-    if not clause.diff:
+    diff = shown_diff(clause)
+    if not diff:
         if clause.kind is ChangeKind.REMOVED:
-            return _paint(clause.old or "", _RED, color) if color else f"[-{clause.old}-]"
-        text = clause.new or ""
+            old = display_text(clause.old or "")
+            return _paint(old, _RED, color) if color else f"[-{old}-]"
+        text = display_text(clause.new or "")
         if clause.kind is ChangeKind.ADDED:
             return _paint(text, _GREEN, color) if color else f"{{+{text}+}}"
         return text
     parts = []
-    for op, text in clause.diff:
+    for op, text in diff:
         if op is DiffOp.EQUAL:
             parts.append(text)
         elif op is DiffOp.DELETE:

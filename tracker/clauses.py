@@ -92,7 +92,7 @@ _LINK_DESTINATION = re.compile(
     r"(?<=\])\((?:<[^>]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+\"[^\"]*\")?\)"
 )
 _CODE_SPAN = re.compile(r"`+[^`]*`+")
-_SENTENCE_END = re.compile(r"(?:[.!?]+|…)[)\"”’»\]*_]*(?=\s)")
+_SENTENCE_END = re.compile(r"(?:[.!?]+|…)(?:[)\"”’»\]*_]|[ \u00a0\u202f]»)*(?:\\(?=\n))?(?=\s)")
 _OPENERS = "([\"“‘«*_\\'"
 _ABBREVIATIONS = frozenset(
     (
@@ -159,20 +159,21 @@ def plain_text(markdown: str) -> str:
 def split_sentences(text: str) -> list[str]:
     """Cut a paragraph's Markdown into sentences.
 
-    A sentence ends with ``.``, ``!``, ``?`` or ``…`` (and any closing quotes, brackets or
-    emphasis markers) followed by white space and then a capital letter (after any opening
-    quote, bracket or emphasis marker). Not an end: an abbreviation (``e.g.``, ``i.e.``,
-    ``U.S.``, ``No.``, ``Inc.``, ``art.``...; any word with an inner dot; a single letter, as in
-    initials or ``M. Dupont``), a period before a digit or a lower-case letter (decimals,
-    ``No. 5``), a period inside a link (its text or its URL) or inside inline code, and a
-    period inside an unclosed ``**`` span.
+    A sentence ends with ``.``, ``!``, ``?`` or ``…`` (with any closing quotes, brackets or
+    emphasis markers, a French ``»`` after its space, a hard line break) followed by white
+    space and a capital letter (after any opening quote, bracket or emphasis marker). Not an
+    end: an abbreviation (``e.g.``, ``i.e.``, ``U.S.``, ``No.``, ``Inc.``, ``art.``...; any
+    word with an inner dot; a single letter, as in initials or ``M. Dupont``), a period before
+    a digit or a lower-case letter (decimals, ``No. 5``), a period inside a link (its text or
+    its URL) or inside inline code, and a period inside an unclosed ``**`` span.
 
     Args:
         text: one paragraph (it may hold hard line breaks).
 
     Returns:
         The sentences, stripped, in order; ``[text.strip()]`` when there is nothing to cut.
-        Every cut is at white space, so the sentences hold all the words of ``text``.
+        Every cut is at white space (a hard break's backslash goes with it), so the sentences
+        hold all the words of ``text``.
     """
     masked = _LINK_DESTINATION.sub(lambda m: ")" * len(m.group(0)), text)
     protected = [(m.start(), m.end()) for m in _LINK_SPAN.finditer(text)]
@@ -188,6 +189,8 @@ def split_sentences(text: str) -> list[str]:
         if masked.count("**", 0, end) % 2:
             continue
         piece = text[start:end].strip()
+        if piece.endswith("\\"):  # a hard break after the sentence: markup between two
+            piece = piece[:-1].rstrip()
         if piece:
             sentences.append(piece)
             start = end
@@ -455,8 +458,12 @@ class _Builder:
 
     # -- the line reader -------------------------------------------------------------------
 
-    def blocks(self, lines: Sequence[str], item: _Item | None) -> None:
-        """Read ``lines`` (already without the indentation of an enclosing list item)."""
+    def blocks(self, lines: Sequence[str], item: _Item | None, *, in_item: bool = False) -> None:
+        """Read ``lines`` (already without the indentation of an enclosing list item).
+
+        In an item (``in_item``), a first line that is only a list marker (``* 5.``) is text,
+        not an empty nested item.
+        """
         index = 0
         count = len(lines)
         while index < count:
@@ -478,7 +485,8 @@ class _Builder:
             if _THEMATIC.match(line):
                 index += 1
                 continue
-            if _LIST_ITEM.match(line):
+            marker = _LIST_ITEM.match(line)
+            if marker is not None and (index or not in_item or marker.group(4).strip()):
                 index = self._list(lines, index, item)
                 continue
             if _QUOTE.match(line):
@@ -572,7 +580,7 @@ class _Builder:
                     break
                 previous_blank = False
                 index += 1
-            self.blocks(content, _Item(parent))
+            self.blocks(content, _Item(parent), in_item=True)
             if index < count and _LIST_ITEM.match(lines[index]) is None:
                 break
         return index

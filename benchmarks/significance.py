@@ -180,13 +180,10 @@ def document_for(name: str) -> Document:
 
 def read_normalised(path: Path, document: Document) -> str:
     """A corpus Markdown file, normalised exactly as ``tracker import`` normalises it."""
-    from tracker.normalise import normalise_markdown
+    from tracker.normalise import normalise_version
 
-    return normalise_markdown(
-        path.read_text(encoding="utf-8"),
-        base_url=document.url,
-        drop_query_params=document.rules.drop_query_params,
-    )
+    text = path.read_text(encoding="utf-8")
+    return normalise_version(text, document.rules, base_url=document.url)
 
 
 def predict(label: Labelled, corpus: Path = CORPUS) -> Change:

@@ -28,7 +28,7 @@ from tests.corpus import CORPUS, MANIFEST, REQUIRES_CORPUS
 from tests.goldens import load_rule_set
 from tracker.extract import extract
 from tracker.models import ExtractRules
-from tracker.normalise import normalise_markdown
+from tracker.normalise import normalise_version
 from tracker.wording import visible_words
 
 pytestmark = REQUIRES_CORPUS
@@ -196,10 +196,10 @@ def test_the_eu_notice_pairs_are_among_the_word_for_word_cases() -> None:
 def test_text_matches_open_terms_archive_word_for_word(pair: tuple[str, str]) -> None:
     html, markdown = pair
     document = html.split("/")[1]
-    theirs_md = normalise_markdown(
+    theirs_md = normalise_version(
         (CORPUS / markdown).read_text(encoding="utf-8"),
+        rules_for(document),
         base_url=DOCUMENT_URLS[document],
-        drop_query_params=rules_for(document).drop_query_params,
     )
     ours, theirs = visible_words(extracted(html)), visible_words(theirs_md)
     assert len(ours) > 1000

@@ -387,3 +387,30 @@ _PLAIN = st.text(
 def test_plain_wording_is_never_changed(text: str) -> None:
     assume("updated" not in text.lower() and "jour" not in text.lower())
     assert norm(text).split() == clean_text(text).split()
+
+
+# --------------------------------------------------------------------------- ignore_text
+IGNORED = ("Key Terms", "ENTER A SUMMARY")
+
+
+def test_interface_labels_alone_on_a_line_are_dropped():
+    from tracker.normalise import drop_ignored
+
+    text = "Intro\n\nKey Terms\n\n    Key Terms\n    \nA **Key Terms** clause.\n\n## Key Terms\n"
+    kept = "Intro\n\n\n    \nA **Key Terms** clause.\n\n## Key Terms\n"
+    assert drop_ignored(text, IGNORED) == kept
+
+
+def test_an_empty_table_carrying_a_placeholder_is_dropped():
+    from tracker.normalise import drop_ignored
+
+    text = "Before\n|     |     |\n| --- | --- |ENTER A SUMMARY\n\nAfter\n"
+    assert drop_ignored(text, IGNORED) == "Before\n\nAfter\n"
+    table = "|     |     |\n| --- | --- |\n| a | b |\n"
+    assert drop_ignored(table, IGNORED) == table, "a real table with an empty header stays"
+
+
+def test_nothing_is_dropped_without_rules():
+    from tracker.normalise import drop_ignored
+
+    assert drop_ignored("Key Terms\n", ()) == "Key Terms\n"

@@ -19,7 +19,7 @@ from tracker.errors import BackfillError, ExtractError, FetchError
 from tracker.extract import extract
 from tracker.models import Capture, CheckRecord, Document, Outcome
 from tracker.models import sha256_hex as sha256
-from tracker.normalise import normalise_markdown
+from tracker.normalise import normalise_version
 from tracker.pipeline import Evidence, Result, record, render_index
 from tracker.quality import assess
 from tracker.timestamps import from_stamp, to_iso, to_stamp
@@ -131,10 +131,8 @@ def _backfill_one(
             assess(capture, expected_language=document.language)
             text = extract(body, document.rules, url=document.url)
         else:
-            text = normalise_markdown(
-                body.decode("utf-8", errors="replace"),
-                base_url=document.url,
-                drop_query_params=document.rules.drop_query_params,
+            text = normalise_version(
+                body.decode("utf-8", errors="replace"), document.rules, base_url=document.url
             )
     except (FetchError, ExtractError) as exc:
         archive.append_check(

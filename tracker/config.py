@@ -87,6 +87,7 @@ class ExtractConfig(_Strict):
     drop_query_params: list[Annotated[str, Field(min_length=1)]] | None = None
     min_text_chars: Annotated[int, Field(ge=0)] | None = None
     select_first: bool | None = None
+    ignore_text: list[Annotated[str, Field(min_length=1)]] | None = None
 
     @field_validator("select", "remove")
     @classmethod
@@ -206,6 +207,7 @@ def merge_rules(base: ExtractConfig | None, own: ExtractConfig, path: Path) -> E
         drop_query_params=tuple(merged.get("drop_query_params", ())),
         min_text_chars=merged.get("min_text_chars", 200),
         select_first=merged.get("select_first", False),
+        ignore_text=tuple(merged.get("ignore_text", ())),
     )
 
 

@@ -63,7 +63,7 @@ from bs4.element import CData, NavigableString, PageElement
 
 from tracker.errors import EmptyContentError, ExtractError, SelectorNotFoundError
 from tracker.models import ExtractRules
-from tracker.normalise import clean_text, normalise_markdown, normalise_url
+from tracker.normalise import clean_text, normalise_url, normalise_version
 
 __all__ = ["decode_html", "extract", "html_to_markdown"]
 
@@ -165,7 +165,7 @@ def extract(body: bytes, rules: ExtractRules, *, url: str, charset: str | None =
             f"the selection ({', '.join(rules.select)}) holds {chars} characters of text, "
             f"fewer than the {rules.min_text_chars} expected"
         )
-    return normalise_markdown(markdown, base_url=url, drop_query_params=rules.drop_query_params)
+    return normalise_version(markdown, rules, base_url=url)
 
 
 def _extract_from(soup: BeautifulSoup, rules: ExtractRules, url: str) -> tuple[str, int]:

@@ -38,6 +38,9 @@ class ExtractRules:
         drop_query_params: query parameters stripped from every link (tracking noise).
         min_text_chars: below this many characters of text the page is "almost empty".
         select_first: use the first selector that matches instead of all of them.
+        ignore_text: interface texts that are not the document's words (toggle labels, CMS
+            placeholders), dropped where they stand alone on a line; mostly for Markdown
+            imported from archives whose extraction kept them.
     """
 
     select: tuple[str, ...]
@@ -45,6 +48,7 @@ class ExtractRules:
     drop_query_params: tuple[str, ...] = ()
     min_text_chars: int = 200
     select_first: bool = False
+    ignore_text: tuple[str, ...] = ()
 
     def digest(self) -> str:
         """Hash of the rules and the extractor version: changes when the output may change."""
@@ -56,6 +60,7 @@ class ExtractRules:
                 "drop_query_params": self.drop_query_params,
                 "min_text_chars": self.min_text_chars,
                 "select_first": self.select_first,
+                **({"ignore_text": self.ignore_text} if self.ignore_text else {}),
             },
             sort_keys=True,
         )

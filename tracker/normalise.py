@@ -39,6 +39,8 @@ import unicodedata
 from collections.abc import Callable
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
+from tracker.models import ExtractRules
+
 __all__ = ["INVISIBLE_CHARS", "clean_text", "normalise_markdown", "normalise_url"]
 
 #: Characters that render as nothing (or only steer layout) and are dropped everywhere.
@@ -311,3 +313,53 @@ def normalise_markdown(
             break
         text = again
     return text
+
+
+_EMPTY_TABLE_ROW = re.compile(r"^\s*\|(?:\s*\|)+\s*$")
+_TABLE_RULE_LINE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+")
+
+
+def drop_ignored(text: str, ignore_text: tuple[str, ...]) -> str:
+    """Drop interface texts (``ExtractRules.ignore_text``) where they stand alone.
+
+    A line whose whole text is one of them goes; one glued after a table rule (as Open Terms
+    Archive's Markdown sometimes has it: ``| --- | --- |ENTER A SUMMARY``) is cut off; a table
+    left with only an empty header row and its rule goes too. Headings and emphasised lines
+    are kept: only bare interface labels match.
+    """
+    if not ignore_text:
+        return text
+    wanted = set(ignore_text)
+    lines = []
+    for line in text.split("\n"):
+        if line.strip() in wanted:
+            continue
+        for phrase in ignore_text:
+            if _TABLE_RULE_LINE.match(line) and line.rstrip().endswith("|" + phrase):
+                line = line.rstrip()[: -len(phrase)]
+        lines.append(line)
+    kept: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        following = lines[index + 2] if index + 2 < len(lines) else ""
+        if (
+            _EMPTY_TABLE_ROW.match(line)
+            and index + 1 < len(lines)
+            and _TABLE_RULE_LINE.match(lines[index + 1])
+            and not following.lstrip().startswith("|")
+        ):
+            index += 2
+            continue
+        kept.append(line)
+        index += 1
+    return "\n".join(kept)
+
+
+def normalise_version(text: str, rules: ExtractRules, *, base_url: str | None) -> str:
+    """Normalise a version's Markdown with its document's rules (extraction and imports)."""
+    return normalise_markdown(
+        drop_ignored(text, rules.ignore_text),
+        base_url=base_url,
+        drop_query_params=rules.drop_query_params,
+    )

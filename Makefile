@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck check bench ci clean
+.PHONY: run test install lint typecheck check bench bench-diff eval ci clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,21 @@ typecheck: $(STAMP)
 
 check: lint typecheck test ## everything CI checks
 
-bench: $(STAMP) ## speed and memory figures, written to docs/benchmarks.md
+bench: $(STAMP) bench-diff ## speed and memory figures, beside the peer tools, in docs/
 	$(BIN)/python benchmarks/run.py --write docs/benchmarks.md
+
+# web-monitoring-diff needs lxml built against the same libxml2 as its html5-parser, so it
+# lives in its own environment (building lxml takes a few minutes, once).
+PEER_WMD := $(VENV)/peer-wmd/bin/python
+$(PEER_WMD):
+	$(PYTHON) -m venv $(VENV)/peer-wmd
+	$(VENV)/peer-wmd/bin/pip install --quiet --no-binary lxml lxml web-monitoring-diff==0.2.0
+
+bench-diff: $(STAMP) $(PEER_WMD) ## the comparison path beside web-monitoring-diff
+	$(BIN)/python benchmarks/diff.py --peer-python $(PEER_WMD) --write docs/benchmarks-diff.md
+
+eval: $(STAMP) ## significance rules against the hand-labelled real transitions
+	$(BIN)/python benchmarks/significance.py --check --write docs/significance-eval.md
 
 ci: check
 

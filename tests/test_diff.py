@@ -163,6 +163,7 @@ LONG = "LinkedIn may share your personal data with our service providers for the
         pytest.param("Learn more﻿[](https://x.example)", "Learn more", C, id="empty-link"),
         pytest.param("We Use Your Data.", "We use your data.", M, id="capitalisation"),
         pytest.param("LinkedIn's data", "LinkedIn’s data", M, id="apostrophe"),
+        pytest.param("LinkedIn’s data, don’t", "LinkedIns data, dont", M, id="apostrophe-dropped"),
         pytest.param('the "Notice"', "the « Notice »", M, id="guillemets"),
         pytest.param("Dublin 2 Ireland", "Dublin 2, Ireland", M, id="comma"),
         pytest.param("**2.5 Sharing**", "**2.6 Sharing**", M, id="section-number"),

@@ -113,6 +113,7 @@ _LOOSE = re.compile(r"\d+(?:[.,:/]\d+)*|[^\W\d_]+")
 _MARKER = re.compile(r"^\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.)]$", re.IGNORECASE)
 _BARE_MARKER = re.compile(r"^\d{1,3}(?:\.\d{1,3})+$")  # "2.5 Sharing", not "2.5 million"
 _NUMBER = re.compile(r"^\d+(?:\.\d+)*$")
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")  # "LinkedIn's" and "LinkedIns" compare equal
 _REFERENCE_WORDS = frozenset(
     (
         *("section", "sections", "article", "articles", "clause", "clauses", "paragraph"),
@@ -355,7 +356,8 @@ def _loose(text: str) -> tuple[str, ...]:
         ):
             seen = seen[1:]
         words.extend(seen)
-    tokens = _LOOSE.findall(" ".join(words).translate(_TYPOGRAPHY).casefold())
+    joined = _APOSTROPHE.sub("", " ".join(words).translate(_TYPOGRAPHY).casefold())
+    tokens = _LOOSE.findall(joined)
     kept: list[str] = []
     for token in tokens:
         if kept and _NUMBER.match(token) and kept[-1] in _REFERENCE_WORDS:

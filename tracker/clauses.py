@@ -360,13 +360,12 @@ class _Builder:
 
     def paragraph(self, lines: Sequence[str], item: _Item | None) -> None:
         text = "\n".join(line.strip() for line in lines).strip()
-        if not text or not plain_text(text):
-            if text:  # markup without words: keep it (the version's text must be covered)
-                self._plain_paragraph(text, item)
+        if not text:
             return
-        if item is None and "\n" not in text and self._pseudo_heading(text):
+        pseudo = item is None and text.startswith("**") and "\n" not in text
+        if pseudo and self._pseudo_heading(text):
             return
-        self._plain_paragraph(text, item)
+        self._plain_paragraph(text, item)  # even without words: markup is text too
 
     def _plain_paragraph(self, text: str, item: _Item | None) -> None:
         parent, section = self._parent(), self._section()
@@ -381,9 +380,8 @@ class _Builder:
                 self._add(_Pending(paragraph_id, ClauseKind.PARAGRAPH, text, parent, section))
             return
         paragraph_id = f"{self._prefix()}p{self._count('p')}"
-        sentences = (
-            split_sentences(text) if len(plain_text(text)) > LONG_PARAGRAPH_CHARS else [text]
-        )
+        long = len(text) > LONG_PARAGRAPH_CHARS and len(plain_text(text)) > LONG_PARAGRAPH_CHARS
+        sentences = split_sentences(text) if long else [text]
         if len(sentences) < 2:
             self._add(_Pending(paragraph_id, ClauseKind.PARAGRAPH, text, parent, section))
             return

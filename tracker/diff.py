@@ -46,13 +46,14 @@ inserted and deleted words (diff-match-patch over word tokens, with semantic cle
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from diff_match_patch import diff_match_patch
 
@@ -111,6 +112,8 @@ _TOKEN = re.compile(
 )
 _LOOSE = re.compile(r"\d+(?:[.,:/]\d+)*|[^\W\d_]+")
 _MARKER = re.compile(r"^\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.)]$", re.IGNORECASE)
+# A segment that may start with a marker (cheap test before reading its words).
+_MAYBE_MARKER = re.compile(r"^[\s*_>\\]*(?:\(|\d|[a-z]\\?[.)]|[ivxlc]{1,5}\\?[.)])", re.IGNORECASE)
 _BARE_MARKER = re.compile(r"^\d{1,3}(?:\.\d{1,3})+$")  # "2.5 Sharing", not "2.5 million"
 _NUMBER = re.compile(r"^\d+(?:\.\d+)*$")
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")  # "LinkedIn's" and "LinkedIns" compare equal
@@ -171,6 +174,7 @@ _GROUP_OF_KIND = {
 }
 
 ParentState = Literal["same", "different", "unknown"]
+T = TypeVar("T")
 
 
 # ----------------------------------------------------------------------------- word diff
@@ -333,11 +337,26 @@ def _visible(text: str) -> tuple[str, ...]:
     return tuple(visible_words(_HARD_BREAK.sub("\n", text)))
 
 
+@functools.lru_cache(maxsize=8192)
 def _strip_accents(word: str) -> str:
+    if word.isascii():
+        return word
     decomposed = unicodedata.normalize("NFD", word)
     return unicodedata.normalize(
         "NFC", "".join(char for char in decomposed if not unicodedata.combining(char))
     )
+
+
+def _comparable(words: Iterable[str]) -> list[str]:
+    """Lower-case tokens of letters or digits, apostrophes inside words dropped."""
+    joined = _APOSTROPHE.sub("", " ".join(words).translate(_TYPOGRAPHY).casefold())
+    return _LOOSE.findall(joined)
+
+
+def _loose_words(text: str) -> list[str]:
+    """The comparable words of a whole text, numbering kept (to count a vocabulary)."""
+    words = _comparable(visible_words(_HARD_BREAK.sub("\n", text)))
+    return [_strip_accents(word) if len(word) >= 4 else word for word in words]
 
 
 def _loose(text: str) -> tuple[str, ...]:
@@ -347,19 +366,21 @@ def _loose(text: str) -> tuple[str, ...]:
     word) at the start of a line or of a ``<br>`` segment goes, as does the number after
     "section", "article", "clause"...
     """
-    words: list[str] = []
-    for segment in _SEGMENT.split(_HARD_BREAK.sub("\n", text)):
-        seen = visible_words(segment)
-        if seen and (
-            _MARKER.match(seen[0])
-            or (_BARE_MARKER.match(seen[0]) and (len(seen) == 1 or seen[1][:1].isupper()))
-        ):
-            seen = seen[1:]
-        words.extend(seen)
-    joined = _APOSTROPHE.sub("", " ".join(words).translate(_TYPOGRAPHY).casefold())
-    tokens = _LOOSE.findall(joined)
+    segments = _SEGMENT.split(_HARD_BREAK.sub("\n", text))
+    if any(_MAYBE_MARKER.match(segment) for segment in segments):
+        words: list[str] = []
+        for segment in segments:
+            seen = visible_words(segment)
+            if seen and (
+                _MARKER.match(seen[0])
+                or (_BARE_MARKER.match(seen[0]) and (len(seen) == 1 or seen[1][:1].isupper()))
+            ):
+                seen = seen[1:]
+            words.extend(seen)
+    else:  # no segment can start with a marker: one pass over the whole clause
+        words = visible_words("\n".join(segments))
     kept: list[str] = []
-    for token in tokens:
+    for token in _comparable(words):
         if kept and _NUMBER.match(token) and kept[-1] in _REFERENCE_WORDS:
             continue
         kept.append(_strip_accents(token) if len(token) >= 4 else token)
@@ -382,7 +403,7 @@ def _osa_distance(a: str, b: str) -> int:
 
 
 def _is_typo_fix(
-    old: tuple[str, ...], new: tuple[str, ...], vocabulary: Counter[str] | None
+    old: tuple[str, ...], new: tuple[str, ...], vocabulary: Mapping[str, int] | None
 ) -> bool:
     if min(len(old), len(new)) < TYPO_MIN_WORDS:
         return False
@@ -404,14 +425,14 @@ def _is_typo_fix(
         return True
 
     def elsewhere(word: str) -> int:
-        return vocabulary[word] - old.count(word) - new.count(word)
+        return vocabulary.get(word, 0) - old.count(word) - new.count(word)
 
     # A typo is a word found nowhere else: a swap between two words of the text is not one.
     return elsewhere(before) <= 0 or elsewhere(after) <= 0
 
 
 def clause_significance(
-    old: str | None, new: str | None, *, vocabulary: Counter[str] | None = None
+    old: str | None, new: str | None, *, vocabulary: Mapping[str, int] | None = None
 ) -> Significance:
     """How much the change of one clause from ``old`` to ``new`` matters (None: absent).
 
@@ -447,34 +468,64 @@ def _max_significance(values: Iterable[Significance]) -> Significance:
 # ------------------------------------------------------------------------------ alignment
 
 
-@dataclass(slots=True)
+class _Lazy(Generic[T]):
+    """A list whose items are computed on first use (most clauses never need them)."""
+
+    __slots__ = ("_compute", "_items")
+
+    def __init__(self, size: int, compute: Callable[[int], T]) -> None:
+        self._items: list[T | None] = [None] * size
+        self._compute = compute
+
+    def __getitem__(self, index: int) -> T:
+        item = self._items[index]
+        if item is None:
+            item = self._items[index] = self._compute(index)
+        return item
+
+
 class _Side:
-    """One version's clauses and the keys computed once for them."""
+    """One version's clauses and the keys of each, computed when first needed."""
 
-    located: tuple[LocatedClause, ...]
-    strict: list[tuple[int, str]] = field(default_factory=list)
-    visible: list[tuple[str, ...]] = field(default_factory=list)
-    loose: list[tuple[str, ...]] = field(default_factory=list)
-    words: list[frozenset[str]] = field(default_factory=list)
-    group: list[int] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        for located in self.located:
-            clause = located.clause
-            group = _GROUP_OF_KIND[clause.kind]
-            self.group.append(group)
-            cleaned = clean_text(unicodedata.normalize("NFC", clause.text))
-            self.strict.append((group, " ".join(cleaned.split())))
-            self.visible.append(_visible(clause.text))
-            loose = _loose(clause.text)
-            self.loose.append(loose)
-            self.words.append(frozenset(loose))
+    def __init__(self, located: tuple[LocatedClause, ...]) -> None:
+        self.located = located
+        texts = [item.clause.text for item in located]
+        self.group = [_GROUP_OF_KIND[item.clause.kind] for item in located]
+        self.strict = [
+            (group, " ".join(clean_text(unicodedata.normalize("NFC", text)).split()))
+            for group, text in zip(self.group, texts, strict=True)
+        ]
+        self.visible: _Lazy[tuple[str, ...]] = _Lazy(len(texts), lambda i: _visible(texts[i]))
+        self.loose: _Lazy[tuple[str, ...]] = _Lazy(len(texts), lambda i: _loose(texts[i]))
+        self.words: _Lazy[frozenset[str]] = _Lazy(len(texts), lambda i: frozenset(self.loose[i]))
 
     def clause(self, index: int) -> Clause:
         return self.located[index].clause
 
     def __len__(self) -> int:
         return len(self.located)
+
+
+class _Vocabulary(Mapping[str, int]):
+    """How often each comparable word occurs in both versions, counted when first asked."""
+
+    def __init__(self, *texts: str) -> None:
+        self._texts = texts
+        self._counts: Counter[str] | None = None
+
+    def _count(self) -> Counter[str]:
+        if self._counts is None:
+            self._counts = Counter(word for text in self._texts for word in _loose_words(text))
+        return self._counts
+
+    def __getitem__(self, word: str) -> int:
+        return self._count()[word]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._count())
+
+    def __len__(self) -> int:
+        return len(self._count())
 
 
 @dataclass(slots=True)
@@ -828,12 +879,8 @@ def compare(
         they stood), and the highest significance among them (cosmetic when there is none).
     """
     aligner = _Aligner(_Side(locate_clauses(old)), _Side(locate_clauses(new)))
-    vocabulary: Counter[str] = Counter()
-    for side in (aligner.old, aligner.new):
-        for loose in side.loose:
-            vocabulary.update(loose)
     _align(aligner)
-    entries = _entries(aligner, vocabulary)
+    entries = _entries(aligner, _Vocabulary(old, new))
     clauses = tuple(_clause_change(aligner, entry) for entry in entries)
     return Change(
         document=document,
@@ -867,7 +914,7 @@ def _is_anchor(located: LocatedClause) -> bool:
     return located.cell is not None and (located.cell[1] == 0 or located.cell[2] == 0)
 
 
-def _entries(aligner: _Aligner, vocabulary: Counter[str]) -> list[_Entry]:
+def _entries(aligner: _Aligner, vocabulary: Mapping[str, int]) -> list[_Entry]:
     old, new = aligner.old, aligner.new
     kept = aligner.in_order()
     placed: list[tuple[tuple[float, int], _Entry]] = []

@@ -234,6 +234,14 @@ def test_list_items_and_nested_items() -> None:
     assert {c.section for c in clauses} == {("Retention",)}
 
 
+def test_a_thematic_break_ends_a_list() -> None:
+    text = "- Learn more about our policies.\n\n- - -\n\nHarassment\n----------\n"
+    assert [(c.kind, c.text) for c in split_clauses(text)] == [
+        (ClauseKind.LIST_ITEM, "Learn more about our policies."),
+        (ClauseKind.HEADING, "Harassment"),
+    ]
+
+
 def test_more_paragraphs_of_an_item_stay_under_it() -> None:
     text = "- First paragraph of the item.\n\n  Second paragraph of the item.\n\n- Next item.\n"
     assert [(c.kind, c.id) for c in split_clauses(text)] == [

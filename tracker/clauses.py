@@ -549,7 +549,7 @@ class _Builder:
         count = len(lines)
         while index < count:
             match = _LIST_ITEM.match(lines[index])
-            if match is None:
+            if match is None or _THEMATIC.match(lines[index]):  # "- - -" ends the list
                 break
             width = len(match.group(1)) + len(match.group(2))
             spaces, rest = match.group(3), match.group(4)

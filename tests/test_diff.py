@@ -122,6 +122,18 @@ def test_word_diff_keeps_words_whole() -> None:
     assert changed == ["controller", "processor"]
 
 
+def test_a_rewritten_long_cell_is_diffed_by_sentences_within_the_budget() -> None:
+    """Two long texts with nothing in common would cost diff-match-patch seconds."""
+    old = " ".join(f"alpha{i} beta{i}." for i in range(1500))
+    new = " ".join(f"gamma{i} delta{i}." for i in range(1500))
+    ops = word_diff(old, new)
+    assert [op for op, _ in ops] == [DiffOp.DELETE, DiffOp.INSERT, DiffOp.EQUAL]
+    assert ops[-1][1] == "."  # the final period is common to both
+    edited = old.replace("alpha7 beta7.", "alpha7 and beta7.")
+    ops = word_diff(old, edited)
+    assert [(op, text) for op, text in ops if op is not DiffOp.EQUAL] == [(DiffOp.INSERT, "and ")]
+
+
 def test_word_diff_of_empty_texts() -> None:
     assert word_diff("", "") == ()
 

@@ -71,6 +71,7 @@ from tracker.normalise import clean_text
 from tracker.wording import visible_words
 
 __all__ = [
+    "DIFF_BUDGET",
     "ELSEWHERE_RATIO",
     "GROUP_RATIO",
     "SAME_CELL_RATIO",
@@ -160,6 +161,10 @@ _PRIVATE_USE = 0xE000
 _PRIVATE_USE_SIZE = 0x1900
 _SUPPLEMENTARY_PRIVATE_USE = 0xF0000
 
+#: Most work a word diff may do at once: tokens times a lower bound of the edit distance
+#: (about 0.2 s of diff-match-patch in pure Python).
+DIFF_BUDGET = 1_000_000
+_CHUNK_ENDS = frozenset({".", "!", "?", ";"})
 _DMP = diff_match_patch()
 _DMP.Diff_Timeout = 0  # deterministic; clauses are small, so no deadline is needed
 _DMP_OPS = {0: DiffOp.EQUAL, 1: DiffOp.INSERT, -1: DiffOp.DELETE}
@@ -185,9 +190,16 @@ def word_diff(old: str, new: str) -> tuple[tuple[DiffOp, str], ...]:
 
     Words (letters and digits, with inner apostrophes), runs of white space, URLs, ``<br>``
     and each other character are tokens; each distinct token becomes one character, so that
-    diff-match-patch compares tokens, not characters (as its ``linesToChars`` does for lines).
-    Its semantic cleanup then merges small equalities into the edits around them, so a lawyer
-    reads whole changed phrases.
+    diff-match-patch compares tokens, not characters (as its ``linesToChars`` does for lines),
+    and an edit never starts or ends inside a word. A semantic cleanup (diff-match-patch's,
+    over tokens weighed by their length in characters) then folds each equality no longer
+    than the edits on both of its sides into them, so a lawyer reads whole changed phrases
+    rather than scattered words.
+
+    The work is bounded without a clock, so the result never depends on the machine's load:
+    when a lower bound of the edit distance makes the token diff cost more than
+    :data:`DIFF_BUDGET`, sentence-sized chunks are compared first, then the words of each
+    replaced run of chunks (within the same budget; beyond it, the run is shown replaced).
 
     Args:
         old: the text before.
@@ -199,33 +211,96 @@ def word_diff(old: str, new: str) -> tuple[tuple[DiffOp, str], ...]:
     """
     if old == new:
         return ((DiffOp.EQUAL, old),) if old else ()
-    vocabulary: dict[str, str] = {}
-    tokens: list[str] = []
+    diffs = _token_diff(_TOKEN.findall(old), _TOKEN.findall(new))
+    return tuple(
+        (_DMP_OPS[code], "".join(parts)) for code, parts in _cleanup_semantic(_merge(diffs))
+    )
 
-    def encode(text: str) -> str:
-        chars = []
-        for token in _TOKEN.findall(text):
-            char = vocabulary.get(token)
+
+class _Encoder:
+    """Distinct strings to single characters, as diff-match-patch's ``linesToChars`` does."""
+
+    def __init__(self) -> None:
+        self._chars: dict[str, str] = {}
+        self._items: list[str] = []
+
+    def encode(self, items: Iterable[str]) -> str:
+        out = []
+        for item in items:
+            char = self._chars.get(item)
             if char is None:
-                number = len(tokens)
+                number = len(self._items)
                 char = chr(
                     _PRIVATE_USE + number
                     if number < _PRIVATE_USE_SIZE
                     else _SUPPLEMENTARY_PRIVATE_USE + number - _PRIVATE_USE_SIZE
                 )
-                vocabulary[token] = char
-                tokens.append(token)
-            chars.append(char)
-        return "".join(chars)
+                self._chars[item] = char
+                self._items.append(item)
+            out.append(char)
+        return "".join(out)
 
-    encoded_old, encoded_new = encode(old), encode(new)
-    diffs: list[tuple[int, list[str]]] = [
-        (int(code), [tokens[_token_number(char)] for char in str(chars)])
+    def decode(self, chars: str) -> list[str]:
+        return [self._items[_token_number(char)] for char in chars]
+
+
+def _dmp(old: Sequence[str], new: Sequence[str]) -> list[tuple[int, list[str]]]:
+    encoder = _Encoder()
+    encoded_old, encoded_new = encoder.encode(old), encoder.encode(new)
+    return [
+        (int(code), encoder.decode(str(chars)))
         for code, chars in _DMP.diff_main(encoded_old, encoded_new, False)
     ]
-    return tuple(
-        (_DMP_OPS[code], "".join(parts)) for code, parts in _cleanup_semantic(_merge(diffs))
-    )
+
+
+def _cost(old: Sequence[str], new: Sequence[str]) -> int:
+    """Length times a lower bound of the edit distance: the work of diff-match-patch."""
+    common = sum((Counter(old) & Counter(new)).values())
+    return (len(old) + len(new)) * (len(old) + len(new) - 2 * common)
+
+
+def _chunks(tokens: Sequence[str]) -> list[tuple[str, ...]]:
+    """Tokens cut after each sentence end, ``<br>`` and line break."""
+    chunks: list[tuple[str, ...]] = []
+    start = 0
+    for index, token in enumerate(tokens):
+        if token in _CHUNK_ENDS or token.startswith("<") or "\n" in token:
+            chunks.append(tuple(tokens[start : index + 1]))
+            start = index + 1
+    if start < len(tokens):
+        chunks.append(tuple(tokens[start:]))
+    return chunks
+
+
+def _token_diff(old: list[str], new: list[str]) -> list[tuple[int, list[str]]]:
+    if _cost(old, new) <= DIFF_BUDGET:
+        return _dmp(old, new)
+    old_chunks, new_chunks = _chunks(old), _chunks(new)
+    tokens_of = {"".join(chunk): list(chunk) for chunk in (*old_chunks, *new_chunks)}
+    coarse = _dmp(["".join(c) for c in old_chunks], ["".join(c) for c in new_chunks])
+    diffs: list[tuple[int, list[str]]] = []
+    deleted: list[str] = []
+    inserted: list[str] = []
+
+    def flush() -> None:
+        if deleted and inserted and _cost(deleted, inserted) <= DIFF_BUDGET:
+            diffs.extend(_dmp(deleted, inserted))
+        else:
+            diffs.extend(((-1, list(deleted)), (1, list(inserted))))
+        deleted.clear()
+        inserted.clear()
+
+    for code, chunks in coarse:
+        tokens = [token for chunk in chunks for token in tokens_of[chunk]]
+        if code == 0:
+            flush()
+            diffs.append((0, tokens))
+        elif code < 0:
+            deleted.extend(tokens)
+        else:
+            inserted.extend(tokens)
+    flush()
+    return diffs
 
 
 def _chars(parts: Sequence[str]) -> int:

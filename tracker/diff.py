@@ -17,24 +17,30 @@ How it works:
    words up to case, punctuation, quotes, accents of long words and numbering markers. When a
    text occurs more than once, a clause with the same id wins, then one in the same section
    (and row and column), then the next in document order.
-3. **Near matches** among the clauses left, by the ratio of
-   :class:`difflib.SequenceMatcher` over the words (lower case, without punctuation). The
-   candidates of a clause are few: the clause with the same id, the cells of the same row
-   (rows are paired through their first cells) and column, the unpaired clauses between the
-   paired neighbours, and those sharing the most of its rarest words. ``quick_ratio`` and
-   ``real_quick_ratio`` are tried first. Headings, header cells and first cells of rows are
-   paired first, since the others are judged by their section and row. A pair needs a ratio of
-   at least :data:`SAME_CELL_RATIO` for a cell of the same row and column,
-   :data:`SAME_ID_RATIO` for the same id, :data:`SAME_SECTION_RATIO` in the same section and
-   :data:`ELSEWHERE_RATIO` anywhere else; the best pairs win, with a bonus for the same cell,
-   id and section.
+3. **Near matches of headings, header cells and first cells of rows**, among the clauses
+   left: the others are judged by their section and row, so these are paired first.
+   Similarity is the ratio of :class:`difflib.SequenceMatcher` over the words (lower case,
+   without punctuation). The candidates of a clause are few: the clause with the same id, the
+   cells of the same row (rows are paired through their first cells) and column, the unpaired
+   clauses between the paired neighbours, and those sharing the most of its rarest words;
+   ``real_quick_ratio`` and ``quick_ratio`` are tried first. A pair needs a ratio of at least
+   :data:`SAME_CELL_RATIO` for a cell of the same row and column, :data:`SAME_ID_RATIO` for
+   the same id, :data:`SAME_SECTION_RATIO` in the same section and :data:`ELSEWHERE_RATIO`
+   anywhere else; the best pairs win, with a bonus for the same cell, id and section.
 4. **Splits and merges**: an unpaired clause whose words make, at a ratio of at least
    :data:`GROUP_RATIO`, those of a run of adjacent unpaired clauses of the other version (each
    sharing at least half of its words with it), better than any one of them alone.
-5. **Moves**: a pair out of the longest sequence of pairs in the same order in both versions,
-   or whose section (or table row or column) is another one that still exists, is moved.
-   Adjacent moved clauses without edits are reported as one move (a moved section).
-6. The rest is added or removed.
+5. **Near matches of all other clauses**, as in step 3.
+6. **Moves**: a pair out of the longest sequence of pairs kept in the same order, or whose
+   heading (or table row or column) is paired with another one than its new heading, is
+   moved; a heading kept in order under another parent only changed level. Adjacent moved
+   clauses without edits are reported as one move (a moved section).
+7. The rest is added or removed.
+
+Significance (:func:`clause_significance`, per clause; the whole change takes the highest):
+cosmetic when the visible words are the same; minor when they differ only by case,
+punctuation, quote style, accents of long words, numbering, or one typo-sized word; otherwise
+substantive. A move to another section, row or column is substantive; a reorder is minor.
 
 Inside every modified, moved-with-edit, split or merged clause, :func:`word_diff` gives the
 inserted and deleted words (diff-match-patch over word tokens, with semantic cleanup).

@@ -70,3 +70,15 @@ def shown_diff(clause: ClauseChange) -> tuple[tuple[DiffOp, str], ...]:
         return clause.diff
     old, new = display_text(clause.old), display_text(clause.new)
     return clause.diff if old == new else word_diff(old, new)
+
+
+def clause_context(clause: ClauseChange, *, row_chars: int) -> list[str]:
+    """Where a changed clause stands: its table row and column, and where it moved from."""
+    context = []
+    if clause.row:
+        context.append(f"row: {clause.row[:row_chars]}")
+    if clause.column:
+        context.append(f"column: {clause.column}")
+    if clause.old_section is not None and clause.old_section != clause.section:
+        context.append(f"moved from: {section_label(clause.old_section)}")
+    return context

@@ -10,7 +10,14 @@ from __future__ import annotations
 from html import escape
 
 from tracker.models import Change, ChangeKind, ClauseChange, DiffOp
-from tracker.render import counts, display_text, section_label, shown_diff, summary_line
+from tracker.render import (
+    clause_context,
+    counts,
+    display_text,
+    section_label,
+    shown_diff,
+    summary_line,
+)
 
 _CSS = """
 :root { --ins: #d7f5dd; --ins-text: #0b5d1e; --del: #fde2e1; --del-text: #8c1c13; }
@@ -80,13 +87,7 @@ def _diff_html(clause: ClauseChange, diff: tuple[tuple[DiffOp, str], ...], side:
 
 
 def _clause_html(clause: ClauseChange) -> str:
-    context = []
-    if clause.row:
-        context.append(f"row: {escape(clause.row[:120])}")
-    if clause.column:
-        context.append(f"column: {escape(clause.column)}")
-    if clause.old_section is not None and clause.old_section != clause.section:
-        context.append(f"moved from: {escape(section_label(clause.old_section))}")
+    context = [escape(item) for item in clause_context(clause, row_chars=120)]
     labels = "".join(f"<code>{escape(label)}</code>" for label in clause.labels)
     header = (
         f'<span class="kind">{_KIND_WORDS[clause.kind]}</span>'

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tracker.models import Change, ChangeKind, ClauseChange, DiffOp
-from tracker.render import display_text, section_label, shown_diff, summary_line
+from tracker.render import clause_context, display_text, section_label, shown_diff, summary_line
 
 _RESET = "\x1b[0m"
 _RED = "\x1b[31;9m"  # red, struck through
@@ -49,12 +49,7 @@ def render_change_text(change: Change, *, title: str, color: bool) -> str:
             section = clause.section
             lines += ["", _paint(f"§ {section_label(section)}", _BOLD, color)]
         context = [clause.kind.value, clause.significance.value]
-        if clause.column:
-            context.append(f"column: {clause.column}")
-        if clause.row:
-            context.append(f"row: {clause.row[:60]}")
-        if clause.old_section is not None and clause.old_section != clause.section:
-            context.append(f"moved from: {section_label(clause.old_section)}")
+        context += clause_context(clause, row_chars=60)
         if clause.labels:
             context.append("labels: " + ", ".join(clause.labels))
         lines.append(_paint("  " + " · ".join(context), _DIM, color))

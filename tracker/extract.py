@@ -57,6 +57,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import cssselect
+import lxml.etree
+import lxml.html
 import soupsieve
 from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 from bs4.element import CData, NavigableString, PageElement
@@ -150,9 +153,18 @@ def extract(body: bytes, rules: ExtractRules, *, url: str, charset: str | None =
         ExtractError: the page is nested too deeply to be converted (cause
             ``too-deeply-nested``); no real page comes close.
     """
-    soup = _soup(_EMPTY_P_RUN.sub("<p></p>", decode_html(body, charset)))
+    html = _EMPTY_P_RUN.sub("<p></p>", decode_html(body, charset))
+    fragments = _preselect(html, rules)
+    if fragments is not None and not fragments:
+        raise SelectorNotFoundError(
+            f"no element matches the select rules ({', '.join(rules.select)}); "
+            "the page's structure may have changed"
+        )
+    soup = _soup(html if fragments is None else "".join(fragments))
+    # already cleaned and selected by lxml: the converter takes the fragments whole
+    convert = rules if fragments is None else _FRAGMENT_RULES
     try:
-        markdown, chars = _extract_from(soup, rules, url)
+        markdown, chars = _extract_from(soup, convert, url)
     except RecursionError:  # the converter recurses once or twice per level of nesting
         raise ExtractError(
             "the page is nested too deeply to be converted (hundreds of levels of elements)",
@@ -198,6 +210,91 @@ def html_to_markdown(html: str, *, url: str) -> str:
     """
     soup = _soup(html)
     return _Converter(url).convert([soup])
+
+
+#: The wrapper of each fragment selected by lxml (see :func:`_preselect`).
+_FRAGMENT_ATTRIBUTE = "data-policy-tracker-fragment"
+_FRAGMENT_RULES = ExtractRules(select=(f"div[{_FRAGMENT_ATTRIBUTE}]",), min_text_chars=0)
+#: Elements that the HTML parser would move or drop outside their own context.
+_CONTEXT_BOUND = frozenset(
+    {
+        "tr",
+        "td",
+        "th",
+        "thead",
+        "tbody",
+        "tfoot",
+        "caption",
+        "col",
+        "colgroup",
+        "li",
+        "dt",
+        "dd",
+        "option",
+        "optgroup",
+        "html",
+        "head",
+        "body",
+        "frameset",
+        "frame",
+    }
+)
+
+
+@functools.lru_cache(maxsize=256)
+def _xpath(selectors: tuple[str, ...]) -> lxml.etree.XPath | None:
+    """``selectors`` (a CSS selector list) as one compiled XPath, or None if cssselect can't."""
+    try:
+        return lxml.etree.XPath(cssselect.GenericTranslator().css_to_xpath(", ".join(selectors)))
+    except (cssselect.SelectorError, cssselect.ExpressionError, lxml.etree.XPathSyntaxError):
+        return None
+
+
+def _elements(result: object) -> list[lxml.html.HtmlElement]:
+    """The elements of an XPath result (which may also hold strings or numbers)."""
+    if not isinstance(result, list):
+        return []
+    return [e for e in result if isinstance(e, lxml.html.HtmlElement)]
+
+
+def _preselect(html: str, rules: ExtractRules) -> list[str] | None:
+    """Apply ``remove`` then ``select`` with lxml's C-speed XPath, before BeautifulSoup.
+
+    Returns the HTML of each selected element (outermost only, in document order), each in a
+    marker ``<div>`` so the converter sees exactly these elements; an empty list when nothing
+    matched; None when a selector or the page is beyond this fast path (a selector that
+    cssselect cannot translate, an element that only parses inside its parent, a page lxml
+    refuses): then the whole page goes through BeautifulSoup and soupsieve as before. Both
+    paths give the same Markdown; the fast one skips parsing and matching the page chrome.
+    """
+    remove = _xpath(rules.remove) if rules.remove else None
+    wanted = [(s,) for s in rules.select] if rules.select_first else [rules.select]
+    groups = [g for g in (_xpath(selectors) for selectors in wanted) if g is not None]
+    if (rules.remove and remove is None) or len(groups) < len(wanted):
+        return None
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return None
+    if remove is not None:
+        for element in _elements(remove(root)):
+            if element.getparent() is not None:
+                element.drop_tree()
+    found: list[lxml.html.HtmlElement] = []
+    for group in groups:
+        found = _elements(group(root))
+        if found:
+            break
+    chosen = set(found)
+    roots = [e for e in found if not any(a in chosen for a in e.iterancestors())]
+    if any(e.tag in _CONTEXT_BOUND or not isinstance(e.tag, str) for e in roots):
+        return None
+    return [
+        f"<div {_FRAGMENT_ATTRIBUTE}>"
+        + lxml.html.tostring(e, encoding="unicode", with_tail=False)
+        + "</div>"
+        for e in roots
+    ]
 
 
 def _soup(html: str) -> BeautifulSoup:

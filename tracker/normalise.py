@@ -34,6 +34,7 @@ are, because a change between them is a real (if minor) change of the text.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -148,6 +149,7 @@ def clean_text(text: str) -> str:
     return text.replace("\r\n", "\n").translate(_TRANSLATE)
 
 
+@functools.lru_cache(maxsize=8192)  # pure; a page repeats its links, and passes repeat pages
 def normalise_url(
     url: str, *, base_url: str | None = None, drop_query_params: tuple[str, ...] = ()
 ) -> str:

@@ -8,6 +8,7 @@ acceptance tests use it to compare our extraction with Open Terms Archive's, wor
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -33,6 +34,11 @@ def visible_words(markdown: str) -> list[str]:
     punctuation attached to words stays as it is, so both sides of a comparison are treated
     alike. Text is NFC-normalised and invisible characters are dropped.
     """
+    return list(_visible_words(markdown))
+
+
+@functools.lru_cache(maxsize=16384)  # pure; a comparison asks for the same clauses many times
+def _visible_words(markdown: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFC", markdown).translate(_INVISIBLE)
     for _ in range(2):  # a link inside a link's text
         text = _LINK.sub(lambda m: "" if m.group(1) else m.group(2), text)
@@ -45,9 +51,9 @@ def visible_words(markdown: str) -> list[str]:
     text = _PIPE.sub(" ", text)
     text = _EMPHASIS.sub("", text)
     text = _ESCAPE.sub(r"\1", text)
-    return text.split()
+    return tuple(text.split())
 
 
 def same_words(a: str, b: str) -> bool:
     """True when two Markdown texts show the same words in the same order."""
-    return visible_words(a) == visible_words(b)
+    return _visible_words(a) == _visible_words(b)

@@ -215,6 +215,8 @@ def html_to_markdown(html: str, *, url: str) -> str:
 #: The wrapper of each fragment selected by lxml (see :func:`_preselect`).
 _FRAGMENT_ATTRIBUTE = "data-policy-tracker-fragment"
 _FRAGMENT_RULES = ExtractRules(select=(f"div[{_FRAGMENT_ATTRIBUTE}]",), min_text_chars=0)
+#: The only attributes the converter looks at (see ``_Converter``).
+_ATTRIBUTES_READ = frozenset({"href", "hidden", "aria-hidden", "colspan", "start"})
 #: Elements that the HTML parser would move or drop outside their own context.
 _CONTEXT_BOUND = frozenset(
     {
@@ -289,6 +291,11 @@ def _preselect(html: str, rules: ExtractRules) -> list[str] | None:
     roots = [e for e in found if not any(a in chosen for a in e.iterancestors())]
     if any(e.tag in _CONTEXT_BOUND or not isinstance(e.tag, str) for e in roots):
         return None
+    for element in roots:  # the converter reads no other attribute: don't make bs4 parse them
+        for node in element.iter():
+            attributes = node.attrib
+            for name in [n for n in attributes if n not in _ATTRIBUTES_READ]:
+                del attributes[name]
     return [
         f"<div {_FRAGMENT_ATTRIBUTE}>"
         + lxml.html.tostring(e, encoding="unicode", with_tail=False)

@@ -161,10 +161,11 @@ def extract(body: bytes, rules: ExtractRules, *, url: str, charset: str | None =
             "the page's structure may have changed"
         )
     soup = _soup(html if fragments is None else "".join(fragments))
-    # already cleaned and selected by lxml: the converter takes the fragments whole
-    convert = rules if fragments is None else _FRAGMENT_RULES
     try:
-        markdown, chars = _extract_from(soup, convert, url)
+        if fragments is None:
+            markdown, chars = _extract_from(soup, rules, url)
+        else:  # already cleaned and selected by lxml: convert the wrappers whole
+            markdown, chars = _convert(_fragment_roots(soup), url)
     except RecursionError:  # the converter recurses once or twice per level of nesting
         raise ExtractError(
             "the page is nested too deeply to be converted (hundreds of levels of elements)",
@@ -191,9 +192,23 @@ def _extract_from(soup: BeautifulSoup, rules: ExtractRules, url: str) -> tuple[s
             f"no element matches the select rules ({', '.join(rules.select)}); "
             "the page's structure may have changed"
         )
+    return _convert(roots, url)
+
+
+def _convert(roots: list[Tag], url: str) -> tuple[str, int]:
     converter = _Converter(url)
     markdown = converter.convert(roots)
     return markdown, converter.text_length()
+
+
+def _fragment_roots(soup: BeautifulSoup) -> list[Tag]:
+    """The wrappers :func:`_preselect` put around each selected element, in order."""
+    parent = soup.body or soup
+    return [
+        child
+        for child in parent.children
+        if isinstance(child, Tag) and child.name == "div" and child.has_attr(_FRAGMENT_ATTRIBUTE)
+    ]
 
 
 def html_to_markdown(html: str, *, url: str) -> str:
@@ -214,7 +229,6 @@ def html_to_markdown(html: str, *, url: str) -> str:
 
 #: The wrapper of each fragment selected by lxml (see :func:`_preselect`).
 _FRAGMENT_ATTRIBUTE = "data-policy-tracker-fragment"
-_FRAGMENT_RULES = ExtractRules(select=(f"div[{_FRAGMENT_ATTRIBUTE}]",), min_text_chars=0)
 #: The only attributes the converter looks at (see ``_Converter``).
 _ATTRIBUTES_READ = frozenset({"href", "hidden", "aria-hidden", "colspan", "start"})
 #: Elements that the HTML parser would move or drop outside their own context.
@@ -250,6 +264,15 @@ def _xpath(selectors: tuple[str, ...]) -> lxml.etree.XPath | None:
         return lxml.etree.XPath(cssselect.GenericTranslator().css_to_xpath(", ".join(selectors)))
     except (cssselect.SelectorError, cssselect.ExpressionError, lxml.etree.XPathSyntaxError):
         return None
+
+
+_ALL_ATTRIBUTES = lxml.etree.XPath("descendant-or-self::*/@*")
+
+
+def _attribute_names(element: lxml.html.HtmlElement) -> set[str]:
+    """The names of every attribute of an element and its descendants (one XPath in C)."""
+    result = _ALL_ATTRIBUTES(element)
+    return {str(getattr(a, "attrname", "")) for a in result} if isinstance(result, list) else set()
 
 
 def _elements(result: object) -> list[lxml.html.HtmlElement]:
@@ -292,10 +315,8 @@ def _preselect(html: str, rules: ExtractRules) -> list[str] | None:
     if any(e.tag in _CONTEXT_BOUND or not isinstance(e.tag, str) for e in roots):
         return None
     for element in roots:  # the converter reads no other attribute: don't make bs4 parse them
-        for node in element.iter():
-            attributes = node.attrib
-            for name in [n for n in attributes if n not in _ATTRIBUTES_READ]:
-                del attributes[name]
+        unread = _attribute_names(element) - _ATTRIBUTES_READ - {""}
+        lxml.etree.strip_attributes(element, *unread)
     return [
         f"<div {_FRAGMENT_ATTRIBUTE}>"
         + lxml.html.tostring(e, encoding="unicode", with_tail=False)

@@ -21,8 +21,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tests.goldens import assert_golden, case_folders
-from tracker.diff import change_to_dict, clause_significance, compare, word_diff
+from tracker.diff import change_to_dict, compare
 from tracker.models import ChangeKind, DiffOp, Significance
+from tracker.significance import clause_significance
+from tracker.worddiff import word_diff
 
 CASES = case_folders("diff")
 

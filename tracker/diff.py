@@ -37,31 +37,22 @@ How it works:
    clauses without edits are reported as one move (a moved section).
 7. The rest is added or removed.
 
-Significance (:func:`clause_significance`, per clause; the whole change takes the highest):
-cosmetic when the visible words are the same; minor when they differ only by case,
-punctuation, quote style, accents of long words, numbering, or one typo-sized word; otherwise
-substantive. A move to another section, row or column is substantive; a reorder is minor.
-
-Inside every modified, moved-with-edit, split or merged clause, :func:`word_diff` gives the
-inserted and deleted words (diff-match-patch over word tokens, with semantic cleanup).
+Significance (:func:`tracker.significance.clause_significance`, per clause; the whole
+change takes the highest) is described in :mod:`tracker.significance`; a move to another
+section, row or column is substantive, a reorder minor. Inside every modified,
+moved-with-edit, split or merged clause, :func:`tracker.worddiff.word_diff` gives the
+inserted and deleted words.
 """
-
-# Typographic quotes and dashes are what several patterns here are about.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 
 import bisect
-import functools
-import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Generic, Literal, TypeVar
-
-from diff_match_patch import diff_match_patch
 
 from tracker.clauses import LocatedClause, locate_clauses
 from tracker.models import (
@@ -74,7 +65,14 @@ from tracker.models import (
     Significance,
 )
 from tracker.normalise import clean_text
-from tracker.wording import visible_words
+from tracker.significance import (
+    clause_significance,
+    loose_key,
+    loose_words,
+    max_significance,
+    visible_key,
+)
+from tracker.worddiff import DIFF_BUDGET, word_diff
 
 __all__ = [
     "DIFF_BUDGET",
@@ -102,8 +100,6 @@ ELSEWHERE_RATIO = 0.8
 GROUP_RATIO = 0.8
 #: A run member must share this share of its words with the clause of a split or merge.
 GROUP_CONTAINMENT = 0.5
-#: A typo fix is only recognised in a clause of at least this many words.
-TYPO_MIN_WORDS = 8
 
 _BONUS = {0: 1.0, 1: 0.15, 2: 0.1, 3: 0.0}
 _THRESHOLD = {0: SAME_CELL_RATIO, 1: SAME_ID_RATIO, 2: SAME_SECTION_RATIO, 3: ELSEWHERE_RATIO}
@@ -111,69 +107,6 @@ _MIN_WORDS_ELSEWHERE = 4
 _RARE_WORDS = 12
 _INDEX_CANDIDATES = 8
 _WINDOW = 8
-
-_HARD_BREAK = re.compile(r"\\\n| {2,}\n")
-_SEGMENT = re.compile(r"<br\s*/?>|\n", re.IGNORECASE)
-_TOKEN = re.compile(
-    r"https?://[^\s()<>\[\]]+|<br\s*/?>|[^\W_]+(?:['’][^\W_]+)*|\s+|.", re.DOTALL | re.IGNORECASE
-)
-_LOOSE = re.compile(r"\d+(?:[.,:/]\d+)*|[^\W\d_]+")
-_MARKER = re.compile(r"^\(?(?:\d{1,3}(?:\.\d{1,3})*|[a-z]|[ivxlc]{1,5})[.)]$", re.IGNORECASE)
-# A segment that may start with a marker (cheap test before reading its words).
-_MAYBE_MARKER = re.compile(r"^[\s*_>\\]*(?:\(|\d|[a-z]\\?[.)]|[ivxlc]{1,5}\\?[.)])", re.IGNORECASE)
-_BARE_MARKER = re.compile(r"^\d{1,3}(?:\.\d{1,3})+$")  # "2.5 Sharing", not "2.5 million"
-_NUMBER = re.compile(r"^\d+(?:\.\d+)*$")
-_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")  # "LinkedIn's" and "LinkedIns" compare equal
-_REFERENCE_WORDS = frozenset(
-    (
-        *("section", "sections", "article", "articles", "clause", "clauses", "paragraph"),
-        *("paragraphs", "paragraphe", "paragraphes", "chapter", "chapitre", "part", "partie"),
-        *("annex", "annexe", "schedule"),
-    )
-)
-_TYPOGRAPHY = str.maketrans(
-    {
-        **dict.fromkeys("’‘‚‛′`´", "'"),
-        **dict.fromkeys("“”„‟«»″", '"'),
-        **dict.fromkeys("‐‑‒–—―−", "-"),
-    }
-)
-#: Words whose replacement is never a typo fix: negations, modal verbs, quantifiers,
-#: connectives and words of data-protection law (English and French; long words without
-#: accents, as they are compared).
-_GUARDED = frozenset(
-    (
-        *("not", "no", "nor", "never", "none", "neither", "nothing", "nobody", "without"),
-        *("cannot", "unless", "except", "excluding", "including", "only", "all", "any"),
-        *("some", "may", "must", "shall", "will", "would", "should", "could", "might", "can"),
-        *("and", "or", "always", "before", "after", "within", "until", "more", "less"),
-        *("ne", "pas", "plus", "jamais", "aucun", "aucune", "sans", "non", "ni", "rien", "nul"),
-        *("nulle", "sauf", "seulement", "uniquement", "peut", "peuvent", "doit", "doivent"),
-        *("pourra", "pourront", "devra", "devront", "tous", "toutes", "tout", "toute", "et"),
-        *("ou", "où", "avant", "apres", "moins"),
-        *("consent", "consents", "content", "contents", "consentement", "contenu", "contract"),
-        *("contrat", "data", "date", "donnees", "sell", "sold", "vendre", "share", "shared"),
-        *("partager", "store", "stored", "delete", "deleted", "retain", "retained", "lawful"),
-        *("unlawful", "legal", "illegal", "legale", "licite", "public", "publique", "private"),
-        *("privee", "interest", "interests", "interet", "interets", "legitimate", "legitime"),
-        *("third", "tiers", "party", "parties", "minor", "minors", "mineur", "mineurs", "child"),
-        *("children", "enfant", "enfants", "object", "opposer", "transfer", "transferer"),
-        *("collect", "collected", "connect", "process", "processed", "traiter", "profile"),
-        *("profiling", "profilage", "train", "training", "entrainer", "member", "members"),
-        *("user", "users", "visitor", "visitors", "free", "paid", "fee", "fees"),
-    )
-)
-_PRIVATE_USE = 0xE000
-_PRIVATE_USE_SIZE = 0x1900
-_SUPPLEMENTARY_PRIVATE_USE = 0xF0000
-
-#: Most work a word diff may do at once: tokens times a lower bound of the edit distance
-#: (about 0.2 s of diff-match-patch in pure Python).
-DIFF_BUDGET = 1_000_000
-_CHUNK_ENDS = frozenset({".", "!", "?", ";"})
-_DMP = diff_match_patch()
-_DMP.Diff_Timeout = 0  # no clock: the result must not depend on load (DIFF_BUDGET bounds it)
-_DMP_OPS = {0: DiffOp.EQUAL, 1: DiffOp.INSERT, -1: DiffOp.DELETE}
 
 _HEADING, _TEXT, _CELL = 0, 1, 2
 _GROUP_OF_KIND = {
@@ -186,364 +119,6 @@ _GROUP_OF_KIND = {
 
 ParentState = Literal["same", "different", "unknown"]
 T = TypeVar("T")
-
-
-# ----------------------------------------------------------------------------- word diff
-
-
-def word_diff(old: str, new: str) -> tuple[tuple[DiffOp, str], ...]:
-    """The word-level diff from ``old`` to ``new``.
-
-    Words (letters and digits, with inner apostrophes), runs of white space, URLs, ``<br>``
-    and each other character are tokens; each distinct token becomes one character, so that
-    diff-match-patch compares tokens, not characters (as its ``linesToChars`` does for lines),
-    and an edit never starts or ends inside a word. A semantic cleanup (diff-match-patch's,
-    over tokens weighed by their length in characters) then folds each equality no longer
-    than the edits on both of its sides into them, so a lawyer reads whole changed phrases
-    rather than scattered words.
-
-    The work is bounded without a clock, so the result never depends on the machine's load:
-    when a lower bound of the edit distance makes the token diff cost more than
-    :data:`DIFF_BUDGET`, sentence-sized chunks are compared first, then the words of each
-    replaced run of chunks (within the same budget; beyond it, the run is shown replaced).
-
-    Args:
-        old: the text before.
-        new: the text after.
-
-    Returns:
-        ``(op, text)`` pairs; the texts of ``equal`` and ``delete`` ops concatenate to
-        ``old``, those of ``equal`` and ``insert`` ops to ``new``. Adjacent ops differ.
-    """
-    if old == new:
-        return ((DiffOp.EQUAL, old),) if old else ()
-    diffs = _token_diff(_TOKEN.findall(old), _TOKEN.findall(new))
-    return tuple(
-        (_DMP_OPS[code], "".join(parts)) for code, parts in _cleanup_semantic(_merge(diffs))
-    )
-
-
-class _Encoder:
-    """Distinct strings to single characters, as diff-match-patch's ``linesToChars`` does."""
-
-    def __init__(self) -> None:
-        self._chars: dict[str, str] = {}
-        self._items: list[str] = []
-
-    def encode(self, items: Iterable[str]) -> str:
-        out = []
-        for item in items:
-            char = self._chars.get(item)
-            if char is None:
-                number = len(self._items)
-                char = chr(
-                    _PRIVATE_USE + number
-                    if number < _PRIVATE_USE_SIZE
-                    else _SUPPLEMENTARY_PRIVATE_USE + number - _PRIVATE_USE_SIZE
-                )
-                self._chars[item] = char
-                self._items.append(item)
-            out.append(char)
-        return "".join(out)
-
-    def decode(self, chars: str) -> list[str]:
-        return [self._items[_token_number(char)] for char in chars]
-
-
-def _dmp(old: Sequence[str], new: Sequence[str]) -> list[tuple[int, list[str]]]:
-    encoder = _Encoder()
-    encoded_old, encoded_new = encoder.encode(old), encoder.encode(new)
-    return [
-        (int(code), encoder.decode(str(chars)))
-        for code, chars in _DMP.diff_main(encoded_old, encoded_new, False)
-    ]
-
-
-def _cost(old: Sequence[str], new: Sequence[str]) -> int:
-    """Length times a lower bound of the edit distance: the work of diff-match-patch."""
-    common = sum((Counter(old) & Counter(new)).values())
-    return (len(old) + len(new)) * (len(old) + len(new) - 2 * common)
-
-
-def _chunks(tokens: Sequence[str]) -> list[tuple[str, ...]]:
-    """Tokens cut after each sentence end, ``<br>`` and line break."""
-    chunks: list[tuple[str, ...]] = []
-    start = 0
-    for index, token in enumerate(tokens):
-        if token in _CHUNK_ENDS or token.startswith("<") or "\n" in token:
-            chunks.append(tuple(tokens[start : index + 1]))
-            start = index + 1
-    if start < len(tokens):
-        chunks.append(tuple(tokens[start:]))
-    return chunks
-
-
-def _token_diff(old: list[str], new: list[str]) -> list[tuple[int, list[str]]]:
-    if _cost(old, new) <= DIFF_BUDGET:
-        return _dmp(old, new)
-    old_chunks, new_chunks = _chunks(old), _chunks(new)
-    tokens_of = {"".join(chunk): list(chunk) for chunk in (*old_chunks, *new_chunks)}
-    coarse = _dmp(["".join(c) for c in old_chunks], ["".join(c) for c in new_chunks])
-    diffs: list[tuple[int, list[str]]] = []
-    deleted: list[str] = []
-    inserted: list[str] = []
-
-    def flush() -> None:
-        if deleted and inserted and _cost(deleted, inserted) <= DIFF_BUDGET:
-            diffs.extend(_dmp(deleted, inserted))
-        else:
-            diffs.extend(((-1, list(deleted)), (1, list(inserted))))
-        deleted.clear()
-        inserted.clear()
-
-    for code, chunks in coarse:
-        tokens = [token for chunk in chunks for token in tokens_of[chunk]]
-        if code == 0:
-            flush()
-            diffs.append((0, tokens))
-        elif code < 0:
-            deleted.extend(tokens)
-        else:
-            inserted.extend(tokens)
-    flush()
-    return diffs
-
-
-def _chars(parts: Sequence[str]) -> int:
-    return sum(len(part) for part in parts)
-
-
-def _merge(diffs: Sequence[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
-    """Join adjacent ops; move tokens common to a deletion and an insertion into equalities.
-
-    The token-level counterpart of diff-match-patch's ``diff_cleanupMerge``: deletions come
-    before insertions, and no op is empty.
-    """
-    merged: list[tuple[int, list[str]]] = []
-
-    def append(code: int, parts: list[str]) -> None:
-        if not parts:
-            return
-        if merged and merged[-1][0] == code:
-            merged[-1] = (code, merged[-1][1] + parts)
-        else:
-            merged.append((code, parts))
-
-    deleted: list[str] = []
-    inserted: list[str] = []
-
-    def flush() -> None:
-        prefix = 0
-        while prefix < min(len(deleted), len(inserted)) and deleted[prefix] == inserted[prefix]:
-            prefix += 1
-        suffix = 0
-        while (
-            suffix < min(len(deleted), len(inserted)) - prefix
-            and deleted[-1 - suffix] == inserted[-1 - suffix]
-        ):
-            suffix += 1
-        append(0, deleted[:prefix])
-        append(-1, deleted[prefix : len(deleted) - suffix])
-        append(1, inserted[prefix : len(inserted) - suffix])
-        append(0, deleted[len(deleted) - suffix :])
-
-    for code, parts in diffs:
-        if code == 0:
-            flush()
-            deleted, inserted = [], []
-            append(0, list(parts))
-        elif code < 0:
-            deleted = deleted + list(parts)
-        else:
-            inserted = inserted + list(parts)
-    flush()
-    return merged
-
-
-def _cleanup_semantic(diffs: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
-    """Fold each equality no longer than the edits on both of its sides into them.
-
-    diff-match-patch's ``diff_cleanupSemantic`` (its first stage) over tokens, with tokens
-    weighed by their length in characters: ``partageons`` between the insertions ``ne`` and
-    ``pas`` stays, ``and`` between two rewritten clauses goes. Edits never start or end inside
-    a token, unlike with the character-level cleanup.
-    """
-    equalities: list[int] = []
-    last: list[str] = []
-    before_inserted = before_deleted = after_inserted = after_deleted = 0
-    changed = False
-    pointer = 0
-    while pointer < len(diffs):
-        code, parts = diffs[pointer]
-        if code == 0:
-            equalities.append(pointer)
-            before_inserted, before_deleted = after_inserted, after_deleted
-            after_inserted = after_deleted = 0
-            last = parts
-        else:
-            if code > 0:
-                after_inserted += _chars(parts)
-            else:
-                after_deleted += _chars(parts)
-            size = _chars(last)
-            if (
-                last
-                and size <= max(before_inserted, before_deleted)
-                and size <= max(after_inserted, after_deleted)
-            ):
-                at = equalities.pop()
-                diffs.insert(at, (-1, list(last)))
-                diffs[at + 1] = (1, diffs[at + 1][1])
-                if equalities:
-                    equalities.pop()
-                pointer = equalities[-1] if equalities else -1
-                before_inserted = before_deleted = after_inserted = after_deleted = 0
-                last = []
-                changed = True
-        pointer += 1
-    return _merge(diffs) if changed else diffs
-
-
-def _token_number(char: str) -> int:
-    code = ord(char)
-    if code >= _SUPPLEMENTARY_PRIVATE_USE:
-        return code - _SUPPLEMENTARY_PRIVATE_USE + _PRIVATE_USE_SIZE
-    return code - _PRIVATE_USE
-
-
-# ---------------------------------------------------------------------------- significance
-
-
-def _visible(text: str) -> tuple[str, ...]:
-    return tuple(visible_words(_HARD_BREAK.sub("\n", text)))
-
-
-@functools.lru_cache(maxsize=8192)
-def _strip_accents(word: str) -> str:
-    if word.isascii():
-        return word
-    decomposed = unicodedata.normalize("NFD", word)
-    return unicodedata.normalize(
-        "NFC", "".join(char for char in decomposed if not unicodedata.combining(char))
-    )
-
-
-def _comparable(words: Iterable[str]) -> list[str]:
-    """Lower-case tokens of letters or digits, apostrophes inside words dropped."""
-    joined = _APOSTROPHE.sub("", " ".join(words).translate(_TYPOGRAPHY).casefold())
-    return _LOOSE.findall(joined)
-
-
-def _loose_words(text: str) -> list[str]:
-    """The comparable words of a whole text, numbering kept (to count a vocabulary)."""
-    words = _comparable(visible_words(_HARD_BREAK.sub("\n", text)))
-    return [_strip_accents(word) if len(word) >= 4 else word for word in words]
-
-
-def _loose(text: str) -> tuple[str, ...]:
-    """Words up to case, punctuation, quote style, accents of long words and numbering.
-
-    A numbering marker (``1.``, ``1.2.``, ``(a)``, ``iv)``, or ``2.5`` before a capitalised
-    word) at the start of a line or of a ``<br>`` segment goes, as does the number after
-    "section", "article", "clause"...
-    """
-    segments = _SEGMENT.split(_HARD_BREAK.sub("\n", text))
-    if any(_MAYBE_MARKER.match(segment) for segment in segments):
-        words: list[str] = []
-        for segment in segments:
-            seen = visible_words(segment)
-            if seen and (
-                _MARKER.match(seen[0])
-                or (_BARE_MARKER.match(seen[0]) and (len(seen) == 1 or seen[1][:1].isupper()))
-            ):
-                seen = seen[1:]
-            words.extend(seen)
-    else:  # no segment can start with a marker: one pass over the whole clause
-        words = visible_words("\n".join(segments))
-    kept: list[str] = []
-    for token in _comparable(words):
-        if kept and _NUMBER.match(token) and kept[-1] in _REFERENCE_WORDS:
-            continue
-        kept.append(_strip_accents(token) if len(token) >= 4 else token)
-    return tuple(kept)
-
-
-def _osa_distance(a: str, b: str) -> int:
-    """Optimal string alignment distance (Levenshtein with adjacent transpositions)."""
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        current = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        previous2, previous = previous, current
-    return previous[len(b)]
-
-
-def _is_typo_fix(
-    old: tuple[str, ...], new: tuple[str, ...], vocabulary: Mapping[str, int] | None
-) -> bool:
-    if min(len(old), len(new)) < TYPO_MIN_WORDS:
-        return False
-    edits = [op for op in SequenceMatcher(None, old, new, False).get_opcodes() if op[0] != "equal"]
-    if len(edits) != 1:
-        return False
-    tag, i1, i2, j1, j2 = edits[0]
-    if tag != "replace" or i2 - i1 != 1 or j2 - j1 != 1:
-        return False
-    before, after = old[i1], new[j1]
-    if not (before.isalpha() and after.isalpha()) or before[0] != after[0]:
-        return False
-    if before in _GUARDED or after in _GUARDED or min(len(before), len(after)) < 4:
-        return False
-    limit = 1 if max(len(before), len(after)) <= 7 else 2
-    if _osa_distance(before, after) > limit:
-        return False
-    if vocabulary is None:
-        return True
-
-    def elsewhere(word: str) -> int:
-        return vocabulary.get(word, 0) - old.count(word) - new.count(word)
-
-    # A typo is a word found nowhere else: a swap between two words of the text is not one.
-    return elsewhere(before) <= 0 or elsewhere(after) <= 0
-
-
-def clause_significance(
-    old: str | None, new: str | None, *, vocabulary: Mapping[str, int] | None = None
-) -> Significance:
-    """How much the change of one clause from ``old`` to ``new`` matters (None: absent).
-
-    Args:
-        old: the clause's text before, or None for an added clause.
-        new: the clause's text after, or None for a removed clause.
-        vocabulary: counts of the comparable words of both whole versions; with it, a
-            one-word edit only counts as a typo fix when one of the two words occurs nowhere
-            else in the versions.
-
-    Returns:
-        ``cosmetic`` when the visible words are the same (only links, markup, white space,
-        invisible characters differ), or when an added or removed clause has no visible word;
-        ``minor`` when they differ only by case, punctuation, quote style, accents of words of
-        four letters or more, numbering markers, or one typo-sized word edit; otherwise
-        ``substantive``. See docs/significance.md.
-    """
-    if old is None or new is None:
-        present = new if old is None else old
-        return Significance.SUBSTANTIVE if present and _visible(present) else Significance.COSMETIC
-    if _visible(old) == _visible(new):
-        return Significance.COSMETIC
-    loose_old, loose_new = _loose(old), _loose(new)
-    if loose_old == loose_new or _is_typo_fix(loose_old, loose_new, vocabulary):
-        return Significance.MINOR
-    return Significance.SUBSTANTIVE
-
-
-def _max_significance(values: Iterable[Significance]) -> Significance:
-    return max(values, key=lambda value: value.rank, default=Significance.COSMETIC)
 
 
 # ------------------------------------------------------------------------------ alignment
@@ -576,8 +151,8 @@ class _Side:
             (group, " ".join(clean_text(unicodedata.normalize("NFC", text)).split()))
             for group, text in zip(self.group, texts, strict=True)
         ]
-        self.visible: _Lazy[tuple[str, ...]] = _Lazy(len(texts), lambda i: _visible(texts[i]))
-        self.loose: _Lazy[tuple[str, ...]] = _Lazy(len(texts), lambda i: _loose(texts[i]))
+        self.visible: _Lazy[tuple[str, ...]] = _Lazy(len(texts), lambda i: visible_key(texts[i]))
+        self.loose: _Lazy[tuple[str, ...]] = _Lazy(len(texts), lambda i: loose_key(texts[i]))
         self.words: _Lazy[frozenset[str]] = _Lazy(len(texts), lambda i: frozenset(self.loose[i]))
 
     def clause(self, index: int) -> Clause:
@@ -596,7 +171,7 @@ class _Vocabulary(Mapping[str, int]):
 
     def _count(self) -> Counter[str]:
         if self._counts is None:
-            self._counts = Counter(word for text in self._texts for word in _loose_words(text))
+            self._counts = Counter(word for text in self._texts for word in loose_words(text))
         return self._counts
 
     def __getitem__(self, word: str) -> int:
@@ -967,7 +542,7 @@ def compare(
         document=document,
         from_version=from_version,
         to_version=to_version,
-        significance=_max_significance(c.significance for c in clauses),
+        significance=max_significance(c.significance for c in clauses),
         clauses=clauses,
     )
 
@@ -1015,7 +590,7 @@ def _entries(aligner: _Aligner, vocabulary: Mapping[str, int]) -> list[_Entry]:
         )
         if o not in kept or moved_section:
             move = Significance.SUBSTANTIVE if moved_section else Significance.MINOR
-            significance = _max_significance((significance, move))
+            significance = max_significance((significance, move))
             kind = ChangeKind.MOVED
         else:
             kind = ChangeKind.MODIFIED
@@ -1032,7 +607,7 @@ def _entries(aligner: _Aligner, vocabulary: Mapping[str, int]) -> list[_Entry]:
         ):
             previous.olds.append(o)
             previous.news.append(n)
-            previous.significance = _max_significance((previous.significance, significance))
+            previous.significance = max_significance((previous.significance, significance))
             continue
         placed.append(((float(n), 0), entry))
     for o, run in aligner.splits:

@@ -64,7 +64,7 @@ def display_text(markdown: str) -> str:
 def shown_diff(clause: ClauseChange) -> tuple[tuple[DiffOp, str], ...]:
     """The diff to show a reader: over the displayed text, or over the Markdown when only link
     targets or markup changed (then the Markdown is what differs)."""
-    from tracker.diff import word_diff
+    from tracker.worddiff import word_diff
 
     if clause.old is None or clause.new is None or not clause.diff:
         return clause.diff

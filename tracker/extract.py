@@ -14,13 +14,19 @@ Steps:
 1. Decode: a byte order mark wins, then the charset of the HTTP header, then a ``<meta>``
    charset in the first 4 KiB, else UTF-8. Undecodable bytes become U+FFFD (never an error).
    ``iso-8859-1``, ``latin1`` and ``ascii`` labels are decoded as windows-1252, as browsers do.
-2. Parse with BeautifulSoup and lxml; remove every match of ``rules.remove``.
+2. Parse with lxml; remove every match of ``rules.remove``.
 3. Select: every match of every ``rules.select`` selector, in document order, without
    duplicates and without elements nested in another selected one; or, with
    ``rules.select_first``, the matches of the first selector that matches anything.
 4. Convert to Markdown with our small converter, :mod:`tracker.markdown_writer` (no
    third-party converter, so the output only changes when we change it; bump
    ``EXTRACTOR_VERSION`` when it does). Its docstring says what it keeps and drops.
+
+Steps 2 and 3 run on lxml's tree with the selectors compiled to XPath, and step 4 on the same
+tree with :mod:`tracker.markdown_lxml`, the same converter written over lxml's elements. When
+a selector or the page is beyond that fast path (see :func:`_preselect`), the whole page goes
+through BeautifulSoup (lxml's parser), soupsieve and :mod:`tracker.markdown_writer` instead.
+Both paths give the same Markdown (``tests/test_extract_paths.py``).
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ import soupsieve
 from bs4 import BeautifulSoup, Tag
 
 from tracker.errors import EmptyContentError, ExtractError, SelectorNotFoundError
+from tracker.markdown_lxml import convert_lxml_elements
 from tracker.markdown_writer import convert_elements, html_to_markdown, parse_html
 from tracker.models import ExtractRules
 from tracker.normalise import normalise_version
@@ -76,25 +83,26 @@ def extract(body: bytes, rules: ExtractRules, *, url: str, charset: str | None =
             ``too-deeply-nested``); no real page comes close.
     """
     html = _EMPTY_P_RUN.sub("<p></p>", decode_html(body, charset))
-    fragments = _preselect(html, rules)
-    if fragments is not None and not fragments:
+    roots = _preselect(html, rules)
+    if roots is not None and not roots:
         raise SelectorNotFoundError(
             f"no element matches the select rules ({', '.join(rules.select)}); "
             "the page's structure may have changed"
         )
-    soup = parse_html(html if fragments is None else "".join(fragments))
     try:
-        if fragments is None:
-            markdown, chars = _extract_from(soup, rules, url)
-        else:  # already cleaned and selected by lxml: convert the wrappers whole
-            markdown, chars = convert_elements(_fragment_roots(soup), url)
+        if roots is not None:  # already cleaned and selected by lxml: convert them directly
+            markdown, chars = convert_lxml_elements(roots, url)
+        else:
+            soup = parse_html(html)
+            try:
+                markdown, chars = _extract_from(soup, rules, url)
+            finally:
+                soup.decompose()  # breaks the tree's reference cycles: freed now, not by GC
     except RecursionError:  # the converter recurses once or twice per level of nesting
         raise ExtractError(
             "the page is nested too deeply to be converted (hundreds of levels of elements)",
             cause="too-deeply-nested",
         ) from None
-    finally:
-        soup.decompose()  # breaks the tree's reference cycles: freed now, not by a slow GC pass
     if chars < rules.min_text_chars:
         raise EmptyContentError(
             f"the selection ({', '.join(rules.select)}) holds {chars} characters of text, "
@@ -117,20 +125,6 @@ def _extract_from(soup: BeautifulSoup, rules: ExtractRules, url: str) -> tuple[s
     return convert_elements(roots, url)
 
 
-def _fragment_roots(soup: BeautifulSoup) -> list[Tag]:
-    """The wrappers :func:`_preselect` put around each selected element, in order."""
-    parent = soup.body or soup
-    return [
-        child
-        for child in parent.children
-        if isinstance(child, Tag) and child.name == "div" and child.has_attr(_FRAGMENT_ATTRIBUTE)
-    ]
-
-
-#: The wrapper of each fragment selected by lxml (see :func:`_preselect`).
-_FRAGMENT_ATTRIBUTE = "data-policy-tracker-fragment"
-#: The only attributes the converter looks at (see ``_Converter``).
-_ATTRIBUTES_READ = frozenset({"href", "hidden", "aria-hidden", "colspan", "start"})
 #: Elements that the HTML parser would move or drop outside their own context.
 _CONTEXT_BOUND = frozenset(
     {
@@ -166,15 +160,6 @@ def _xpath(selectors: tuple[str, ...]) -> lxml.etree.XPath | None:
         return None
 
 
-_ALL_ATTRIBUTES = lxml.etree.XPath("descendant-or-self::*/@*")
-
-
-def _attribute_names(element: lxml.html.HtmlElement) -> set[str]:
-    """The names of every attribute of an element and its descendants (one XPath in C)."""
-    result = _ALL_ATTRIBUTES(element)
-    return {str(getattr(a, "attrname", "")) for a in result} if isinstance(result, list) else set()
-
-
 def _elements(result: object) -> list[lxml.html.HtmlElement]:
     """The elements of an XPath result (which may also hold strings or numbers)."""
     if not isinstance(result, list):
@@ -182,15 +167,16 @@ def _elements(result: object) -> list[lxml.html.HtmlElement]:
     return [e for e in result if isinstance(e, lxml.html.HtmlElement)]
 
 
-def _preselect(html: str, rules: ExtractRules) -> list[str] | None:
-    """Apply ``remove`` then ``select`` with lxml's C-speed XPath, before BeautifulSoup.
+def _preselect(html: str, rules: ExtractRules) -> list[lxml.html.HtmlElement] | None:
+    """Apply ``remove`` then ``select`` with lxml's C-speed XPath, without BeautifulSoup.
 
-    Returns the HTML of each selected element (outermost only, in document order), each in a
-    marker ``<div>`` so the converter sees exactly these elements; an empty list when nothing
-    matched; None when a selector or the page is beyond this fast path (a selector that
-    cssselect cannot translate, an element that only parses inside its parent, a page lxml
-    refuses): then the whole page goes through BeautifulSoup and soupsieve as before. Both
-    paths give the same Markdown; the fast one skips parsing and matching the page chrome.
+    Returns the selected elements (outermost only, in document order), for
+    :func:`tracker.markdown_lxml.convert_lxml_elements`; an empty list when nothing matched;
+    None when a selector or the page is beyond this fast path (a selector that cssselect
+    cannot translate, an element that only parses inside its parent, a page lxml refuses):
+    then the whole page goes through BeautifulSoup and soupsieve as before. Both paths give
+    the same Markdown; the fast one skips parsing and matching the page chrome with
+    BeautifulSoup.
     """
     remove = _xpath(rules.remove) if rules.remove else None
     wanted = [(s,) for s in rules.select] if rules.select_first else [rules.select]
@@ -214,15 +200,7 @@ def _preselect(html: str, rules: ExtractRules) -> list[str] | None:
     roots = [e for e in found if not any(a in chosen for a in e.iterancestors())]
     if any(e.tag in _CONTEXT_BOUND or not isinstance(e.tag, str) for e in roots):
         return None
-    for element in roots:  # the converter reads no other attribute: don't make bs4 parse them
-        unread = _attribute_names(element) - _ATTRIBUTES_READ - {""}
-        lxml.etree.strip_attributes(element, *unread)
-    return [
-        f"<div {_FRAGMENT_ATTRIBUTE}>"
-        + lxml.html.tostring(e, encoding="unicode", with_tail=False)
-        + "</div>"
-        for e in roots
-    ]
+    return roots
 
 
 def decode_html(body: bytes, charset: str | None = None) -> str:

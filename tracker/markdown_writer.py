@@ -6,8 +6,10 @@ third-party converter), so the output only changes when we change it; bump
 ``EXTRACTOR_VERSION`` when it does.
 
 Inputs: parsed BeautifulSoup elements (or, for :func:`html_to_markdown`, decoded HTML) and the
-page's URL, to make links absolute. Output: Markdown, not yet normalised, and (for
-:func:`convert_elements`) the number of characters of visible text it holds.
+page's URL, to make links absolute. The extraction fast path runs the same converter over lxml
+elements, :mod:`tracker.markdown_lxml`: a change here must be made there too. Output:
+Markdown, not yet normalised, and (for :func:`convert_elements`) the number of characters of
+visible text it holds.
 
 What the converter keeps: ATX headings (``#`` to ``######``), paragraphs, line breaks (a
 backslash hard break; two or more ``<br>`` in a row start a new paragraph), bold ``**``,
@@ -175,7 +177,10 @@ def _wrap(text: str, marker: str) -> str:
 
 
 class _Converter:
-    """HTML elements to Markdown blocks. One instance per conversion (it counts the text)."""
+    """HTML elements to Markdown blocks. One instance per conversion (it counts the text).
+
+    Mirrored over lxml by ``tracker.markdown_lxml._LxmlConverter``: change both together.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url

@@ -82,7 +82,7 @@ def extract(body: bytes, rules: ExtractRules, *, url: str, charset: str | None =
         ExtractError: the page is nested too deeply to be converted (cause
             ``too-deeply-nested``); no real page comes close.
     """
-    html = _EMPTY_P_RUN.sub("<p></p>", decode_html(body, charset))
+    html = decode_html(body, charset)
     roots = _preselect(html, rules)
     if roots is not None and not roots:
         raise SelectorNotFoundError(
@@ -93,7 +93,8 @@ def extract(body: bytes, rules: ExtractRules, *, url: str, charset: str | None =
         if roots is not None:  # already cleaned and selected by lxml: convert them directly
             markdown, chars = convert_lxml_elements(roots, url)
         else:
-            soup = parse_html(html)
+            # runs of empty paragraphs (thousands on some pages) would slow BeautifulSoup down
+            soup = parse_html(_EMPTY_P_RUN.sub("<p></p>", html))
             try:
                 markdown, chars = _extract_from(soup, rules, url)
             finally:

@@ -249,3 +249,26 @@ def test_diff_between_any_two_versions(cli: Cli, tmp_path: Path):
     assert history["changes"][0]["significance"] == "substantive"
     done = cli("diff", DOC, "--to", "2024-01-01T00-00-00Z", code=2)
     assert "no version 2024-01-01T00-00-00Z" in done.stderr
+
+
+def test_verify_finds_a_tampered_snapshot_and_a_missing_change(cli: Cli, tmp_path: Path):
+    cli.document(DOC, "https://www.linkedin.com/legal/privacy-policy")
+    html = tmp_path / "html"
+    html.mkdir()
+    (html / "2025-01-01T00-00-00Z.html").write_bytes(page_bytes("linkedin/privacy-policy/v1.html"))
+    (html / "2025-04-01T00-00-00Z.html").write_bytes(page_bytes("linkedin/privacy-policy/v2.html"))
+    cli("import", str(html), "--document", DOC)
+    done = cli("verify")
+    assert f"{DOC}: ok (2 versions, 2 snapshots, 1 change records)" in done.stdout
+    snapshot = cli.archive / DOC / "raw" / "2025-01-01T00-00-00Z.html"
+    snapshot.write_bytes(snapshot.read_bytes().replace(b"Privacy", b"Privacv", 1))
+    (cli.archive / DOC / "changes" / "2025-04-01T00-00-00Z.json").unlink()
+    done = cli("verify", "--document", DOC, code=1)
+    assert f"{DOC}: 3 problems" in done.stdout
+    assert "raw/2025-01-01T00-00-00Z.html: SHA-256 " in done.stdout
+    assert "differs from versions/2025-01-01T00-00-00Z.md" in done.stdout
+    assert (
+        "raw/2025-01-01T00-00-00Z.html: SHA-256 differs from 2025-01-01T00-00-00Z.json"
+        in done.stdout
+    )
+    assert "versions/2025-04-01T00-00-00Z.md: no change record in changes/" in done.stdout

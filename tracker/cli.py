@@ -1,7 +1,8 @@
-"""The command line: ``tracker check | run | import | history | diff | validate``.
+"""The command line: ``tracker check | run | import | history | diff | verify | validate``.
 
 The only module that prints, reads options and turns errors into exit codes:
-0 success, 1 a document was inaccessible (with ``--strict``), 2 bad configuration or input,
+0 success, 1 a document was inaccessible (with ``--strict``) or ``verify`` found a mismatch,
+2 bad configuration or input,
 3 archive failure (integrity first: the run stopped).
 """
 
@@ -330,6 +331,35 @@ def diff(
         click.echo(
             render_change_text(change, title=title, color=use_color), nl=False, color=use_color
         )
+
+
+@cli.command()
+@click.option(
+    "--document", "documents", multiple=True, metavar="ID", help="Only this document (repeatable)."
+)
+@click.pass_obj
+def verify(obj: _Context, documents: tuple[str, ...]) -> None:
+    """Re-hash the archive's snapshots and texts; exit 1 if anything does not match."""
+    from tracker.verify import verify as verify_archive
+
+    with _errors():
+        settings = obj.settings()
+        reports = verify_archive(Archive(settings.archive_dir), list(documents) or None)
+    for report in reports:
+        summary = (
+            f"{report.versions} versions, {report.snapshots} snapshots, "
+            f"{report.changes} change records"
+        )
+        if report.ok:
+            click.secho(f"{report.document}: ok ({summary})", fg="green")
+            continue
+        click.secho(f"{report.document}: {len(report.problems)} problems ({summary})", fg="red")
+        for problem in report.problems:
+            click.echo(f"  {problem}")
+    if not reports:
+        click.echo(f"no document in {settings.archive_dir}")
+    if any(not report.ok for report in reports):
+        sys.exit(_EXIT_INACCESSIBLE)
 
 
 @cli.command()

@@ -149,11 +149,3 @@ class State:
                 self._db.execute("ROLLBACK")
                 raise
         return int(row[0])
-
-    def forget_validators(self, document: str) -> None:
-        """Drop the conditional-GET validators (forces a full fetch next time)."""
-        with self._lock:
-            self._db.execute(
-                "UPDATE document_state SET etag = NULL, last_modified = NULL WHERE document = ?",
-                (document,),
-            )

@@ -161,7 +161,8 @@ class Settings:
         return [self.documents[i] for i in ids]
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """The parsed TOML file; ConfigError (naming the file) if it is missing or invalid."""
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
@@ -173,10 +174,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def _explain(path: Path, exc: ValidationError) -> ConfigError:
+def explain(path: Path, exc: ValidationError, prefix: str = "") -> ConfigError:
+    """A pydantic error as one ``<file>: <key>: <problem>`` line per problem.
+
+    ``prefix`` is the key under which the validated table sits in the file, if any.
+    """
     lines = []
     for error in exc.errors():
-        key = ".".join(str(part) for part in error["loc"]) or "(file)"
+        parts = [prefix, *(str(part) for part in error["loc"])] if prefix else error["loc"]
+        key = ".".join(str(part) for part in parts) or "(file)"
         message = error["msg"]
         if error["type"] == "extra_forbidden":
             message = "unknown key (check its spelling)"
@@ -188,9 +194,9 @@ def _explain(path: Path, exc: ValidationError) -> ConfigError:
 
 def _parse(model: type[_M], path: Path) -> _M:
     try:
-        return model.model_validate(_read_toml(path))
+        return model.model_validate(read_toml(path))
     except ValidationError as exc:
-        raise _explain(path, exc) from None
+        raise explain(path, exc) from None
 
 
 def merge_rules(base: ExtractConfig | None, own: ExtractConfig, path: Path) -> ExtractRules:

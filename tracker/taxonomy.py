@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tracker.config import explain, read_toml
 from tracker.errors import ConfigError
 from tracker.models import sha256_hex
 
@@ -255,31 +255,9 @@ class Taxonomy:
         return tuple(rule for rule in self.rules if rule.scope is scope)
 
 
-def _explain(path: Path, prefix: str, exc: ValidationError) -> ConfigError:
-    lines = []
-    for error in exc.errors():
-        parts = [prefix] if prefix else []
-        key = ".".join([*parts, *(str(part) for part in error["loc"])]) or "(file)"
-        message = error["msg"]
-        if error["type"] == "extra_forbidden":
-            message = "unknown key (check its spelling)"
-        elif error["type"] == "missing":
-            message = "required key is missing"
-        lines.append(f"{path}: {key}: {message}")
-    return ConfigError("\n".join(lines))
-
-
 def load_taxonomy(path: Path = DEFAULT_TAXONOMY_PATH) -> Taxonomy:
     """Read, validate and compile ``path``; ConfigError names the file and the key."""
-    try:
-        with path.open("rb") as handle:
-            data: dict[str, Any] = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    data = read_toml(path)
 
     known = {label.value for label in Label}
     header_keys = set(HeaderModel.model_fields)
@@ -295,7 +273,7 @@ def load_taxonomy(path: Path = DEFAULT_TAXONOMY_PATH) -> Taxonomy:
     try:
         header = HeaderModel.model_validate({k: data[k] for k in header_keys if k in data})
     except ValidationError as exc:
-        raise _explain(path, "", exc) from None
+        raise explain(path, exc) from None
 
     specs: dict[Label, LabelSpec] = {}
     rules: list[Rule] = []
@@ -304,7 +282,7 @@ def load_taxonomy(path: Path = DEFAULT_TAXONOMY_PATH) -> Taxonomy:
         try:
             model = LabelModel.model_validate(data[label.value])
         except ValidationError as exc:
-            raise _explain(path, label.value, exc) from None
+            raise explain(path, exc, prefix=label.value) from None
         if model.group is not label.group:
             raise ConfigError(
                 f"{path}: {label.value}.group: is {model.group.value}, expected {label.group.value}"

@@ -168,14 +168,7 @@ def _from_text(
         rules = tuple(rule for rule in rules if rule.label.group in groups)
     found = sorted(_matches(text, rules), key=lambda m: (m.start, m.end))
     for match in _precise(text, found, taxonomy):
-        yield Evidence(
-            match.rule.label,
-            match.rule.id,
-            match.text,
-            _polarity(text, match.start),
-            source,
-            match.rule.lang,
-        )
+        yield _evidence(match, text, source)
 
 
 def _from_structure(texts: Iterable[str], scope: Scope, taxonomy: Taxonomy) -> Iterator[Evidence]:
@@ -183,14 +176,19 @@ def _from_structure(texts: Iterable[str], scope: Scope, taxonomy: Taxonomy) -> I
     rules = taxonomy.rules_for(scope)
     for text in texts:
         for match in _matches(text, rules):
-            yield Evidence(
-                match.rule.label,
-                match.rule.id,
-                match.text,
-                _polarity(text, match.start),
-                source,
-                match.rule.lang,
-            )
+            yield _evidence(match, text, source)
+
+
+def _evidence(match: _Match, text: str, source: Source) -> Evidence:
+    """A match as evidence: its label, rule, words, polarity in ``text`` and source."""
+    return Evidence(
+        match.rule.label,
+        match.rule.id,
+        match.text,
+        _polarity(text, match.start),
+        source,
+        match.rule.lang,
+    )
 
 
 def classify_clause(clause: Clause, taxonomy: Taxonomy) -> tuple[Evidence, ...]:

@@ -38,7 +38,6 @@ from tracker.markdown_writer import (
     _SKIP,
     _SPACES,
     _STRIKE,
-    _UNSAFE_SCHEMES,
     _Block,
     _escape_line_start,
     _escape_text,
@@ -48,8 +47,9 @@ from tracker.markdown_writer import (
     _row,
     _split_outer_space,
     _wrap,
+    link_markdown,
 )
-from tracker.normalise import clean_text, normalise_url
+from tracker.normalise import clean_text
 
 __all__ = ["convert_lxml_elements"]
 
@@ -364,15 +364,7 @@ class _LxmlConverter:
 
     def _link(self, el: Element, children: list[Node], fmt: _Format) -> str:
         inner = self._inline_seq(children, _replace(fmt, link=True))
-        lead, core, trail = _split_outer_space(inner.replace("\n", " "))
-        if not core:
-            return " " if inner else ""
-        href = el.get("href")
-        target = href.strip() if isinstance(href, str) else ""
-        if fmt.link or not target or target.lower().startswith(_UNSAFE_SCHEMES):
-            return inner
-        url = normalise_url(target, base_url=self.url)
-        return f"{lead}[{_SPACES.sub(' ', core)}]({url}){trail}"
+        return link_markdown(inner, el.get("href"), inside_link=fmt.link, base_url=self.url)
 
     def _code(self, el: Element, children: list[Node]) -> str:
         parts: list[str] = []

@@ -435,15 +435,7 @@ class _Converter:
 
     def _link(self, tag: Tag, children: list[PageElement], fmt: _Format) -> str:
         inner = self._inline_seq(children, _replace(fmt, link=True))
-        lead, core, trail = _split_outer_space(inner.replace("\n", " "))
-        if not core:
-            return " " if inner else ""
-        href = tag.get("href")
-        target = href.strip() if isinstance(href, str) else ""
-        if fmt.link or not target or target.lower().startswith(_UNSAFE_SCHEMES):
-            return inner
-        url = normalise_url(target, base_url=self.url)
-        return f"{lead}[{_SPACES.sub(' ', core)}]({url}){trail}"
+        return link_markdown(inner, tag.get("href"), inside_link=fmt.link, base_url=self.url)
 
     def _code(self, children: list[PageElement]) -> str:
         parts: list[str] = []
@@ -460,6 +452,22 @@ class _Converter:
         fence = "``" if "`" in core else "`"
         pad = " " if core.startswith("`") or core.endswith("`") else ""
         return f"{lead}{fence}{pad}{core}{pad}{fence}{trail}"
+
+
+def link_markdown(inner: str, href: object, *, inside_link: bool, base_url: str) -> str:
+    """A link's converted content as ``[text](url)``, shared by both converters.
+
+    The text alone when the link is nested in another, has no usable or a script target; a
+    space (or nothing) when it has no text.
+    """
+    lead, core, trail = _split_outer_space(inner.replace("\n", " "))
+    if not core:
+        return " " if inner else ""
+    target = href.strip() if isinstance(href, str) else ""
+    if inside_link or not target or target.lower().startswith(_UNSAFE_SCHEMES):
+        return inner
+    url = normalise_url(target, base_url=base_url)
+    return f"{lead}[{_SPACES.sub(' ', core)}]({url}){trail}"
 
 
 def _replace(fmt: _Format, **changes: bool) -> _Format:

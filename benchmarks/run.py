@@ -183,6 +183,7 @@ def bench_in_process(tmp: Path, repeat: int) -> dict[str, float]:
     from tracker.pipeline import Deps, check
     from tracker.quality import assess
     from tracker.state import State
+    from tracker.taxonomy import load_taxonomy
     from tracker.timestamps import utc_now
 
     body = EU_PAGE.read_bytes()
@@ -201,6 +202,7 @@ def bench_in_process(tmp: Path, repeat: int) -> dict[str, float]:
             fetch_settings=settings.fetch,
             pacer=HostPacer(0),
             now=utc_now,
+            taxonomy=load_taxonomy(settings.taxonomy_path),
         )
         check(document, deps)
         timings: dict[str, list[float]] = {"whole check": [], "assess": [], "extract": []}

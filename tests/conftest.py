@@ -13,11 +13,16 @@ import os
 import socket
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.servers import FIXED_NOW, FakeClock, PageServer
+from tracker.taxonomy import Taxonomy, load_taxonomy
+
+#: The project's taxonomy file, whatever the working directory.
+TAXONOMY_PATH = Path(__file__).resolve().parents[1] / "config" / "taxonomy.toml"
 
 
 class NetworkBlocked(RuntimeError):
@@ -89,3 +94,9 @@ def now(fixed_now: datetime) -> Callable[[], datetime]:
 def clock() -> FakeClock:
     """A fake clock: ``clock.now``, ``clock.monotonic`` and ``clock.sleep`` (recorded, instant)."""
     return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> Taxonomy:
+    """The project's label taxonomy (config/taxonomy.toml), loaded once."""
+    return load_taxonomy(TAXONOMY_PATH)

@@ -42,7 +42,7 @@ def clause(
 
 
 def evidence_for(items: tuple[Evidence, ...], label: Label) -> list[Evidence]:
-    return [item for item in items if item.label is label]
+    return [item for item in items if item.label == label]
 
 
 # --------------------------------------------------------------------------- the file

@@ -68,6 +68,7 @@ class Cli:
 @pytest.fixture
 def cli(tmp_path: Path) -> Iterator[Cli]:
     shutil.copytree(ROOT / "config" / "rules", tmp_path / "config" / "rules")
+    shutil.copy(ROOT / "config" / "taxonomy.toml", tmp_path / "config" / "taxonomy.toml")
     (tmp_path / "config" / "tracker.toml").write_text(
         "[fetch]\nretries = 0\nread_timeout = 5\nhost_delay_seconds = 0\n"
     )

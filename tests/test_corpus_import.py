@@ -18,7 +18,10 @@ from tests.test_corpus_extract import DOCUMENT_URLS, REAL_CHANGES, rules_for
 from tracker.archive import Archive
 from tracker.backfill import backfill
 from tracker.models import Document, ExtractRules, Outcome
+from tracker.taxonomy import load_taxonomy
 from tracker.wording import same_words
+
+TAXONOMY = load_taxonomy(Path(__file__).resolve().parents[1] / "config" / "taxonomy.toml")
 
 pytestmark = REQUIRES_CORPUS
 
@@ -52,7 +55,7 @@ def test_import_records_a_version_exactly_when_the_text_changed(series_key: str,
     folder = CORPUS / "linkedin" / name / "html" / series
     document = document_for(series_key)
     archive = Archive(tmp_path)
-    results = backfill(document, archive, folder)
+    results = backfill(document, archive, folder, TAXONOMY)
     assert len(results) == count
     assert [r.outcome for r in results if r.outcome is Outcome.INACCESSIBLE] == []
     first = sorted(folder.glob("*.html"))[0].stem
@@ -80,7 +83,7 @@ def test_instagram_negative_cases_are_inaccessible(tmp_path: Path):
         language="fr",
         rules=ExtractRules(select=("body",), min_text_chars=200),
     )
-    results = backfill(document, Archive(tmp_path), series)
+    results = backfill(document, Archive(tmp_path), series, TAXONOMY)
     stamps = sorted(p.stem for p in series.glob("*.html"))
     by_stamp = dict(zip(stamps, results, strict=True))
     for stamp, result in by_stamp.items():
@@ -103,7 +106,9 @@ def test_markdown_history_imports_with_attribution(tmp_path: Path):
         rules=rules_for("eu-regional-privacy-notice"),
     )
     archive = Archive(tmp_path)
-    results = backfill(document, archive, folder, attribution="Open Terms Archive (ODC-BY 1.0)")
+    results = backfill(
+        document, archive, folder, TAXONOMY, attribution="Open Terms Archive (ODC-BY 1.0)"
+    )
     assert len(results) == len(list(folder.glob("*.md")))
     versions = list(archive.iter_versions(document.id))
     assert versions[0].meta["origin"] == "import-markdown"
@@ -142,8 +147,8 @@ def test_live_html_after_markdown_history_is_a_technical_upgrade_when_words_matc
     (html / "2025-10-01T00-00-00Z.html").write_bytes(earlier.read_bytes())
     (html / "2025-11-04T00-35-00Z.html").write_bytes(page.read_bytes())
     archive = Archive(tmp_path / "archive")
-    backfill(document, archive, markdown)
-    upgrade, change = backfill(document, archive, html)
+    backfill(document, archive, markdown, TAXONOMY)
+    upgrade, change = backfill(document, archive, html, TAXONOMY)
     assert upgrade.outcome is Outcome.TECHNICAL_UPGRADE
     assert change.outcome is Outcome.NEW_VERSION
     versions = list(archive.iter_versions(document.id))

@@ -19,6 +19,7 @@ from tracker.fetch import HostPacer, new_session
 from tracker.models import Document, FetchSettings, Outcome, sha256_hex
 from tracker.pipeline import Deps, Result, check
 from tracker.state import State
+from tracker.taxonomy import load_taxonomy
 
 #: A page with its chrome but an (almost) empty container: the document is missing.
 ALMOST_EMPTY = (
@@ -68,6 +69,7 @@ class World:
             fetch_settings=settings,
             pacer=HostPacer(0),
             now=self.clock.now,
+            taxonomy=load_taxonomy(ROOT / "config" / "taxonomy.toml"),
             sleep=self.clock.sleep,
         )
 
@@ -101,6 +103,7 @@ def write_document(
 @pytest.fixture
 def world(tmp_path: Path, page_server: PageServer, clock: FakeClock) -> Iterator[World]:
     shutil.copytree(ROOT / "config" / "rules", tmp_path / "config" / "rules")
+    shutil.copy(ROOT / "config" / "taxonomy.toml", tmp_path / "config" / "taxonomy.toml")
     write_document(tmp_path / "config", DOC, page_server.url(PATH))
     state = State(f"sqlite:///{tmp_path}/state.db")
     yield World(tmp_path, page_server, clock, state)
@@ -369,7 +372,19 @@ def test_new_version_gets_a_change_record_in_three_forms(world: World):
         second.version,
     )
     assert record["significance"] == "substantive"
-    assert record["labels"] == []
+    # The new section asserts legitimate interests for training generative AI on profile and
+    # posts, with an objection setting: a legal-basis change, ranked first.
+    assert {"legitimate_interests", "opt_out", "profile", "content", "ai_training"} <= set(
+        record["labels"]
+    )
+    assert record["rank"] == "legal_basis"
+    assert record["taxonomy"]["version"] == "1"
+    assert len(record["taxonomy"]["digest"]) == 64
+    [training] = [c for c in record["clauses"] if "train these models" in (c["new"] or "")]
+    assert "legitimate_interests" in training["gained"]
+    [basis] = [e for e in training["evidence"] if e["label"] == "legitimate_interests"]
+    assert basis["matched"] == "legitimate interests"
+    assert (basis["polarity"], basis["source"], basis["side"]) == ("asserted", "text", "new")
     assert any("generative" in (c["new"] or "").lower() for c in record["clauses"])
     for clause in record["clauses"]:
         assert clause["kind"] in {"added", "removed", "modified", "moved", "split", "merged"}

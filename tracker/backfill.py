@@ -22,6 +22,7 @@ from tracker.models import sha256_hex as sha256
 from tracker.normalise import normalise_version
 from tracker.pipeline import Evidence, Result, record, render_index
 from tracker.quality import assess
+from tracker.taxonomy import Taxonomy
 from tracker.timestamps import from_stamp, to_iso, to_stamp
 
 
@@ -29,6 +30,7 @@ def backfill(
     document: Document,
     archive: Archive,
     folder: Path,
+    taxonomy: Taxonomy,
     *,
     attribution: str | None = None,
 ) -> list[Result]:
@@ -41,7 +43,7 @@ def backfill(
     """
     files = _dated_files(folder)
     archive.recover(document.id)
-    ensure_change_record(document, archive)
+    ensure_change_record(document, archive, taxonomy)
     checks = archive.checks(document.id)
     done = {to_stamp(c.checked_at) for c in checks}
     last = to_stamp(checks[-1].checked_at) if checks else ""
@@ -58,7 +60,7 @@ def backfill(
                 "only be appended (import oldest first, before live checks start)"
             )
         results.append(
-            _backfill_one(document, archive, path, stamp, path.read_bytes(), attribution)
+            _backfill_one(document, archive, path, stamp, path.read_bytes(), attribution, taxonomy)
         )
     render_index(document, archive)
     return results
@@ -92,6 +94,7 @@ def _backfill_one(
     stamp: str,
     body: bytes,
     attribution: str | None,
+    taxonomy: Taxonomy,
 ) -> Result:
     captured_at = from_stamp(stamp)
     meta: dict[str, Any] = {
@@ -153,5 +156,6 @@ def _backfill_one(
         evidence,
         text,
         rules_sha256=document.rules.digest() if html else None,
+        taxonomy=taxonomy,
         detail=detail,
     )

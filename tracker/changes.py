@@ -13,10 +13,13 @@ import json
 from typing import Any
 
 from tracker.archive import Archive, StoredVersion
+from tracker.classify import classify_change
+from tracker.clauses import split_clauses
 from tracker.diff import change_to_dict, compare
 from tracker.models import Change, Document
 from tracker.render.html import render_change_page
 from tracker.render.markdown import render_change_markdown
+from tracker.taxonomy import Taxonomy
 
 #: How many earlier versions a new one is compared with to spot an A/B flip-back.
 FLIP_BACK_WINDOW = 5
@@ -36,17 +39,29 @@ def find_flip_back(archive: Archive, document: str, text_sha256: str) -> str | N
     return None
 
 
-def build_change(document: Document, previous: StoredVersion, current: StoredVersion) -> Change:
-    """Compare two stored versions (pure apart from reading them)."""
-    change = compare(
+def build_change(
+    document: Document, previous: StoredVersion, current: StoredVersion, taxonomy: Taxonomy
+) -> Change:
+    """Compare two stored versions and classify the changed clauses (pure apart from reading)."""
+    change = classify_texts(
+        compare(
+            previous.text,
+            current.text,
+            document=document.id,
+            from_version=previous.timestamp,
+            to_version=current.timestamp,
+        ),
         previous.text,
         current.text,
-        document=document.id,
-        from_version=previous.timestamp,
-        to_version=current.timestamp,
+        taxonomy,
     )
     flip = current.meta.get("flip_back_of")
     return dataclasses.replace(change, flip_back_of=str(flip)) if flip else change
+
+
+def classify_texts(change: Change, old_text: str, new_text: str, taxonomy: Taxonomy) -> Change:
+    """Classify ``change``, the comparison of ``old_text`` with ``new_text``."""
+    return classify_change(change, split_clauses(old_text), split_clauses(new_text), taxonomy)
 
 
 def write_change_record(document: Document, archive: Archive, change: Change) -> None:
@@ -63,7 +78,7 @@ def write_change_record(document: Document, archive: Archive, change: Change) ->
     )
 
 
-def ensure_change_record(document: Document, archive: Archive) -> Change | None:
+def ensure_change_record(document: Document, archive: Archive, taxonomy: Taxonomy) -> Change | None:
     """Write the change record of the latest version if it is missing (after a crash)."""
     stamps = archive.version_stamps(document.id)
     if len(stamps) < 2 or stamps[-1] in archive.change_stamps(document.id):
@@ -72,7 +87,7 @@ def ensure_change_record(document: Document, archive: Archive) -> Change | None:
     if current.technical_upgrade:
         return None
     previous = archive.read_version(document.id, stamps[-2])
-    change = build_change(document, previous, current)
+    change = build_change(document, previous, current, taxonomy)
     write_change_record(document, archive, change)
     return change
 

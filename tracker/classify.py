@@ -1,8 +1,9 @@
 """Tag a clause with the labels of :mod:`tracker.taxonomy`, each with its evidence.
 
 Stage: classification of changed clauses (issue 4). Pure: no I/O, no model, deterministic.
-Not wired into the pipeline yet: :func:`classify_clause` is the foundation the change records,
-the ranking and the display will call.
+:func:`classify_clause` tags one clause; :func:`classify_change` tags both sides of every
+clause of a :class:`~tracker.models.Change`, says which labels each clause gained or lost, and
+ranks the clauses and the change (:func:`rank_clause`, docs/classification.md).
 
 How a clause gets a label (docs: /work/shared/docs/classification.md §3.5, §5):
 
@@ -44,22 +45,36 @@ Modality (may / will / must) and territorial scope (EU/EEA/UK/CH) are not tagged
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from enum import StrEnum
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 
-from tracker.models import Clause, ClauseKind
+from tracker.models import (
+    Change,
+    Clause,
+    ClauseChange,
+    ClauseKind,
+    LabelEvidence,
+    Polarity,
+    Rank,
+    Significance,
+    Source,
+    TaxonomyStamp,
+)
 from tracker.taxonomy import Group, Label, Rule, Scope, Taxonomy
 from tracker.wording import visible_words
 
 __all__ = [
     "NEGATION_WINDOW_WORDS",
     "Evidence",
-    "Polarity",
-    "Source",
+    "classify_change",
     "classify_clause",
     "labels",
+    "ordered",
+    "rank_clause",
 ]
+
+#: The evidence of one label on one clause (defined with the other records in models).
+Evidence = LabelEvidence
 
 #: How many words before a match are searched for a negation.
 NEGATION_WINDOW_WORDS = 5
@@ -73,44 +88,6 @@ _NOT_A_NEGATION = re.compile(r"(?<!\w)(?:not only|non seulement)(?!\w)", re.IGNO
 _SENTENCE_BREAK = re.compile(r"[.;!?](?=\s|$)")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 _DATA_GROUPS = frozenset({Group.DATA_CATEGORY, Group.ART9})
-
-
-class Polarity(StrEnum):
-    """Whether the clause says the label applies or says it does not."""
-
-    ASSERTED = "asserted"
-    NEGATED = "negated"
-
-
-class Source(StrEnum):
-    """Where the evidence was found."""
-
-    TEXT = "text"
-    ROW = "row"
-    HEADING = "heading"
-    COLUMN = "column"
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """Why a clause carries a label.
-
-    Attributes:
-        label: the label.
-        rule_id: the id of the rule in ``config/taxonomy.toml`` that matched.
-        matched: the text the rule matched, as the reader sees it.
-        polarity: ``asserted``, or ``negated`` when a negation precedes the match.
-        source: ``text`` (the clause), ``row`` (the first cell of its table row),
-            ``heading`` (a heading of its section) or ``column`` (its column header).
-        lang: the language of the rule (``en`` or ``fr``).
-    """
-
-    label: Label
-    rule_id: str
-    matched: str
-    polarity: Polarity
-    source: Source
-    lang: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +159,7 @@ def _from_structure(texts: Iterable[str], scope: Scope, taxonomy: Taxonomy) -> I
 def _evidence(match: _Match, text: str, source: Source) -> Evidence:
     """A match as evidence: its label, rule, words, polarity in ``text`` and source."""
     return Evidence(
-        match.rule.label,
+        match.rule.label.value,
         match.rule.id,
         match.text,
         _polarity(text, match.start),
@@ -215,7 +192,7 @@ def classify_clause(clause: Clause, taxonomy: Taxonomy) -> tuple[Evidence, ...]:
     if column:
         evidence.extend(_from_structure([column], Scope.COLUMN, taxonomy))
 
-    seen: set[tuple[Label, str, Source, Polarity, str]] = set()
+    seen: set[tuple[str, str, Source, Polarity, str]] = set()
     unique: list[Evidence] = []
     for item in evidence:
         key = (item.label, item.rule_id, item.source, item.polarity, item.matched.casefold())
@@ -227,4 +204,135 @@ def classify_clause(clause: Clause, taxonomy: Taxonomy) -> tuple[Evidence, ...]:
 
 def labels(evidence: Iterable[Evidence]) -> frozenset[Label]:
     """The labels asserted by at least one piece of evidence (negated-only labels are out)."""
-    return frozenset(item.label for item in evidence if item.polarity is Polarity.ASSERTED)
+    return frozenset(Label(item.label) for item in evidence if item.polarity is Polarity.ASSERTED)
+
+
+# --------------------------------------------------------------------------- changes
+_ORDER = {label.value: index for index, label in enumerate(Label)}
+
+
+def ordered(ids: Iterable[str]) -> tuple[str, ...]:
+    """Label ids once each, in the taxonomy's order (legal bases first, then Art. 9...)."""
+    return tuple(sorted(set(ids), key=lambda value: (_ORDER.get(value, len(_ORDER)), value)))
+
+
+def rank_clause(
+    old: frozenset[Label] | None, new: frozenset[Label] | None, significance: Significance
+) -> Rank:
+    """How much a changed clause matters, from the labels of its two sides.
+
+    A label is *touched* when the clause gains or loses it (every label of an added or removed
+    clause is). A substantive change also *carries* the labels both sides keep: rewording a
+    clause about AI training is about AI training. From the top: a legal basis touched; Art. 9
+    touched or carried; AI training touched or carried, or another purpose flag touched; a
+    control touched or carried; a data category touched; otherwise ``OTHER``. A cosmetic
+    change is always ``OTHER``.
+    """
+    if significance is Significance.COSMETIC:
+        return Rank.OTHER
+    before = old or frozenset()
+    after = new or frozenset()
+    touched = before ^ after
+    relevant = touched | (before & after if significance is Significance.SUBSTANTIVE else touched)
+    touched_groups = {label.group for label in touched}
+    if Group.LEGAL_BASIS in touched_groups:
+        return Rank.LEGAL_BASIS
+    if Label.SPECIAL_CATEGORY in relevant:
+        return Rank.SPECIAL_CATEGORY
+    if Label.AI_TRAINING in relevant or Group.PURPOSE_FLAG in touched_groups:
+        return Rank.PURPOSE
+    if any(label.group is Group.CONTROL for label in relevant):
+        return Rank.CONTROL
+    if Group.DATA_CATEGORY in touched_groups:
+        return Rank.DATA_CATEGORY
+    return Rank.OTHER
+
+
+def _side_clauses(
+    ids: tuple[str, ...], index: Mapping[str, Clause], text: str | None, clause: ClauseChange
+) -> list[Clause]:
+    """The clauses of one side of a change (by id), or one made from the record's text."""
+    found = [index[i] for i in ids if i in index]
+    if found or text is None:
+        return found
+    section = clause.old_section if text is clause.old and clause.old_section else clause.section
+    return [Clause("", ClauseKind.PARAGRAPH, section, text, 0, clause.column, clause.row)]
+
+
+def _side_evidence(clauses: list[Clause], side: str, taxonomy: Taxonomy) -> tuple[Evidence, ...]:
+    seen: set[tuple[str, str, Source, Polarity, str]] = set()
+    found: list[Evidence] = []
+    for clause in clauses:
+        for item in classify_clause(clause, taxonomy):
+            key = (item.label, item.rule_id, item.source, item.polarity, item.matched.casefold())
+            if key not in seen:
+                seen.add(key)
+                found.append(replace(item, side=side))
+    return tuple(found)
+
+
+def _classified(
+    clause: ClauseChange,
+    old_index: Mapping[str, Clause],
+    new_index: Mapping[str, Clause],
+    taxonomy: Taxonomy,
+) -> ClauseChange:
+    old_side = _side_clauses(clause.old_ids, old_index, clause.old, clause)
+    new_side = _side_clauses(clause.new_ids, new_index, clause.new, clause)
+    old_evidence = _side_evidence(old_side, "old", taxonomy) if clause.old is not None else None
+    new_evidence = _side_evidence(new_side, "new", taxonomy) if clause.new is not None else None
+    before = None if old_evidence is None else labels(old_evidence)
+    after = None if new_evidence is None else labels(new_evidence)
+    gained = (after or frozenset()) - (before or frozenset())
+    lost = (before or frozenset()) - (after or frozenset())
+    current = after if after is not None else before or frozenset()
+    if new_evidence is None:
+        evidence = old_evidence or ()
+    else:
+        lost_ids = {label.value for label in lost}
+        kept_old = tuple(e for e in old_evidence or () if e.label in lost_ids)
+        evidence = new_evidence + kept_old
+    return replace(
+        clause,
+        labels=ordered(current),
+        gained=ordered(gained),
+        lost=ordered(lost),
+        evidence=evidence,
+        rank=rank_clause(before, after, clause.significance),
+    )
+
+
+def classify_change(
+    change: Change,
+    old_clauses: Iterable[Clause],
+    new_clauses: Iterable[Clause],
+    taxonomy: Taxonomy,
+) -> Change:
+    """``change`` with every clause tagged, ranked, and the change-level labels and rank.
+
+    Args:
+        change: the comparison of two versions (:func:`tracker.diff.compare`).
+        old_clauses: the clauses of the older version (:func:`tracker.clauses.split_clauses`),
+            looked up by the ids the change names, for their headings, columns and rows.
+        new_clauses: the clauses of the newer version.
+        taxonomy: the rules.
+
+    Returns:
+        The change with ``labels`` (the labels of each clause as it now reads; of its old text
+        when removed), ``gained``, ``lost``, ``evidence`` and ``rank`` on every clause; the
+        change's ``labels``, ``gained`` and ``lost`` are the unions over its substantive
+        clauses, its ``rank`` their highest, and ``taxonomy`` names the rules used.
+    """
+    old_index = {clause.id: clause for clause in old_clauses}
+    new_index = {clause.id: clause for clause in new_clauses}
+    clauses = tuple(_classified(c, old_index, new_index, taxonomy) for c in change.clauses)
+    substantive = [c for c in clauses if c.significance is Significance.SUBSTANTIVE]
+    return replace(
+        change,
+        clauses=clauses,
+        labels=ordered(label for c in substantive for label in c.labels),
+        gained=ordered(label for c in substantive for label in c.gained),
+        lost=ordered(label for c in substantive for label in c.lost),
+        rank=max((c.rank or Rank.OTHER for c in substantive), default=Rank.OTHER),
+        taxonomy=TaxonomyStamp(taxonomy.version, taxonomy.digest),
+    )

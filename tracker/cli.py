@@ -23,6 +23,7 @@ from tracker.archive import Archive
 from tracker.errors import ArchiveError, BackfillError, ConfigError, TrackerError
 from tracker.models import Outcome
 from tracker.pipeline import Result
+from tracker.taxonomy import load_taxonomy
 from tracker.timestamps import to_stamp
 
 log = logging.getLogger("tracker")
@@ -186,7 +187,10 @@ def import_(obj: _Context, folder: Path, document_id: str, attribution: str | No
         (document,) = settings.select([document_id])
         if attribution is None and any(folder.glob("*.md")):
             attribution = "Open Terms Archive (ODC-BY 1.0)"
-        results = backfill(document, Archive(settings.archive_dir), folder, attribution=attribution)
+        taxonomy = load_taxonomy(settings.taxonomy_path)
+        results = backfill(
+            document, Archive(settings.archive_dir), folder, taxonomy, attribution=attribution
+        )
     counts: dict[str, int] = {}
     for result in results:
         counts[_OUTCOME_WORDS[result.outcome]] = counts.get(_OUTCOME_WORDS[result.outcome], 0) + 1
@@ -292,6 +296,7 @@ def diff(
     color: bool | None,
 ) -> None:
     """Compare any two versions of a document, clause by clause."""
+    from tracker.changes import classify_texts
     from tracker.diff import change_to_dict, compare
     from tracker.render.html import render_change_page
     from tracker.render.markdown import render_change_markdown
@@ -315,8 +320,17 @@ def diff(
             from_stamp = stamps[position - 1]
         old = archive.read_version(document_id, from_stamp)
         new = archive.read_version(document_id, to_stamp)
-        change = compare(
-            old.text, new.text, document=document_id, from_version=from_stamp, to_version=to_stamp
+        change = classify_texts(
+            compare(
+                old.text,
+                new.text,
+                document=document_id,
+                from_version=from_stamp,
+                to_version=to_stamp,
+            ),
+            old.text,
+            new.text,
+            load_taxonomy(settings.taxonomy_path),
         )
     title = str(new.meta.get("title") or document_id)
     source = str(new.meta.get("source_url") or "")
@@ -368,8 +382,11 @@ def validate(obj: _Context) -> None:
     """Check every file under config/ and report the first problems found."""
     with _errors():
         settings = obj.settings()
+        taxonomy = load_taxonomy(settings.taxonomy_path)
     click.echo(
-        f"configuration in {settings.config_dir} is valid: {len(settings.documents)} documents"
+        f"configuration in {settings.config_dir} is valid: {len(settings.documents)} documents, "
+        f"taxonomy {taxonomy.version} ({len(taxonomy.rules)} rules, "
+        f"{len(taxonomy.labels)} labels)"
     )
     for document in settings.documents.values():
         twin = f" (translation of {document.translation_of})" if document.translation_of else ""

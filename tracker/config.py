@@ -150,6 +150,11 @@ class Settings:
     alerts: AlertsConfig
     documents: Mapping[str, Document]
 
+    @property
+    def taxonomy_path(self) -> Path:
+        """The label taxonomy of the classification: ``<config>/taxonomy.toml``."""
+        return self.config_dir / "taxonomy.toml"
+
     def select(self, ids: list[str] | tuple[str, ...] | None) -> list[Document]:
         """The documents named by ``ids`` (all when empty), or ConfigError for an unknown id."""
         if not ids:

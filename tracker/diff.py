@@ -685,10 +685,14 @@ def change_to_dict(change: Change) -> dict[str, object]:
         change: the change to serialise.
 
     Returns:
-        ``{"document", "from", "to", "significance", "clauses", "labels", "flip_back_of"}``;
-        each clause is ``{"kind", "section", "old_section", "old", "new", "diff",
-        "significance", "column", "row", "old_ids", "new_ids", "labels"}`` with tuples as
-        lists, enums as their values and the diff as ``[op, text]`` pairs.
+        ``{"document", "from", "to", "significance", "clauses", "labels", "gained", "lost",
+        "rank", "taxonomy", "flip_back_of"}``; each clause is ``{"kind", "section",
+        "old_section", "old", "new", "diff", "significance", "column", "row", "old_ids",
+        "new_ids", "labels", "gained", "lost", "rank", "evidence"}`` with tuples as lists,
+        enums as their values, the diff as ``[op, text]`` pairs, each piece of evidence as
+        ``{"label", "rule", "matched", "polarity", "source", "lang", "side"}`` and
+        ``taxonomy`` as ``{"version", "digest"}`` (``rank`` and ``taxonomy`` are None for an
+        unclassified change).
     """
     return {
         "document": change.document,
@@ -709,9 +713,30 @@ def change_to_dict(change: Change) -> dict[str, object]:
                 "old_ids": list(clause.old_ids),
                 "new_ids": list(clause.new_ids),
                 "labels": list(clause.labels),
+                "gained": list(clause.gained),
+                "lost": list(clause.lost),
+                "rank": None if clause.rank is None else clause.rank.id,
+                "evidence": [
+                    {
+                        "label": item.label,
+                        "rule": item.rule_id,
+                        "matched": item.matched,
+                        "polarity": item.polarity.value,
+                        "source": item.source.value,
+                        "lang": item.lang,
+                        "side": item.side,
+                    }
+                    for item in clause.evidence
+                ],
             }
             for clause in change.clauses
         ],
         "labels": list(change.labels),
+        "gained": list(change.gained),
+        "lost": list(change.lost),
+        "rank": None if change.rank is None else change.rank.id,
+        "taxonomy": None
+        if change.taxonomy is None
+        else {"version": change.taxonomy.version, "digest": change.taxonomy.digest},
         "flip_back_of": change.flip_back_of,
     }

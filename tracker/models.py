@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 #: Bumped whenever extraction or normalisation output changes for the same input and rules.
 #: Part of every rules digest, so an engine change is recorded as a technical upgrade.
@@ -259,6 +259,81 @@ class DiffOp(StrEnum):
     DELETE = "delete"
 
 
+class Polarity(StrEnum):
+    """Whether a clause says a label applies or says it does not."""
+
+    ASSERTED = "asserted"
+    NEGATED = "negated"
+
+
+class Source(StrEnum):
+    """Where the evidence for a label was found."""
+
+    TEXT = "text"
+    ROW = "row"
+    HEADING = "heading"
+    COLUMN = "column"
+
+
+@dataclass(frozen=True, slots=True)
+class LabelEvidence:
+    """Why a clause carries a label (see :mod:`tracker.classify`).
+
+    Attributes:
+        label: the label id (``consent``, ``ai_training``...).
+        rule_id: the id of the rule in ``config/taxonomy.toml`` that matched.
+        matched: the text the rule matched, as the reader sees it.
+        polarity: ``asserted``, or ``negated`` when a negation precedes the match.
+        source: ``text`` (the clause), ``row`` (the first cell of its table row),
+            ``heading`` (a heading of its section) or ``column`` (its column header).
+        lang: the language of the rule (``en`` or ``fr``).
+        side: ``old`` or ``new``: which text of a changed clause it was found in.
+    """
+
+    label: str
+    rule_id: str
+    matched: str
+    polarity: Polarity
+    source: Source
+    lang: str = "en"
+    side: str = "new"
+
+
+class Rank(IntEnum):
+    """How much a changed clause matters to a lawyer, highest first (docs/classification.md).
+
+    ``LEGAL_BASIS``: a legal basis gained or lost; ``SPECIAL_CATEGORY``: touches Art. 9 data;
+    ``PURPOSE``: touches AI training, or gains or loses a purpose flag; ``CONTROL``: touches an
+    opt-out, opt-in or consent withdrawal; ``DATA_CATEGORY``: gains or loses a data category;
+    ``OTHER``: anything else.
+    """
+
+    OTHER = 0
+    DATA_CATEGORY = 1
+    CONTROL = 2
+    PURPOSE = 3
+    SPECIAL_CATEGORY = 4
+    LEGAL_BASIS = 5
+
+    @property
+    def id(self) -> str:
+        """The name used in records and alerts (``legal_basis``...)."""
+        return self.name.lower()
+
+    @classmethod
+    def from_id(cls, value: str) -> Rank:
+        """The rank named ``value`` (``legal_basis``...)."""
+        return cls[value.upper()]
+
+
+@dataclass(frozen=True, slots=True)
+class TaxonomyStamp:
+    """Which taxonomy classified a change: its ``version`` and the digest of its rules."""
+
+    version: str
+    digest: str
+
+
 @dataclass(frozen=True, slots=True)
 class ClauseChange:
     """One changed clause (or group of clauses, for splits and merges).
@@ -281,6 +356,10 @@ class ClauseChange:
     column: str | None = None
     row: str | None = None
     labels: tuple[str, ...] = ()
+    gained: tuple[str, ...] = ()
+    lost: tuple[str, ...] = ()
+    evidence: tuple[LabelEvidence, ...] = ()
+    rank: Rank | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,3 +373,7 @@ class Change:
     clauses: tuple[ClauseChange, ...]
     labels: tuple[str, ...] = ()
     flip_back_of: str | None = None
+    gained: tuple[str, ...] = ()
+    lost: tuple[str, ...] = ()
+    rank: Rank | None = None
+    taxonomy: TaxonomyStamp | None = None

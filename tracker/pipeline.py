@@ -41,6 +41,7 @@ from tracker.models import sha256_hex as sha256
 from tracker.quality import assess
 from tracker.render import summary_line
 from tracker.state import State
+from tracker.taxonomy import Taxonomy
 from tracker.timestamps import to_iso, to_stamp
 from tracker.wording import same_words
 
@@ -57,6 +58,7 @@ class Deps:
     fetch_settings: FetchSettings
     pacer: HostPacer
     now: Callable[[], datetime]
+    taxonomy: Taxonomy
     sleep: Callable[[float], None] = time.sleep
     inaccessible_after: int = 3
 
@@ -97,7 +99,7 @@ def check(document: Document, deps: Deps) -> list[Result]:
     """Check one document once; returns its results (a technical upgrade, then the check)."""
     results: list[Result] = []
     repaired = deps.archive.recover(document.id)
-    if ensure_change_record(document, deps.archive) is not None:
+    if ensure_change_record(document, deps.archive, deps.taxonomy) is not None:
         repaired.append("wrote the missing change record of the latest version")
     for line in repaired:
         log.warning("%s: %s", document.id, line)
@@ -141,7 +143,14 @@ def _capture_and_record(document: Document, deps: Deps, notes: tuple[str, ...]) 
         origin="capture",
         snapshot_meta=_capture_meta(document, capture, deps.fetch_settings),
     )
-    result = record(document, deps.archive, evidence, text, rules_sha256=document.rules.digest())
+    result = record(
+        document,
+        deps.archive,
+        evidence,
+        text,
+        rules_sha256=document.rules.digest(),
+        taxonomy=deps.taxonomy,
+    )
     return Result(
         document=result.document,
         outcome=result.outcome,
@@ -266,6 +275,7 @@ def record(
     text: str,
     *,
     rules_sha256: str | None,
+    taxonomy: Taxonomy,
     detail: str = "",
 ) -> Result:
     """Record extracted text: unchanged, first record or new version (archive writes only)."""
@@ -326,7 +336,9 @@ def record(
         if flip_back_of:
             meta["flip_back_of"] = flip_back_of
     archive.record_version(document.id, stamp, meta, text)
-    change = None if technical or latest is None else ensure_change_record(document, archive)
+    change = (
+        None if technical or latest is None else ensure_change_record(document, archive, taxonomy)
+    )
     if change is not None:
         detail = f"{detail}; {summary_line(change)}" if detail else summary_line(change)
     archive.append_check(

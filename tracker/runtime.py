@@ -17,6 +17,7 @@ from tracker.fetch import HostPacer, new_session
 from tracker.models import Document
 from tracker.pipeline import Deps, Result, check, record_inaccessible
 from tracker.state import State
+from tracker.taxonomy import load_taxonomy
 from tracker.timestamps import utc_now
 
 
@@ -33,6 +34,7 @@ def build_deps(settings: Settings) -> Iterator[Deps]:
             fetch_settings=settings.fetch,
             pacer=HostPacer(settings.fetch.host_delay_seconds),
             now=utc_now,
+            taxonomy=load_taxonomy(settings.taxonomy_path),
             sleep=time.sleep,
             inaccessible_after=settings.alerts.inaccessible_after,
         )

@@ -1,0 +1,617 @@
+"""How well the classifier tags real changed clauses (``make eval``).
+
+Reads the hand labels of ``eval/classification.toml`` (one entry per changed clause of the
+corpus, see :mod:`benchmarks.classification_units`), classifies each side of each clause with
+:func:`tracker.classify.classify_clause` (same headings, column and row as in the pipeline) and
+reports:
+
+* per-label precision, recall and F1 over the labelled sides, on the whole set and on the
+  held-out third (keys whose value modulo 3 is 0: rules were tuned only on the other two
+  thirds);
+* legal-basis **changes** at clause level: a clause whose basis labels differ between its old
+  and new text (or an added or removed clause with a basis), labelled vs predicted;
+* the macro-F1 of the eleven data categories;
+* the known real changes of the issue, each checked on the whole comparison of its versions;
+* agreement between the French and English privacy policy of the same date, section by section.
+
+``--check`` exits 1 when a target is missed. The labels never come from the classifier: see the
+header of ``eval/classification.toml`` and ``docs/classification-labelling.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import tomllib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.classification_units import (  # noqa: E402 (after the sys.path set-up)
+    Side,
+    Unit,
+    extract_french,
+    units,
+)
+from benchmarks.significance import (  # noqa: E402
+    CORPUS,
+    document_for,
+    read_normalised,
+    require_corpus,
+)
+
+if TYPE_CHECKING:
+    from tracker.models import Change, Clause
+    from tracker.taxonomy import Taxonomy
+
+GOLD = ROOT / "eval" / "classification.toml"
+TAXONOMY = ROOT / "config" / "taxonomy.toml"
+
+TARGETS = {
+    "legal-basis change recall": 0.95,
+    "legal-basis change precision": 0.80,
+    "data-category macro-F1": 0.80,
+    "EN/FR agreement": 0.97,
+    "EN/FR agreement, lowest label": 0.90,
+}
+
+
+@dataclass(frozen=True)
+class Gold:
+    """The hand labels of one unit."""
+
+    key: str
+    old: frozenset[str] | None
+    new: frozenset[str] | None
+    note: str = ""
+
+    @property
+    def held_out(self) -> bool:
+        """True for the third of the set the rules were not tuned on."""
+        return int(self.key, 16) % 3 == 0
+
+
+@dataclass
+class Scores:
+    """Counts for one label."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def support(self) -> int:
+        return self.tp + self.fn
+
+
+@dataclass
+class Outcome:
+    """A unit, its labels and the prediction for each side."""
+
+    unit: Unit
+    gold: Gold
+    old: frozenset[str] | None
+    new: frozenset[str] | None
+    errors: list[str] = field(default_factory=list)
+
+
+def load_gold(path: Path = GOLD) -> dict[str, Gold]:
+    """The hand labels, by unit key."""
+    with path.open("rb") as handle:
+        entries = tomllib.load(handle)["unit"]
+    gold = {}
+    for entry in entries:
+        gold[entry["key"]] = Gold(
+            key=entry["key"],
+            old=frozenset(entry["old"]) if "old" in entry else None,
+            new=frozenset(entry["new"]) if "new" in entry else None,
+            note=entry.get("note", ""),
+        )
+    return gold
+
+
+def _clause(side: Side) -> Clause:
+    from tracker.models import Clause, ClauseKind
+
+    return Clause(
+        id="",
+        kind=ClauseKind(side.kind),
+        section=side.section,
+        text=side.text,
+        position=0,
+        column=side.column,
+        row=side.row,
+    )
+
+
+def predict_side(side: Side | None, taxonomy: Taxonomy) -> frozenset[str] | None:
+    """The labels the classifier gives one side (None for an absent side)."""
+    from tracker.classify import classify_clause, labels
+
+    if side is None:
+        return None
+    return frozenset(label.value for label in labels(classify_clause(_clause(side), taxonomy)))
+
+
+def evaluate(taxonomy: Taxonomy) -> list[Outcome]:
+    """Classify every labelled unit; raises when labels and units do not match."""
+    gold = load_gold()
+    found = {unit.key: unit for unit in units()}
+    missing = sorted(set(found) - set(gold))
+    stale = sorted(set(gold) - set(found))
+    if missing or stale:
+        raise SystemExit(
+            f"{GOLD}: {len(missing)} units of the corpus are not labelled ({missing[:5]}), "
+            f"{len(stale)} labels match no unit ({stale[:5]}): the extraction or the "
+            "comparison changed; re-dump the units and label the new ones"
+        )
+    return [
+        Outcome(unit, gold[key], predict_side(unit.old, taxonomy), predict_side(unit.new, taxonomy))
+        for key, unit in found.items()
+    ]
+
+
+def _sides(outcomes: Iterable[Outcome]) -> Iterable[tuple[frozenset[str], frozenset[str]]]:
+    for o in outcomes:
+        for truth, guess in ((o.gold.old, o.old), (o.gold.new, o.new)):
+            if truth is not None and guess is not None:
+                yield truth, guess
+
+
+def label_scores(outcomes: Iterable[Outcome]) -> dict[str, Scores]:
+    """Per-label counts over every labelled side."""
+    from tracker.taxonomy import Label
+
+    scores = {label.value: Scores() for label in Label}
+    for truth, guess in _sides(outcomes):
+        for label, score in scores.items():
+            if label in truth and label in guess:
+                score.tp += 1
+            elif label in guess:
+                score.fp += 1
+            elif label in truth:
+                score.fn += 1
+    return scores
+
+
+def _group(group: str) -> list[str]:
+    from tracker.taxonomy import Label
+
+    return [label.value for label in Label if label.group.value == group]
+
+
+def _basis(labels: frozenset[str] | None) -> frozenset[str]:
+    return frozenset(labels or ()) & frozenset(_group("legal_basis"))
+
+
+def basis_changes(outcomes: Iterable[Outcome]) -> tuple[Scores, Scores, list[Outcome]]:
+    """(a basis change detected, the same basis labels gained and lost, the disagreements)."""
+    detected, exact, wrong = Scores(), Scores(), []
+    for o in outcomes:
+        truth = _basis(o.gold.old) ^ _basis(o.gold.new)
+        guess = _basis(o.old) ^ _basis(o.new)
+        if truth and guess:
+            detected.tp += 1
+        elif truth:
+            detected.fn += 1
+        elif guess:
+            detected.fp += 1
+        if truth and guess == truth:
+            exact.tp += 1
+        else:
+            exact.fn += bool(truth)
+            exact.fp += bool(guess)
+        if truth != guess:
+            wrong.append(o)
+    return detected, exact, wrong
+
+
+def macro_f1(scores: dict[str, Scores], labels: Iterable[str]) -> float:
+    """Mean F1 of the labels that occur in the labels or the predictions."""
+    used = [
+        scores[label] for label in labels if scores[label].tp + scores[label].fp + scores[label].fn
+    ]
+    return sum(s.f1 for s in used) / len(used) if used else 1.0
+
+
+# ---------------------------------------------------------------------------- known changes
+@dataclass(frozen=True)
+class Known:
+    """A real change the issue names, and what its change record must say.
+
+    ``old`` is None for the first capture of a series (every clause is then added).
+    ``clauses`` pairs a phrase with the labels the changed clause containing it must carry.
+    """
+
+    name: str
+    series: str
+    old: str | None
+    new: str
+    labels: frozenset[str]
+    rank: str | None
+    clauses: tuple[tuple[str, frozenset[str]], ...] = ()
+
+
+EU_NOTICE = "linkedin/eu-regional-privacy-notice/markdown/en_pga"
+KNOWN = (
+    Known(
+        "2024-09: AI training added to the privacy policy; lawful bases move to the EU notice",
+        "linkedin/privacy-policy/markdown/en_contrib",
+        "2024-08-01T18-10-11Z",
+        "2024-09-19T06-10-13Z",
+        frozenset({"ai_training"}),
+        "legal_basis",
+        (("train artificial intelligence", frozenset({"ai_training"})),),
+    ),
+    Known(
+        "2025 (callout of the first capture): personalised ads moved to consent",
+        EU_NOTICE,
+        None,
+        "2025-06-10T00-32-38Z",
+        frozenset({"consent"}),
+        "legal_basis",
+        (("now ask for your consent", frozenset({"consent"})),),
+    ),
+    Known(
+        "2025-09: announcement of generative-AI training under legitimate interests, opt-out",
+        EU_NOTICE,
+        "2025-08-01T00-34-40Z",
+        "2025-09-18T12-34-39Z",
+        frozenset({"legitimate_interests", "ai_training", "opt_out"}),
+        "legal_basis",
+        (("legitimate interest", frozenset({"legitimate_interests", "ai_training"})),),
+    ),
+    Known(
+        "2025-11: generative-AI training under legitimate interests, special category data, "
+        "members aged 16-17",
+        EU_NOTICE,
+        "2025-10-03T00-34-15Z",
+        "2025-11-04T00-35-00Z",
+        frozenset({"legitimate_interests", "ai_training", "special_category", "minors"}),
+        "legal_basis",
+        (
+            ("content-generating", frozenset({"legitimate_interests", "ai_training"})),
+            ("manifestly made public", frozenset({"special_category", "legitimate_interests"})),
+            ("16 or 17", frozenset({"minors"})),
+        ),
+    ),
+    Known(
+        "2026-08: name from the government ID used to verify identity",
+        EU_NOTICE,
+        "2025-11-04T00-35-00Z",
+        "2026-08-22T00-48-36Z",
+        frozenset({"biometric_identity_verification"}),
+        None,
+        (
+            (
+                "government ID used to verify your identity",
+                frozenset({"biometric_identity_verification"}),
+            ),
+        ),
+    ),
+)
+
+
+def _known_change(known: Known, taxonomy: Taxonomy) -> Change:
+    from tracker.changes import classify_texts
+    from tracker.diff import compare
+
+    folder = CORPUS / known.series
+    document = document_for(known.series.split("/")[1])
+    old = "" if known.old is None else read_normalised(folder / f"{known.old}.md", document)
+    new = read_normalised(folder / f"{known.new}.md", document)
+    change = compare(
+        old, new, document=document.id, from_version=known.old or "", to_version=known.new
+    )
+    return classify_texts(change, old, new, taxonomy)
+
+
+def check_known(taxonomy: Taxonomy) -> list[tuple[Known, Change, list[str]]]:
+    """Each known change, its classified comparison and what it lacks (empty when right)."""
+    results = []
+    for known in KNOWN:
+        change = _known_change(known, taxonomy)
+        problems = []
+        missing = known.labels - set(change.labels)
+        if missing:
+            problems.append(f"change lacks {sorted(missing)}")
+        if known.rank is not None and (change.rank is None or change.rank.id != known.rank):
+            problems.append(f"rank {change.rank.id if change.rank else None}, not {known.rank}")
+        for phrase, wanted in known.clauses:
+            holding = [c for c in change.clauses if phrase in (c.new or c.old or "")]
+            if not holding:
+                problems.append(f"no changed clause says {phrase!r}")
+            elif not any(wanted <= set(c.labels) for c in holding):
+                got = sorted({str(label) for c in holding for label in c.labels})
+                problems.append(f"{phrase!r}: {got}, not all of {sorted(wanted)}")
+        results.append((known, change, problems))
+    return results
+
+
+# ---------------------------------------------------------------------------- EN/FR
+#: French and English captures of the global privacy policy in force on the same date.
+BILINGUAL = (
+    (
+        "linkedin/privacy-policy/html/fr-FR_france-elections/2022-09-28T12-40-53Z.html",
+        "linkedin/privacy-policy/markdown/en_contrib/2022-09-20T15-22-00Z.md",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """EN/FR agreement over aligned sections."""
+
+    sections: int
+    cells: int
+    agreeing: int
+    per_label: dict[str, tuple[int, int]]  # label -> (agreeing sections, sections)
+    disagreements: list[tuple[str, str, frozenset[str], frozenset[str]]]
+
+    @property
+    def rate(self) -> float:
+        return self.agreeing / self.cells if self.cells else 1.0
+
+
+def _section_labels(
+    clauses: Iterable[Clause], taxonomy: Taxonomy
+) -> list[tuple[str, frozenset[str]]]:
+    """(heading, labels of the heading and of every clause up to the next heading)."""
+    from tracker.classify import classify_clause, labels
+    from tracker.models import ClauseKind
+
+    sections: list[tuple[str, set[str]]] = []
+    for clause in clauses:
+        if clause.kind is ClauseKind.HEADING or not sections:
+            sections.append((clause.text, set()))
+        sections[-1][1].update(label.value for label in labels(classify_clause(clause, taxonomy)))
+    return [(heading, frozenset(found)) for heading, found in sections]
+
+
+def bilingual_agreement(taxonomy: Taxonomy) -> Agreement:
+    """Label agreement of each French section with the English section in the same place."""
+    from tracker.clauses import split_clauses
+    from tracker.taxonomy import Label
+
+    all_labels = [label.value for label in Label]
+    per_label = {label: [0, 0] for label in all_labels}
+    sections = cells = agreeing = 0
+    disagreements = []
+    for french_path, english_path in BILINGUAL:
+        french = _section_labels(
+            split_clauses(extract_french(french_path, "privacy-policy-fr")), taxonomy
+        )
+        english_text = read_normalised(CORPUS / english_path, document_for("privacy-policy"))
+        english = _section_labels(split_clauses(english_text), taxonomy)
+        if len(french) != len(english):
+            raise SystemExit(
+                f"{french_path} has {len(french)} sections, {english_path} {len(english)}: "
+                "they cannot be aligned section by section"
+            )
+        for (fr_heading, fr_labels), (en_heading, en_labels) in zip(french, english, strict=True):
+            sections += 1
+            for label in all_labels:
+                same = (label in fr_labels) == (label in en_labels)
+                cells += 1
+                agreeing += same
+                per_label[label][0] += same
+                per_label[label][1] += 1
+            if fr_labels != en_labels:
+                disagreements.append((fr_heading, en_heading, fr_labels, en_labels))
+    return Agreement(
+        sections, cells, agreeing, {k: (v[0], v[1]) for k, v in per_label.items()}, disagreements
+    )
+
+
+# ---------------------------------------------------------------------------- report
+def _short(text: str | None, limit: int = 110) -> str:
+    flat = " ".join((text or "").split()).replace("|", "\\|")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _fmt(labels: Iterable[str] | None) -> str:
+    return ", ".join(f"`{label}`" for label in sorted(labels or ())) or "—"
+
+
+def _score_table(scores: dict[str, Scores]) -> list[str]:
+    from tracker.taxonomy import Label
+
+    lines = [
+        "| label | group | precision | recall | F1 | support |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for label in Label:
+        s = scores[label.value]
+        if not (s.tp or s.fp or s.fn):
+            lines.append(f"| `{label.value}` | {label.group.value} | – | – | – | 0 |")
+            continue
+        lines.append(
+            f"| `{label.value}` | {label.group.value} | {s.precision:.2f} | {s.recall:.2f} | "
+            f"{s.f1:.2f} | {s.support} |"
+        )
+    return lines
+
+
+def _micro(scores: dict[str, Scores], labels: Iterable[str]) -> Scores:
+    total = Scores()
+    for label in labels:
+        total.tp += scores[label].tp
+        total.fp += scores[label].fp
+        total.fn += scores[label].fn
+    return total
+
+
+def measure(taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
+    """Every figure, and the Markdown report."""
+    started = time.perf_counter()
+    outcomes = evaluate(taxonomy)
+    held = [o for o in outcomes if o.gold.held_out]
+    scores = label_scores(outcomes)
+    held_scores = label_scores(held)
+    detected, exact, wrong = basis_changes(outcomes)
+    held_detected, _, _ = basis_changes(held)
+    data = _group("data_category")
+    bases = _group("legal_basis")
+    figures = {
+        "legal-basis change recall": detected.recall,
+        "legal-basis change precision": detected.precision,
+        "data-category macro-F1": macro_f1(scores, data),
+    }
+    agreement = bilingual_agreement(taxonomy)
+    figures["EN/FR agreement"] = agreement.rate
+    figures["EN/FR agreement, lowest label"] = min(a / n for a, n in agreement.per_label.values())
+    known = check_known(taxonomy)
+    elapsed = time.perf_counter() - started
+
+    sides = sum(1 for _ in _sides(outcomes))
+    by_doc = Counter(o.unit.document for o in outcomes)
+    lines = [
+        "# Classification: evaluation on real LinkedIn changes",
+        "",
+        f"Measured by `make eval` (`benchmarks/classification.py`) on {datetime.now(UTC):%Y-%m-%d}"
+        f" with taxonomy version {taxonomy.version} (`{taxonomy.digest[:12]}`), in {elapsed:.1f} s.",
+        "",
+        f"**Set**: {len(outcomes)} changed clauses ({sides} labelled sides: old and new text of "
+        "each) of `eval/classification.toml`: every distinct non-cosmetic changed clause of the "
+        "English privacy-policy and EU-notice series and of the French privacy-policy and "
+        "community-policies captures of `../shared/corpus` ("
+        + ", ".join(f"{n} {doc.removeprefix('linkedin/')}" for doc, n in by_doc.most_common())
+        + "). Labelled by reading each clause by the rules of `docs/classification-labelling.md`, "
+        f"without the classifier's output. Held-out third: {len(held)} clauses (rules were tuned "
+        "on the other two thirds only).",
+        "",
+        "## Targets",
+        "",
+        "| target | goal | measured | held-out third | |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    held_figures = {
+        "legal-basis change recall": held_detected.recall,
+        "legal-basis change precision": held_detected.precision,
+        "data-category macro-F1": macro_f1(held_scores, data),
+    }
+    for name, goal in TARGETS.items():
+        value = figures[name]
+        held_value = f"{held_figures[name]:.3f}" if name in held_figures else "–"
+        lines.append(
+            f"| {name} | ≥ {goal:.2f} | **{value:.3f}** | {held_value} | "
+            + ("met" if value >= goal else "**missed**")
+            + " |"
+        )
+    known_ok = sum(1 for _, _, problems in known if not problems)
+    lines.append(
+        f"| known real changes tagged correctly | all | **{known_ok}/{len(known)}** | – | "
+        + ("met" if known_ok == len(known) else "**missed**")
+        + " |"
+    )
+    basis_micro = _micro(scores, bases)
+    lines += [
+        "",
+        f"Legal-basis changes: {detected.support} labelled clauses gain or lose a basis; "
+        f"{detected.tp} are flagged, with {detected.fp} false alarms. With exactly the labelled "
+        f"bases gained and lost: recall {exact.recall:.2f}, precision {exact.precision:.2f}. "
+        f"Legal-basis labels on sides (micro): precision {basis_micro.precision:.2f}, recall "
+        f"{basis_micro.recall:.2f}, F1 {basis_micro.f1:.2f}.",
+        "",
+        "## Per label (all sides)",
+        "",
+        *_score_table(scores),
+        "",
+        "## Known real changes",
+        "",
+        "| change | versions | change labels | rank | problems |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for item, change, problems in known:
+        lines.append(
+            f"| {item.name} | {item.series.split('/')[1]} {(item.old or 'none')[:10]} → {item.new[:10]} | "
+            f"{_fmt(change.labels)} | {change.rank.id if change.rank else '–'} | "
+            + ("ok" if not problems else "**" + "; ".join(problems) + "**")
+            + " |"
+        )
+    lines += [
+        "",
+        "## English and French",
+        "",
+        f"The French privacy policy (captured 2022-09-28) and the English one in force then "
+        f"(2022-09-20), section by section ({agreement.sections} sections, each heading with its "
+        f"clauses): {agreement.agreeing} of {agreement.cells} section × label cells agree "
+        f"(**{agreement.rate:.3f}**); "
+        f"{agreement.sections - len(agreement.disagreements)} of {agreement.sections} sections "
+        "have exactly the same labels.",
+        "",
+        "| label | agreeing sections |",
+        "| --- | ---: |",
+    ]
+    for label, (same, total) in agreement.per_label.items():
+        if same < total:
+            lines.append(f"| `{label}` | {same}/{total} ({same / total:.2f}) |")
+    lines += ["", "Sections that differ (French heading → labels only in FR / only in EN):", ""]
+    for fr_heading, en_heading, fr_labels, en_labels in agreement.disagreements:
+        lines.append(
+            f"- {_short(fr_heading, 60)} / {_short(en_heading, 60)}: FR only "
+            f"{_fmt(fr_labels - en_labels)}; EN only {_fmt(en_labels - fr_labels)}"
+        )
+    lines += ["", "## Errors", "", "Every side where the prediction differs from the labels.", ""]
+    lines += [
+        "| unit | side | text | labelled | predicted | missed | extra |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for o in outcomes:
+        for name, truth, guess, side in (
+            ("old", o.gold.old, o.old, o.unit.old),
+            ("new", o.gold.new, o.new, o.unit.new),
+        ):
+            if truth is None or guess is None or truth == guess or side is None:
+                continue
+            where = " > ".join(side.section[-1:])
+            lines.append(
+                f"| `{o.gold.key}`{' (held out)' if o.gold.held_out else ''} | {name} | "
+                f"{_short(where, 40)}: {_short(side.text, 90)} | {_fmt(truth)} | {_fmt(guess)} | "
+                f"{_fmt(truth - guess)} | {_fmt(guess - truth)} |"
+            )
+    del wrong
+    return figures, "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", type=Path, help="write the Markdown report to this file")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+    require_corpus()
+    from tracker.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy(TAXONOMY)
+    figures, text = measure(taxonomy)
+    if args.write:
+        args.write.write_text(text, encoding="utf-8")
+    print(text if not args.write else "\n".join(text.splitlines()[:20]))
+    known_ok = all(not problems for _, _, problems in check_known(taxonomy))
+    if args.check and (not known_ok or any(figures[k] < v for k, v in TARGETS.items())):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -18,6 +18,9 @@ reports:
 header of ``eval/classification.toml`` and ``docs/classification-labelling.md``.
 """
 
+# Report tables use typographic dashes and signs.
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 import argparse
@@ -280,7 +283,12 @@ KNOWN = (
         "2025-09-18T12-34-39Z",
         frozenset({"legitimate_interests", "ai_training", "opt_out"}),
         "legal_basis",
-        (("legitimate interest", frozenset({"legitimate_interests", "ai_training"})),),
+        (
+            (
+                "Legitimate Interests as the legal basis",
+                frozenset({"legitimate_interests", "ai_training"}),
+            ),
+        ),
     ),
     Known(
         "2025-11: generative-AI training under legitimate interests, special category data, "
@@ -490,7 +498,8 @@ def measure(taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
         "# Classification: evaluation on real LinkedIn changes",
         "",
         f"Measured by `make eval` (`benchmarks/classification.py`) on {datetime.now(UTC):%Y-%m-%d}"
-        f" with taxonomy version {taxonomy.version} (`{taxonomy.digest[:12]}`), in {elapsed:.1f} s.",
+        f" with taxonomy version {taxonomy.version} (`{taxonomy.digest[:12]}`), "
+        f"in {elapsed:.1f} s.",
         "",
         f"**Set**: {len(outcomes)} changed clauses ({sides} labelled sides: old and new text of "
         "each) of `eval/classification.toml`: every distinct non-cosmetic changed clause of the "
@@ -545,7 +554,8 @@ def measure(taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
     ]
     for item, change, problems in known:
         lines.append(
-            f"| {item.name} | {item.series.split('/')[1]} {(item.old or 'none')[:10]} → {item.new[:10]} | "
+            f"| {item.name} | {item.series.split('/')[1]} "
+            f"{(item.old or 'none')[:10]} → {item.new[:10]} | "
             f"{_fmt(change.labels)} | {change.rank.id if change.rank else '–'} | "
             + ("ok" if not problems else "**" + "; ".join(problems) + "**")
             + " |"

@@ -79,7 +79,7 @@ def test_every_label_has_english_and_french_rules(taxonomy: Taxonomy) -> None:
 
 
 def test_taxonomy_is_versioned_with_a_stable_digest(taxonomy: Taxonomy) -> None:
-    assert taxonomy.version == "1"
+    assert taxonomy.version == "2"
     assert len(taxonomy.digest) == 64
     assert load_taxonomy(TAXONOMY).digest == taxonomy.digest
 
@@ -95,10 +95,10 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     ("old", "new", "key"),
     [
-        ('version = "1"\n', 'version = "1"\n[childrens_data]\ngroup = "art9"\n', "childrens_data"),
+        ('version = "2"\n', 'version = "2"\n[childrens_data]\ngroup = "art9"\n', "childrens_data"),
         ("pattern = 'vital interests?'", "pattern = 'vital (interests?'",
          "vital_interests.rule.0.pattern"),
-        ('version = "1"\n', "", "version"),
+        ('version = "2"\n', "", "version"),
         ('group = "art9"', 'group = "control"', "special_category.group"),
         ("[[retention.rule]]\nid = \"retention.en\"", "[[retention.rule]]\nid = \"retention.fr\"",
          "retention.rule.2.id"),

@@ -26,8 +26,9 @@ Precision rules:
 * **Negation**: a text or row match is ``negated`` when one of "not", "never", "no",
   "cannot", "without", "n't", "ne/n' ... pas", "jamais", "aucun", "sans"... stands among the
   :data:`NEGATION_WINDOW_WORDS` words before it in the same sentence ("we do not use private
-  messages" → ``messages`` negated). Negation after the match ("messages are not used") is
-  not detected.
+  messages" → ``messages`` negated). A French "ne/n' ... pas/jamais/plus" earlier in the
+  sentence negates the rest of it ("Ne publiez pas de messages ... ni de posts"). Negation
+  after the match ("messages are not used") is not detected.
 * **Suppression** (``suppressed_by`` in the file): a match that overlaps a match of another
   label is dropped: "withdraw your consent" is ``withdraw_consent``, not ``consent``;
   "parental consent" is ``minors``.
@@ -85,6 +86,12 @@ _NEGATORS = re.compile(
     re.IGNORECASE,
 )
 _NOT_A_NEGATION = re.compile(r"(?<!\w)(?:not only|non seulement)(?!\w)", re.IGNORECASE)
+#: "ne/n' <verb> pas/jamais/plus" earlier in the sentence: a French negation spans the verb,
+#: so it governs the whole rest of the sentence ("Ne publiez pas de messages ... ni de posts").
+_FRENCH_NEGATION = re.compile(
+    r"(?<!\w)(?:ne\s+|n')(?:\w+\s+){0,2}?\w+\s+(?:pas|jamais|plus|aucunement)(?!\w)",
+    re.IGNORECASE,
+)
 _SENTENCE_BREAK = re.compile(r"[.;!?](?=\s|$)")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 _DATA_GROUPS = frozenset({Group.DATA_CATEGORY, Group.ART9})
@@ -116,6 +123,8 @@ def _polarity(text: str, start: int) -> Polarity:
     breaks = list(_SENTENCE_BREAK.finditer(before))
     if breaks:
         before = before[breaks[-1].end() :]
+    if _FRENCH_NEGATION.search(before):
+        return Polarity.NEGATED
     window = " ".join(before.split()[-NEGATION_WINDOW_WORDS:])
     window = _NOT_A_NEGATION.sub(" ", window)
     return Polarity.NEGATED if _NEGATORS.search(window) else Polarity.ASSERTED

@@ -33,6 +33,7 @@ check: lint typecheck test ## everything CI checks
 
 bench: $(STAMP) bench-diff ## speed and memory figures, beside the peer tools, in docs/
 	$(BIN)/python benchmarks/run.py --write docs/benchmarks.md
+	$(BIN)/python benchmarks/classification.py --bench --write docs/benchmarks-classification.md
 
 # web-monitoring-diff needs lxml built against the same libxml2 as its html5-parser, so it
 # lives in its own environment (building lxml takes a few minutes, once).
@@ -44,8 +45,9 @@ $(PEER_WMD):
 bench-diff: $(STAMP) $(PEER_WMD) ## the comparison path beside web-monitoring-diff
 	$(BIN)/python benchmarks/diff.py --peer-python $(PEER_WMD) --write docs/benchmarks-diff.md
 
-eval: $(STAMP) ## significance rules against the hand-labelled real transitions
+eval: $(STAMP) ## significance and classification against the hand-labelled real changes
 	$(BIN)/python benchmarks/significance.py --check --write docs/significance-eval.md
+	$(BIN)/python benchmarks/classification.py --check --write docs/classification-eval.md
 
 ci: check
 

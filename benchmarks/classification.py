@@ -605,15 +605,63 @@ def measure(taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
     return figures, "\n".join(lines) + "\n"
 
 
+def bench(taxonomy: Taxonomy, repeat: int = 5) -> str:
+    """How long classification adds to each comparison of the known real changes (Markdown)."""
+    from statistics import median
+
+    from tracker.changes import classify_texts
+    from tracker.diff import compare
+
+    lines = [
+        "# Classification: cost beside the comparison",
+        "",
+        f"Measured by `make bench` (`benchmarks/classification.py --bench`) on "
+        f"{datetime.now(UTC):%Y-%m-%d}, taxonomy {taxonomy.version} ({len(taxonomy.rules)} rules): "
+        f"median of {repeat} runs, one process, on the real version pairs of the known changes. "
+        "*compare* is `tracker.diff.compare`; *classify* is `classify_texts` (splitting both "
+        "versions into clauses and tagging both sides of every changed clause), which the "
+        "pipeline runs after it. No peer tool classifies clauses: the comparison is the "
+        "baseline.",
+        "",
+        "| change | changed clauses | compare (ms) | classify (ms) | classify / compare |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for known in KNOWN:
+        folder = CORPUS / known.series
+        document = document_for(known.series.split("/")[1])
+        old = "" if known.old is None else read_normalised(folder / f"{known.old}.md", document)
+        new = read_normalised(folder / f"{known.new}.md", document)
+        compare_times, classify_times = [], []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            change = compare(old, new, document=document.id, from_version="a", to_version="b")
+            compare_times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            classify_texts(change, old, new, taxonomy)
+            classify_times.append(time.perf_counter() - started)
+        a, b = median(compare_times) * 1000, median(classify_times) * 1000
+        lines.append(
+            f"| {known.name[:60]} | {len(change.clauses)} | {a:.0f} | {b:.0f} | {b / a:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", type=Path, help="write the Markdown report to this file")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--bench", action="store_true", help="time classification instead")
     args = parser.parse_args()
     require_corpus()
     from tracker.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(TAXONOMY)
+    if args.bench:
+        report = bench(taxonomy)
+        if args.write:
+            args.write.write_text(report, encoding="utf-8")
+        print(report)
+        return
     figures, text = measure(taxonomy)
     if args.write:
         args.write.write_text(text, encoding="utf-8")

@@ -267,6 +267,20 @@ class Archive:
                 continue  # left by an interrupted record: the same content, derived again
             write_once(path, files[suffix].encode("utf-8"))
 
+    def relabelled_path(self, document: str, stamp: str, tag: str, suffix: str) -> Path:
+        """``changes/relabelled/<stamp>.<tag>.<suffix>``: a change classified again."""
+        return self.folder(document) / "changes" / "relabelled" / f"{stamp}.{tag}.{suffix}"
+
+    def record_relabelled(
+        self, document: str, stamp: str, tag: str, files: Mapping[str, str]
+    ) -> None:
+        """Write a reclassified change once (JSON last, as for :meth:`record_change`)."""
+        for suffix in sorted(files, key=lambda s: s == "json"):
+            path = self.relabelled_path(document, stamp, tag, suffix)
+            if suffix != "json" and path.exists():
+                continue
+            write_once(path, files[suffix].encode("utf-8"))
+
     def append_check(self, document: str, record: CheckRecord) -> None:
         """Append one row to ``checks.csv`` (header written with the first row)."""
         path = self.folder(document) / "checks.csv"

@@ -66,16 +66,9 @@ def classify_texts(change: Change, old_text: str, new_text: str, taxonomy: Taxon
 
 def write_change_record(document: Document, archive: Archive, change: Change) -> None:
     """Archive a change as JSON, Markdown and HTML (write-once)."""
-    data = change_to_dict(change)
-    archive.record_change(
-        document.id,
-        change.to_version,
-        {
-            "json": json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-            "md": render_change_markdown(change, title=document.title, source_url=document.url),
-            "html": render_change_page(change, title=document.title, source_url=document.url),
-        },
-    )
+    files = _files(document, change)
+    files["md"] = render_change_markdown(change, title=document.title, source_url=document.url)
+    archive.record_change(document.id, change.to_version, files)
 
 
 def ensure_change_record(document: Document, archive: Archive, taxonomy: Taxonomy) -> Change | None:
@@ -90,6 +83,43 @@ def ensure_change_record(document: Document, archive: Archive, taxonomy: Taxonom
     change = build_change(document, previous, current, taxonomy)
     write_change_record(document, archive, change)
     return change
+
+
+def _files(document: Document, change: Change) -> dict[str, str]:
+    data = change_to_dict(change)
+    return {
+        "json": json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+        "html": render_change_page(change, title=document.title, source_url=document.url),
+    }
+
+
+def taxonomy_tag(taxonomy: Taxonomy) -> str:
+    """``taxonomy-<version>-<digest8>``: names the files of a reclassification."""
+    return f"taxonomy-{taxonomy.version}-{taxonomy.digest[:8]}"
+
+
+def reclassify(document: Document, archive: Archive, taxonomy: Taxonomy) -> list[str]:
+    """Classify again every change record that other rules classified (a technical upgrade).
+
+    The record itself is evidence and stays as written. The new classification goes to
+    ``changes/relabelled/<stamp>.<taxonomy tag>.json`` and ``.html`` (written once); nothing
+    is alerted. Returns the stamps of the changes classified again.
+    """
+    tag = taxonomy_tag(taxonomy)
+    done = []
+    for stamp in archive.change_stamps(document.id):
+        record = archive.read_change(document.id, stamp)
+        recorded = record.get("taxonomy") or {}
+        if recorded.get("digest") == taxonomy.digest:
+            continue
+        if archive.relabelled_path(document.id, stamp, tag, "json").exists():
+            continue
+        previous = archive.read_version(document.id, str(record["from"]))
+        current = archive.read_version(document.id, str(record["to"]))
+        change = build_change(document, previous, current, taxonomy)
+        archive.record_relabelled(document.id, stamp, tag, _files(document, change))
+        done.append(stamp)
+    return done
 
 
 def clause_counts(record: dict[str, Any]) -> dict[str, int]:

@@ -329,19 +329,22 @@ def classify_change(
     Returns:
         The change with ``labels`` (the labels of each clause as it now reads; of its old text
         when removed), ``gained``, ``lost``, ``evidence`` and ``rank`` on every clause; the
-        change's ``labels``, ``gained`` and ``lost`` are the unions over its substantive
-        clauses, its ``rank`` their highest, and ``taxonomy`` names the rules used.
+        change's ``labels`` are the union over its substantive clauses, ``gained`` and
+        ``lost`` the labels gained (lost) by one of them and lost (gained) by none, its
+        ``rank`` their highest, and ``taxonomy`` names the rules used.
     """
     old_index = {clause.id: clause for clause in old_clauses}
     new_index = {clause.id: clause for clause in new_clauses}
     clauses = tuple(_classified(c, old_index, new_index, taxonomy) for c in change.clauses)
     substantive = [c for c in clauses if c.significance is Significance.SUBSTANTIVE]
+    gained = {label for c in substantive for label in c.gained}
+    lost = {label for c in substantive for label in c.lost}
     return replace(
         change,
         clauses=clauses,
         labels=ordered(label for c in substantive for label in c.labels),
-        gained=ordered(label for c in substantive for label in c.gained),
-        lost=ordered(label for c in substantive for label in c.lost),
+        gained=ordered(gained - lost),
+        lost=ordered(lost - gained),
         rank=max((c.rank or Rank.OTHER for c in substantive), default=Rank.OTHER),
         taxonomy=TaxonomyStamp(taxonomy.version, taxonomy.digest),
     )

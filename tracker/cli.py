@@ -352,6 +352,30 @@ def diff(
     "--document", "documents", multiple=True, metavar="ID", help="Only this document (repeatable)."
 )
 @click.pass_obj
+def reclassify(obj: _Context, documents: tuple[str, ...]) -> None:
+    """Label recorded changes again with the current taxonomy (no alerts; records unchanged)."""
+    from tracker.changes import reclassify as relabel
+    from tracker.changes import taxonomy_tag
+
+    with _errors():
+        settings = obj.settings()
+        taxonomy = load_taxonomy(settings.taxonomy_path)
+        archive = Archive(settings.archive_dir)
+        for document in settings.select(list(documents)):
+            done = relabel(document, archive, taxonomy)
+            click.echo(
+                f"{document.id}: {len(done)} changes classified again "
+                f"(changes/relabelled/*.{taxonomy_tag(taxonomy)}.json)"
+                if done
+                else f"{document.id}: every change is labelled with taxonomy {taxonomy.version}"
+            )
+
+
+@cli.command()
+@click.option(
+    "--document", "documents", multiple=True, metavar="ID", help="Only this document (repeatable)."
+)
+@click.pass_obj
 def verify(obj: _Context, documents: tuple[str, ...]) -> None:
     """Re-hash the archive's snapshots and texts; exit 1 if anything does not match."""
     from tracker.verify import verify as verify_archive

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 
-from tracker.models import Change, ChangeKind, ClauseChange, DiffOp
+from tracker.models import (
+    Change,
+    ChangeKind,
+    ClauseChange,
+    DiffOp,
+    LabelEvidence,
+    Polarity,
+    Rank,
+    Significance,
+)
+from tracker.taxonomy import Group, Label
 
 #: Between the headings of a section path (a single right-pointing angle quotation mark).
 SECTION_SEPARATOR = " \u203a "
@@ -30,6 +41,10 @@ def summary_line(change: Change) -> str:
     """One line: significance and counts, e.g. ``substantive: 3 modified, 2 added``."""
     parts = ", ".join(f"{n} {kind}" for kind, n in counts(change).items()) or "no clause changed"
     line = f"{change.significance.value}: {parts}"
+    if change.rank is not None and change.rank is not Rank.OTHER:
+        delta = [f"+{label}" for label in change.gained if _headline(label, change.rank)]
+        delta += [f"-{label}" for label in change.lost if _headline(label, change.rank)]
+        line += f"; {RANK_WORDS[change.rank]}" + (f" ({' '.join(delta)})" if delta else "")
     if change.flip_back_of:
         line += f" (flip-back to the version of {change.flip_back_of})"
     return line
@@ -82,3 +97,95 @@ def clause_context(clause: ClauseChange, *, row_chars: int) -> list[str]:
     if clause.old_section is not None and clause.old_section != clause.section:
         context.append(f"moved from: {section_label(clause.old_section)}")
     return context
+
+
+# --------------------------------------------------------------------------- labels
+#: What each rank means, for readers.
+RANK_WORDS = {
+    Rank.LEGAL_BASIS: "legal basis changed",
+    Rank.SPECIAL_CATEGORY: "special category data",
+    Rank.PURPOSE: "AI training or purpose",
+    Rank.CONTROL: "opt-out, opt-in or consent control",
+    Rank.DATA_CATEGORY: "data category gained or lost",
+    Rank.OTHER: "other",
+}
+
+
+#: The label groups a summary line names for each rank (what makes it that rank, and above).
+_HEADLINE_GROUPS = {
+    Rank.LEGAL_BASIS: {Group.LEGAL_BASIS, Group.ART9, Group.CONTROL},
+    Rank.SPECIAL_CATEGORY: {Group.ART9, Group.CONTROL},
+    Rank.PURPOSE: {Group.PURPOSE_FLAG, Group.CONTROL},
+    Rank.CONTROL: {Group.CONTROL},
+    Rank.DATA_CATEGORY: {Group.DATA_CATEGORY},
+}
+
+
+def _headline(label: str, rank: Rank) -> bool:
+    """Whether a summary line of a change of this rank names the label."""
+    if label == Label.AI_TRAINING:
+        return rank >= Rank.PURPOSE
+    return label in _LABELS and _LABELS[label].group in _HEADLINE_GROUPS.get(rank, set())
+
+
+_LABELS = {label.value: label for label in Label}
+
+
+@dataclass(frozen=True, slots=True)
+class LabelNote:
+    """One label of a changed clause as shown to readers.
+
+    ``status`` is ``gained``, ``lost`` or ``kept``; ``why`` the evidence in words, e.g.
+    ``"legitimate interests" (text, rule legitimate-interests.en)``.
+    """
+
+    label: str
+    status: str
+    why: tuple[str, ...]
+
+
+def _why(item: LabelEvidence) -> str:
+    where = item.source.value if item.side == "new" else f"{item.source.value}, old text"
+    return f"\u201c{item.matched}\u201d ({where}, rule {item.rule_id})"
+
+
+def label_notes(clause: ClauseChange) -> list[LabelNote]:
+    """The clause's labels (kept and gained, then lost), each with its evidence."""
+    asserted = [e for e in clause.evidence if e.polarity is Polarity.ASSERTED]
+    notes = []
+    for label in (*clause.labels, *clause.lost):
+        status = "gained" if label in clause.gained else "lost" if label in clause.lost else "kept"
+        side = "old" if status == "lost" else None
+        why = tuple(
+            _why(e) for e in asserted if e.label == label and (side is None or e.side == side)
+        )
+        notes.append(LabelNote(label, status, why))
+    return notes
+
+
+def negations(clause: ClauseChange) -> list[str]:
+    """Labels the clause mentions only to deny, e.g. ``messages: “private messages” (negated)``."""
+    kept = set(clause.labels) | set(clause.lost)
+    return [
+        f"{e.label}: \u201c{e.matched}\u201d (negated)"
+        for e in clause.evidence
+        if e.polarity is Polarity.NEGATED and e.label not in kept
+    ]
+
+
+def label_marks(clause: ClauseChange) -> str:
+    """Labels in one line: ``+gained -lost kept`` (plain text)."""
+    marks = {"gained": "+", "lost": "-", "kept": ""}
+    return " ".join(marks[n.status] + n.label for n in label_notes(clause))
+
+
+def ranked(change: Change) -> list[tuple[int, ClauseChange]]:
+    """(index, clause) of the substantive clauses that touch a label, highest rank first."""
+    found = [
+        (index, clause)
+        for index, clause in enumerate(change.clauses)
+        if clause.significance is Significance.SUBSTANTIVE
+        and clause.rank is not None
+        and clause.rank is not Rank.OTHER
+    ]
+    return sorted(found, key=lambda item: -int(item[1].rank or 0))

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 from html import escape
 
-from tracker.models import Change, ChangeKind, ClauseChange, DiffOp
+from tracker.models import Change, ChangeKind, ClauseChange, DiffOp, Rank
 from tracker.render import (
+    RANK_WORDS,
     clause_context,
     counts,
     display_text,
+    label_notes,
+    negations,
+    ranked,
     section_label,
     shown_diff,
     summary_line,
 )
+
+#: How many ranked clauses the summary lists.
+_MATTERS = 8
 
 _CSS = """
 :root { --ins: #d7f5dd; --ins-text: #0b5d1e; --del: #fde2e1; --del-text: #8c1c13; }
@@ -48,6 +55,13 @@ h2 { font-size: 1.15rem; border-bottom: 1px solid #d0d7de; padding-bottom: .25re
 del { background: var(--del); color: var(--del-text); text-decoration: line-through; }
 ins { background: var(--ins); color: var(--ins-text); text-decoration: underline; }
 .labels code { background: #eef1f4; border-radius: 4px; padding: 0 .3rem; margin-right: .25rem; }
+.labels code.gained { background: var(--ins); color: var(--ins-text); }
+.labels code.lost { background: var(--del); color: var(--del-text); text-decoration: line-through; }
+.evidence { padding: .25rem .75rem .5rem; border-top: 1px dashed #d0d7de; font-size: .85rem; }
+.evidence summary { cursor: pointer; color: #57606a; }
+.evidence ul { margin: .25rem 0; padding-left: 1.25rem; }
+.rank { font-size: .8rem; color: #57606a; }
+.matters li { margin: .2rem 0; }
 footer { margin-top: 2rem; color: #57606a; font-size: .85rem; }
 @media print { body { margin: 0; max-width: none; } .clause { border-color: #999; }
                del, ins { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
@@ -86,9 +100,40 @@ def _diff_html(clause: ClauseChange, diff: tuple[tuple[DiffOp, str], ...], side:
     return "".join(parts)
 
 
-def _clause_html(clause: ClauseChange) -> str:
+def _chips(clause: ClauseChange) -> str:
+    titles = {"gained": "gained by this change", "lost": "lost by this change", "kept": ""}
+    return "".join(
+        f'<code class="{note.status}" title="{titles[note.status]}">'
+        f"{'+' if note.status == 'gained' else '-' if note.status == 'lost' else ''}"
+        f"{escape(note.label)}</code>"
+        for note in label_notes(clause)
+    )
+
+
+def _evidence_html(clause: ClauseChange) -> str:
+    items = [
+        f"<li><code>{escape(note.label)}</code> ({note.status}): "
+        + ("; ".join(escape(why) for why in note.why) or "no evidence recorded")
+        + "</li>"
+        for note in label_notes(clause)
+    ]
+    items += [f"<li>{escape(line)}</li>" for line in negations(clause)]
+    if not items:
+        return ""
+    rank = (
+        f' <span class="rank">rank: {escape(RANK_WORDS[clause.rank])}</span>'
+        if clause.rank is not None and clause.rank is not Rank.OTHER
+        else ""
+    )
+    return (
+        f'<details class="evidence"><summary>Why these labels{rank}</summary>'
+        f"<ul>{''.join(items)}</ul></details>"
+    )
+
+
+def _clause_html(clause: ClauseChange, index: int) -> str:
     context = [escape(item) for item in clause_context(clause, row_chars=120)]
-    labels = "".join(f"<code>{escape(label)}</code>" for label in clause.labels)
+    labels = _chips(clause)
     header = (
         f'<span class="kind">{_KIND_WORDS[clause.kind]}</span>'
         f'<span class="significance {clause.significance.value}">{clause.significance.value}</span>'
@@ -105,19 +150,27 @@ def _clause_html(clause: ClauseChange) -> str:
     if diff:
         inline = _diff_html(clause, diff, "inline")
         body += f'<div class="inline"><span class="label">Inline</span>{inline}</div>'
-    return f'<article class="clause"><header>{header}</header>{body}</article>'
+    body += _evidence_html(clause)
+    return f'<article class="clause" id="c{index}"><header>{header}</header>{body}</article>'
 
 
 def render_change_page(change: Change, *, title: str, source_url: str) -> str:
     """Render one change as a complete, self-contained HTML document."""
-    grouped: dict[tuple[str, ...], list[ClauseChange]] = {}
-    for clause in change.clauses:
-        grouped.setdefault(clause.section, []).append(clause)
+    grouped: dict[tuple[str, ...], list[tuple[int, ClauseChange]]] = {}
+    for index, clause in enumerate(change.clauses):
+        grouped.setdefault(clause.section, []).append((index, clause))
     count_items = "".join(f"<li>{n} {escape(kind)}</li>" for kind, n in counts(change).items())
     labels = "".join(f"<code>{escape(label)}</code>" for label in change.labels)
+    matters = "".join(
+        f'<li><a href="#c{index}">{escape(RANK_WORDS[clause.rank or Rank.OTHER])}</a> · '
+        f"{escape(section_label(clause.section))} · "
+        f'<span class="labels">{_chips(clause)}</span></li>'
+        for index, clause in ranked(change)[:_MATTERS]
+    )
+    more = len(ranked(change)) - _MATTERS
     sections = "".join(
         f"<section><h2>{escape(section_label(section))}</h2>"
-        + "".join(_clause_html(c) for c in clauses)
+        + "".join(_clause_html(c, i) for i, c in clauses)
         + "</section>"
         for section, clauses in grouped.items()
     )
@@ -145,6 +198,8 @@ source <a href="{escape(source_url, quote=True)}">{escape(source_url)}</a></p>
 — {escape(summary_line(change))}</p>
 <ul>{count_items}</ul>
 {f'<p class="labels">Labels: {labels}</p>' if labels else ""}
+{f'<p><strong>What matters first</strong></p><ol class="matters">{matters}</ol>' if matters else ""}
+{f"<p>and {more} more labelled clauses below.</p>" if more > 0 else ""}
 {flip}
 </div>
 {sections or "<p>No clause changed.</p>"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from tracker.models import Change, ChangeKind, ClauseChange, DiffOp
-from tracker.render import section_label, summary_line
+from tracker.render import RANK_WORDS, label_notes, ranked, section_label, summary_line
 
 _SPECIAL = re.compile(r"([\\`*_~\[\]<>|])")
 
@@ -43,8 +43,10 @@ def _clause(clause: ClauseChange) -> list[str]:
         head += f", row *{_escape(clause.row[:80])}*"
     if clause.old_section is not None and clause.old_section != clause.section:
         head += f", moved from *{_escape(section_label(clause.old_section))}*"
-    if clause.labels:
-        head += ", labels: " + ", ".join(f"`{label}`" for label in clause.labels)
+    marks = {"gained": "+", "lost": "-", "kept": ""}
+    notes = label_notes(clause)
+    if notes:
+        head += ", labels: " + ", ".join(f"`{marks[n.status]}{n.label}`" for n in notes)
     lines = [head]
     if clause.kind is ChangeKind.REMOVED:
         lines.append(f"  - before: ~~{_escape(clause.old or '')}~~")
@@ -52,6 +54,7 @@ def _clause(clause: ClauseChange) -> list[str]:
         lines.append(f"  - after: **{_escape(clause.new or '')}**")
     else:
         lines.append(f"  - {_inline(clause)}")
+    lines += [f"  - why `{n.label}`: {_escape('; '.join(n.why))}" for n in notes if n.why]
     return lines
 
 
@@ -66,6 +69,16 @@ def render_change_markdown(change: Change, *, title: str, source_url: str) -> st
     ]
     if change.labels:
         lines.append("- Labels: " + ", ".join(f"`{label}`" for label in change.labels))
+    first = ranked(change)
+    if first:
+        lines.append("- What matters first:")
+        for _, clause in first[:8]:
+            words = RANK_WORDS[clause.rank] if clause.rank is not None else ""
+            marks = " ".join(
+                f"`{'+' if n.status == 'gained' else '-' if n.status == 'lost' else ''}{n.label}`"
+                for n in label_notes(clause)
+            )
+            lines.append(f"  - {words}: *{_escape(section_label(clause.section))}* {marks}")
     lines.append("")
     section: tuple[str, ...] | None = None
     for clause in change.clauses:

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from tracker.models import Change, ChangeKind, ClauseChange, DiffOp
-from tracker.render import clause_context, display_text, section_label, shown_diff, summary_line
+from tracker.render import (
+    clause_context,
+    display_text,
+    label_marks,
+    label_notes,
+    section_label,
+    shown_diff,
+    summary_line,
+)
 
 _RESET = "\x1b[0m"
 _RED = "\x1b[31;9m"  # red, struck through
@@ -50,8 +58,12 @@ def render_change_text(change: Change, *, title: str, color: bool) -> str:
             lines += ["", _paint(f"§ {section_label(section)}", _BOLD, color)]
         context = [clause.kind.value, clause.significance.value]
         context += clause_context(clause, row_chars=60)
-        if clause.labels:
-            context.append("labels: " + ", ".join(clause.labels))
+        marks = label_marks(clause)
+        if marks:
+            context.append("labels: " + marks)
         lines.append(_paint("  " + " · ".join(context), _DIM, color))
         lines.append("    " + _inline(clause, color).replace("\n", "\n    "))
+        for note in label_notes(clause):
+            if note.why:
+                lines.append(_paint(f"    why {note.label}: {note.why[0]}", _DIM, color))
     return "\n".join(lines) + "\n"

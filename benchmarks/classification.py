@@ -29,7 +29,7 @@ import time
 import tomllib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -116,7 +116,6 @@ class Outcome:
     gold: Gold
     old: frozenset[str] | None
     new: frozenset[str] | None
-    errors: list[str] = field(default_factory=list)
 
 
 def load_gold(path: Path = GOLD) -> dict[str, Gold]:
@@ -208,9 +207,9 @@ def _basis(labels: frozenset[str] | None) -> frozenset[str]:
     return frozenset(labels or ()) & frozenset(_group("legal_basis"))
 
 
-def basis_changes(outcomes: Iterable[Outcome]) -> tuple[Scores, Scores, list[Outcome]]:
-    """(a basis change detected, the same basis labels gained and lost, the disagreements)."""
-    detected, exact, wrong = Scores(), Scores(), []
+def basis_changes(outcomes: Iterable[Outcome]) -> tuple[Scores, Scores]:
+    """(a basis change detected, the same basis labels gained and lost)."""
+    detected, exact = Scores(), Scores()
     for o in outcomes:
         truth = _basis(o.gold.old) ^ _basis(o.gold.new)
         guess = _basis(o.old) ^ _basis(o.new)
@@ -225,9 +224,7 @@ def basis_changes(outcomes: Iterable[Outcome]) -> tuple[Scores, Scores, list[Out
         else:
             exact.fn += bool(truth)
             exact.fp += bool(guess)
-        if truth != guess:
-            wrong.append(o)
-    return detected, exact, wrong
+    return detected, exact
 
 
 def macro_f1(scores: dict[str, Scores], labels: Iterable[str]) -> float:
@@ -322,17 +319,20 @@ KNOWN = (
 
 
 def _known_change(known: Known, taxonomy: Taxonomy) -> Change:
-    from tracker.changes import classify_texts
-    from tracker.diff import compare
+    from tracker.changes import compare_classified
 
     folder = CORPUS / known.series
     document = document_for(known.series.split("/")[1])
     old = "" if known.old is None else read_normalised(folder / f"{known.old}.md", document)
     new = read_normalised(folder / f"{known.new}.md", document)
-    change = compare(
-        old, new, document=document.id, from_version=known.old or "", to_version=known.new
+    return compare_classified(
+        old,
+        new,
+        document=document.id,
+        from_version=known.old or "",
+        to_version=known.new,
+        taxonomy=taxonomy,
     )
-    return classify_texts(change, old, new, taxonomy)
 
 
 def check_known(taxonomy: Taxonomy) -> list[tuple[Known, Change, list[str]]]:
@@ -477,8 +477,8 @@ def measure(taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
     held = [o for o in outcomes if o.gold.held_out]
     scores = label_scores(outcomes)
     held_scores = label_scores(held)
-    detected, exact, wrong = basis_changes(outcomes)
-    held_detected, _, _ = basis_changes(held)
+    detected, exact = basis_changes(outcomes)
+    held_detected, _ = basis_changes(held)
     data = _group("data_category")
     bases = _group("legal_basis")
     figures = {
@@ -601,7 +601,6 @@ def measure(taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
                 f"{_short(where, 40)}: {_short(side.text, 90)} | {_fmt(truth)} | {_fmt(guess)} | "
                 f"{_fmt(truth - guess)} | {_fmt(guess - truth)} |"
             )
-    del wrong
     return figures, "\n".join(lines) + "\n"
 
 

@@ -10,9 +10,8 @@ import pytest
 
 from tracker.archive import Archive
 from tracker.backfill import backfill
-from tracker.changes import classify_texts, reclassify, taxonomy_tag
+from tracker.changes import compare_classified, reclassify, taxonomy_tag
 from tracker.classify import rank_clause
-from tracker.diff import compare
 from tracker.models import Change, Document, ExtractRules, Rank, Significance
 from tracker.render import label_notes, negations, ranked, summary_line
 from tracker.render.html import render_change_page
@@ -56,8 +55,9 @@ opt out at any time in your settings.
 
 
 def classified(taxonomy: Taxonomy, old: str = OLD, new: str = NEW) -> Change:
-    change = compare(old, new, document="d", from_version="a", to_version="b")
-    return classify_texts(change, old, new, taxonomy)
+    return compare_classified(
+        old, new, document="d", from_version="a", to_version="b", taxonomy=taxonomy
+    )
 
 
 def clause_saying(change: Change, words: str):  # type: ignore[no-untyped-def]

@@ -29,7 +29,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -130,6 +130,19 @@ def replace_atomically(path: Path, data: bytes) -> None:
         _fsync_dir(path.parent)
     except OSError as exc:
         raise ArchiveError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _write_record(files: Mapping[str, str], path_for: Callable[[str], Path]) -> None:
+    """Write each suffix → text once, the JSON last: its presence means the record is complete.
+
+    A non-JSON file already there was left by an interrupted record: it holds the same content,
+    derived again, and is kept.
+    """
+    for suffix in sorted(files, key=lambda s: s == "json"):
+        path = path_for(suffix)
+        if suffix != "json" and path.exists():
+            continue
+        write_once(path, files[suffix].encode("utf-8"))
 
 
 class Archive:
@@ -261,11 +274,7 @@ class Archive:
         The JSON record is written last: its presence means the change is complete.
         """
         folder = self.folder(document) / "changes"
-        for suffix in sorted(files, key=lambda s: s == "json"):
-            path = folder / f"{stamp}.{suffix}"
-            if suffix != "json" and path.exists():
-                continue  # left by an interrupted record: the same content, derived again
-            write_once(path, files[suffix].encode("utf-8"))
+        _write_record(files, lambda suffix: folder / f"{stamp}.{suffix}")
 
     def relabelled_path(self, document: str, stamp: str, tag: str, suffix: str) -> Path:
         """``changes/relabelled/<stamp>.<tag>.<suffix>``: a change classified again."""
@@ -275,11 +284,7 @@ class Archive:
         self, document: str, stamp: str, tag: str, files: Mapping[str, str]
     ) -> None:
         """Write a reclassified change once (JSON last, as for :meth:`record_change`)."""
-        for suffix in sorted(files, key=lambda s: s == "json"):
-            path = self.relabelled_path(document, stamp, tag, suffix)
-            if suffix != "json" and path.exists():
-                continue
-            write_once(path, files[suffix].encode("utf-8"))
+        _write_record(files, lambda suffix: self.relabelled_path(document, stamp, tag, suffix))
 
     def append_check(self, document: str, record: CheckRecord) -> None:
         """Append one row to ``checks.csv`` (header written with the first row)."""

@@ -43,20 +43,32 @@ def build_change(
     document: Document, previous: StoredVersion, current: StoredVersion, taxonomy: Taxonomy
 ) -> Change:
     """Compare two stored versions and classify the changed clauses (pure apart from reading)."""
-    change = classify_texts(
-        compare(
-            previous.text,
-            current.text,
-            document=document.id,
-            from_version=previous.timestamp,
-            to_version=current.timestamp,
-        ),
+    change = compare_classified(
         previous.text,
         current.text,
-        taxonomy,
+        document=document.id,
+        from_version=previous.timestamp,
+        to_version=current.timestamp,
+        taxonomy=taxonomy,
     )
     flip = current.meta.get("flip_back_of")
     return dataclasses.replace(change, flip_back_of=str(flip)) if flip else change
+
+
+def compare_classified(
+    old_text: str,
+    new_text: str,
+    *,
+    document: str,
+    from_version: str,
+    to_version: str,
+    taxonomy: Taxonomy,
+) -> Change:
+    """:func:`tracker.diff.compare` the two texts, then classify the change."""
+    change = compare(
+        old_text, new_text, document=document, from_version=from_version, to_version=to_version
+    )
+    return classify_texts(change, old_text, new_text, taxonomy)
 
 
 def classify_texts(change: Change, old_text: str, new_text: str, taxonomy: Taxonomy) -> Change:

@@ -201,6 +201,11 @@ def classify_clause(clause: Clause, taxonomy: Taxonomy) -> tuple[Evidence, ...]:
     if column:
         evidence.extend(_from_structure([column], Scope.COLUMN, taxonomy))
 
+    return _unique(evidence)
+
+
+def _unique(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    """Evidence once each: same label, rule, source, polarity and matched words (any case)."""
     seen: set[tuple[str, str, Source, Polarity, str]] = set()
     unique: list[Evidence] = []
     for item in evidence:
@@ -258,26 +263,24 @@ def rank_clause(
 
 
 def _side_clauses(
-    ids: tuple[str, ...], index: Mapping[str, Clause], text: str | None, clause: ClauseChange
+    ids: tuple[str, ...],
+    index: Mapping[str, Clause],
+    text: str | None,
+    section: tuple[str, ...],
+    clause: ClauseChange,
 ) -> list[Clause]:
     """The clauses of one side of a change (by id), or one made from the record's text."""
     found = [index[i] for i in ids if i in index]
     if found or text is None:
         return found
-    section = clause.old_section if text is clause.old and clause.old_section else clause.section
     return [Clause("", ClauseKind.PARAGRAPH, section, text, 0, clause.column, clause.row)]
 
 
 def _side_evidence(clauses: list[Clause], side: str, taxonomy: Taxonomy) -> tuple[Evidence, ...]:
-    seen: set[tuple[str, str, Source, Polarity, str]] = set()
-    found: list[Evidence] = []
-    for clause in clauses:
-        for item in classify_clause(clause, taxonomy):
-            key = (item.label, item.rule_id, item.source, item.polarity, item.matched.casefold())
-            if key not in seen:
-                seen.add(key)
-                found.append(replace(item, side=side))
-    return tuple(found)
+    """The evidence of a side (one clause, or the group of a split or merge), once each."""
+    return _unique(
+        replace(item, side=side) for clause in clauses for item in classify_clause(clause, taxonomy)
+    )
 
 
 def _classified(
@@ -286,8 +289,9 @@ def _classified(
     new_index: Mapping[str, Clause],
     taxonomy: Taxonomy,
 ) -> ClauseChange:
-    old_side = _side_clauses(clause.old_ids, old_index, clause.old, clause)
-    new_side = _side_clauses(clause.new_ids, new_index, clause.new, clause)
+    old_section = clause.old_section or clause.section
+    old_side = _side_clauses(clause.old_ids, old_index, clause.old, old_section, clause)
+    new_side = _side_clauses(clause.new_ids, new_index, clause.new, clause.section, clause)
     old_evidence = _side_evidence(old_side, "old", taxonomy) if clause.old is not None else None
     new_evidence = _side_evidence(new_side, "new", taxonomy) if clause.new is not None else None
     before = None if old_evidence is None else labels(old_evidence)

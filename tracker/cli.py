@@ -296,8 +296,8 @@ def diff(
     color: bool | None,
 ) -> None:
     """Compare any two versions of a document, clause by clause."""
-    from tracker.changes import classify_texts
-    from tracker.diff import change_to_dict, compare
+    from tracker.changes import compare_classified
+    from tracker.diff import change_to_dict
     from tracker.render.html import render_change_page
     from tracker.render.markdown import render_change_markdown
     from tracker.render.text import render_change_text
@@ -320,17 +320,13 @@ def diff(
             from_stamp = stamps[position - 1]
         old = archive.read_version(document_id, from_stamp)
         new = archive.read_version(document_id, to_stamp)
-        change = classify_texts(
-            compare(
-                old.text,
-                new.text,
-                document=document_id,
-                from_version=from_stamp,
-                to_version=to_stamp,
-            ),
+        change = compare_classified(
             old.text,
             new.text,
-            load_taxonomy(settings.taxonomy_path),
+            document=document_id,
+            from_version=from_stamp,
+            to_version=to_stamp,
+            taxonomy=load_taxonomy(settings.taxonomy_path),
         )
     title = str(new.meta.get("title") or document_id)
     source = str(new.meta.get("source_url") or "")

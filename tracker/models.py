@@ -320,11 +320,6 @@ class Rank(IntEnum):
         """The name used in records and alerts (``legal_basis``...)."""
         return self.name.lower()
 
-    @classmethod
-    def from_id(cls, value: str) -> Rank:
-        """The rank named ``value`` (``legal_basis``...)."""
-        return cls[value.upper()]
-
 
 @dataclass(frozen=True, slots=True)
 class TaxonomyStamp:

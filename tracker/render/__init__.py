@@ -143,6 +143,11 @@ class LabelNote:
     status: str
     why: tuple[str, ...]
 
+    @property
+    def mark(self) -> str:
+        """The label as shown in lists: ``+consent`` gained, ``-consent`` lost, ``consent``."""
+        return {"gained": "+", "lost": "-"}.get(self.status, "") + self.label
+
 
 def _why(item: LabelEvidence) -> str:
     where = item.source.value if item.side == "new" else f"{item.source.value}, old text"
@@ -175,8 +180,7 @@ def negations(clause: ClauseChange) -> list[str]:
 
 def label_marks(clause: ClauseChange) -> str:
     """Labels in one line: ``+gained -lost kept`` (plain text)."""
-    marks = {"gained": "+", "lost": "-", "kept": ""}
-    return " ".join(marks[n.status] + n.label for n in label_notes(clause))
+    return " ".join(note.mark for note in label_notes(clause))
 
 
 def ranked(change: Change) -> list[tuple[int, ClauseChange]]:

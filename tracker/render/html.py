@@ -103,9 +103,7 @@ def _diff_html(clause: ClauseChange, diff: tuple[tuple[DiffOp, str], ...], side:
 def _chips(clause: ClauseChange) -> str:
     titles = {"gained": "gained by this change", "lost": "lost by this change", "kept": ""}
     return "".join(
-        f'<code class="{note.status}" title="{titles[note.status]}">'
-        f"{'+' if note.status == 'gained' else '-' if note.status == 'lost' else ''}"
-        f"{escape(note.label)}</code>"
+        f'<code class="{note.status}" title="{titles[note.status]}">{escape(note.mark)}</code>'
         for note in label_notes(clause)
     )
 

@@ -43,10 +43,9 @@ def _clause(clause: ClauseChange) -> list[str]:
         head += f", row *{_escape(clause.row[:80])}*"
     if clause.old_section is not None and clause.old_section != clause.section:
         head += f", moved from *{_escape(section_label(clause.old_section))}*"
-    marks = {"gained": "+", "lost": "-", "kept": ""}
     notes = label_notes(clause)
     if notes:
-        head += ", labels: " + ", ".join(f"`{marks[n.status]}{n.label}`" for n in notes)
+        head += ", labels: " + ", ".join(f"`{n.mark}`" for n in notes)
     lines = [head]
     if clause.kind is ChangeKind.REMOVED:
         lines.append(f"  - before: ~~{_escape(clause.old or '')}~~")
@@ -74,10 +73,7 @@ def render_change_markdown(change: Change, *, title: str, source_url: str) -> st
         lines.append("- What matters first:")
         for _, clause in first[:8]:
             words = RANK_WORDS[clause.rank] if clause.rank is not None else ""
-            marks = " ".join(
-                f"`{'+' if n.status == 'gained' else '-' if n.status == 'lost' else ''}{n.label}`"
-                for n in label_notes(clause)
-            )
+            marks = " ".join(f"`{n.mark}`" for n in label_notes(clause))
             lines.append(f"  - {words}: *{_escape(section_label(clause.section))}* {marks}")
     lines.append("")
     section: tuple[str, ...] | None = None

@@ -1,4 +1,5 @@
-"""The command line: ``tracker check | run | import | history | diff | verify | validate``.
+"""The command line: ``tracker check | run | send | outbox | import | history | diff | verify |
+validate``.
 
 The only module that prints, reads options and turns errors into exit codes:
 0 success, 1 a document was inaccessible (with ``--strict``) or ``verify`` found a mismatch,
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -111,7 +113,32 @@ def cli(
         stream=sys.stderr,
     )
     logging.getLogger("urllib3").setLevel(logging.WARNING)
+    # httpx logs every request URL at INFO, and Bot API URLs hold the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    secret = os.environ.get("TELEGRAM_BOT_TOKEN")
+    if secret:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_Redact(secret))
     ctx.obj = _Context(config_dir, archive_dir, db)
+
+
+class _Redact(logging.Filter):
+    """Replaces a secret (the bot token) in every log line, whatever logged it."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.secret in message:
+            record.msg = message.replace(self.secret, "<TELEGRAM_BOT_TOKEN>")
+            record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = record.exc_text.replace(self.secret, "<TELEGRAM_BOT_TOKEN>")
+        return True
 
 
 def _print_result(result: Result) -> None:
@@ -152,6 +179,7 @@ def check(obj: _Context, documents: tuple[str, ...], strict: bool) -> None:
         chosen = settings.select(documents)
         with build_deps(settings) as deps:
             results = check_documents(chosen, deps, on_result=_print_result)
+            _send(settings, deps)
     if strict and any(r.outcome is Outcome.INACCESSIBLE for r in results):
         sys.exit(_EXIT_INACCESSIBLE)
 
@@ -166,7 +194,110 @@ def run(obj: _Context) -> None:
     with _errors():
         settings = obj.settings()
         with build_deps(settings) as deps:
-            run_forever(settings, deps, on_result=_print_result)
+            run_forever(settings, deps, on_result=_print_result, send=lambda: _send(settings, deps))
+
+
+def _send(settings: config.Settings, deps: Any, *, everything: bool = False) -> Any:
+    from tracker.runtime import send_alerts
+
+    report = send_alerts(settings, deps, click.echo, everything=everything)
+    if report is not None and settings.telegram.token:
+        color = "red" if report.failed or report.stopped else None
+        click.secho(f"telegram: {report.line()}", fg=color)
+    return report
+
+
+@cli.command()
+@click.option(
+    "--all", "everything", is_flag=True, help="Without a token, print every pending message."
+)
+@click.pass_obj
+def send(obj: _Context, everything: bool) -> None:
+    """Send the pending alerts to Telegram (print them when TELEGRAM_BOT_TOKEN is unset).
+
+    Exits with 1 when a message failed permanently or Telegram could not be used.
+    """
+    from tracker.runtime import build_deps
+
+    with _errors():
+        settings = obj.settings()
+        with build_deps(settings) as deps:
+            report = _send(settings, deps, everything=everything)
+    if report is not None and (report.failed or report.stopped):
+        sys.exit(_EXIT_INACCESSIBLE)
+
+
+@cli.command()
+@click.option("--all", "everything", is_flag=True, help="Also list sent and cancelled messages.")
+@click.option(
+    "--retry",
+    "retry_ids",
+    multiple=True,
+    type=int,
+    metavar="ID",
+    help="Put this failed message back in the queue (repeatable).",
+)
+@click.option("--retry-failed", is_flag=True, help="Put every failed message back in the queue.")
+@click.option(
+    "--cancel",
+    "cancel_ids",
+    multiple=True,
+    type=int,
+    metavar="ID",
+    help="Drop this pending, held or failed message (repeatable).",
+)
+@click.option("--show", "show_id", type=int, metavar="ID", help="Print one message in full.")
+@click.pass_obj
+def outbox(
+    obj: _Context,
+    everything: bool,
+    retry_ids: tuple[int, ...],
+    retry_failed: bool,
+    cancel_ids: tuple[int, ...],
+    show_id: int | None,
+) -> None:
+    """List the Telegram outbox (pending, held for a digest, failed) and retry or drop messages."""
+    from tracker.notify import plain_text
+    from tracker.outbox import Outbox, Status
+    from tracker.state import State
+    from tracker.timestamps import utc_now
+
+    with _errors():
+        settings = obj.settings()
+        state = State(settings.db_url)
+        try:
+            box = Outbox(state, utc_now())
+            if retry_ids or retry_failed:
+                n = box.retry(None if retry_failed else list(retry_ids))
+                click.echo(f"{n} failed messages queued again; `tracker send` sends them")
+            if cancel_ids:
+                click.echo(f"{box.cancel(list(cancel_ids))} messages cancelled")
+            if show_id is not None:
+                row = box.get(show_id)
+                if row is None:
+                    raise ConfigError(f"no outbox message {show_id}")
+                click.echo(
+                    f"#{row.id} {row.status} {row.channel} ({row.chat_id}) {row.message.role}"
+                )
+                click.echo(plain_text(row.message.html))
+                return
+            shown = None if everything else [Status.PENDING, Status.HELD, Status.FAILED]
+            rows = box.rows(shown)
+            counts = box.counts()
+        finally:
+            state.close()
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "empty"
+    click.echo(f"outbox: {summary}")
+    for row in rows:
+        when = to_stamp(row.created_at)
+        line = (
+            f"  #{row.id:<5} {row.status:<9} {row.channel:<16} {row.message.role:<11} "
+            f"{row.alert_key} (queued {when}, {row.attempts} tries)"
+        )
+        if row.last_error:
+            line += f": {row.last_error}"
+        color = {"failed": "red", "held": "cyan"}.get(row.status)
+        click.secho(line, fg=color)
 
 
 @cli.command(name="import")

@@ -5,6 +5,7 @@ Layout::
     config/tracker.toml                        fetch politeness, default schedule, alert thresholds
     config/rules/<name>.toml                   extraction rule sets shared by several documents
     config/documents/<platform>/<name>.toml    one tracked document; its path gives its id
+    config/channels/<name>.toml                one Telegram channel and what it follows
 
 Every file is validated with pydantic (unknown keys are errors). Any problem raises
 :class:`~tracker.errors.ConfigError` naming the file, the key and what was expected.
@@ -15,15 +16,16 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tracker import __version__
+from tracker.channels import Channel
 from tracker.errors import ConfigError
-from tracker.models import Document, ExtractRules, FetchSettings
+from tracker.models import Document, ExtractRules, FetchSettings, Significance, TelegramSettings
 
 DEFAULT_CONFIG_DIR = Path("config")
 DEFAULT_ARCHIVE_DIR = Path("snapshots")
@@ -71,12 +73,74 @@ class AlertsConfig(_Strict):
     inaccessible_after: Annotated[int, Field(ge=1, le=100)] = 3
 
 
+class TelegramConfig(_Strict):
+    """``[telegram]`` in tracker.toml (the token and endpoint come from the environment)."""
+
+    maintainers_chat_id: str | None = None
+    pace_seconds: Annotated[float, Field(ge=0, le=600)] = 3.0
+    max_clauses: Annotated[int, Field(ge=0, le=50)] = 5
+    retries: Annotated[int, Field(ge=0, le=20)] = 3
+    backoff_seconds: Annotated[float, Field(ge=0, le=600)] = 2.0
+    max_retry_after: Annotated[float, Field(ge=0, le=86_400)] = 300.0
+    read_timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
+    global_per_second: Annotated[int, Field(ge=1, le=1000)] = 25
+    per_chat_per_minute: Annotated[int, Field(ge=1, le=1000)] = 20
+
+    @field_validator("maintainers_chat_id")
+    @classmethod
+    def _chat_id_shape(cls, value: str | None) -> str | None:
+        return None if not value else check_chat_id(value)
+
+
 class TrackerFile(_Strict):
     """The whole of ``config/tracker.toml``."""
 
     fetch: FetchConfig = FetchConfig()
     schedule: ScheduleConfig = ScheduleConfig()
     alerts: AlertsConfig = AlertsConfig()
+    telegram: TelegramConfig = TelegramConfig()
+
+
+#: Friendly names accepted by a channel's ``digest`` key.
+DIGEST_SCHEDULES = {"daily": "0 8 * * *", "weekly": "0 8 * * 1"}
+
+
+class ChannelFile(_Strict):
+    """``config/channels/<name>.toml``: one Telegram channel (a user-facing contract)."""
+
+    chat_id: str | int
+    documents: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+    min_significance: Literal["substantive", "minor"] = "substantive"
+    labels: list[str] = []
+    language: Literal["en", "fr"] = "en"
+    silent: bool = False
+    digest: str | None = None
+    public_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+
+    @field_validator("chat_id")
+    @classmethod
+    def _chat_id_shape(cls, value: str | int) -> str:
+        return check_chat_id(str(value))
+
+    @field_validator("digest")
+    @classmethod
+    def _digest_schedule(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return DIGEST_SCHEDULES.get(value) or check_cron(value)
+
+
+def check_chat_id(value: str) -> str:
+    """Raise ValueError unless ``value`` is ``@username`` or a numeric chat id."""
+    import re
+
+    value = value.strip()
+    if re.fullmatch(r"@[A-Za-z][A-Za-z0-9_]{3,31}", value) or re.fullmatch(r"-?\d{1,20}", value):
+        return value
+    raise ValueError(
+        f"{value!r} is not a chat id: use @channelname (public channels) or the numeric "
+        "id such as -1001234567890"
+    )
 
 
 class ExtractConfig(_Strict):
@@ -149,6 +213,8 @@ class Settings:
     schedule: ScheduleConfig
     alerts: AlertsConfig
     documents: Mapping[str, Document]
+    channels: tuple[Channel, ...] = ()
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
 
     @property
     def taxonomy_path(self) -> Path:
@@ -277,6 +343,70 @@ def load_documents(config_dir: Path) -> dict[str, Document]:
     return documents
 
 
+def load_channels(
+    config_dir: Path, documents: Mapping[str, Document], label_ids: frozenset[str] | None = None
+) -> tuple[Channel, ...]:
+    """Load every ``config/channels/*.toml`` (none is fine: nothing is posted).
+
+    A glob that matches no configured document, or a label the taxonomy does not define
+    (when ``label_ids`` is given), is an error naming the file and the key.
+    """
+    channels_dir = config_dir / "channels"
+    if not channels_dir.is_dir():
+        return ()
+    channels = []
+    for path in sorted(channels_dir.glob("*.toml")):
+        spec = _parse(ChannelFile, path)
+        channel = Channel(
+            name=path.stem,
+            chat_id=str(spec.chat_id),
+            documents=tuple(spec.documents),
+            min_significance=Significance(spec.min_significance),
+            labels=tuple(spec.labels),
+            language=spec.language,
+            silent=spec.silent,
+            digest=spec.digest,
+            public_url=spec.public_url,
+        )
+        for position, pattern in enumerate(channel.documents):
+            if not any(Channel(path.stem, "@x", (pattern,)).follows(d) for d in documents):
+                raise ConfigError(
+                    f"{path}: documents.{position}: {pattern!r} matches no document under "
+                    f"{config_dir / 'documents'}"
+                )
+        if label_ids is not None:
+            for position, label in enumerate(channel.labels):
+                if label not in label_ids:
+                    known = ", ".join(sorted(label_ids))
+                    raise ConfigError(
+                        f"{path}: labels.{position}: unknown label {label!r}; known: {known}"
+                    )
+        channels.append(channel)
+    return tuple(channels)
+
+
+def _telegram(section: TelegramConfig, env: Mapping[str, str]) -> TelegramSettings:
+    base_url = env.get("TELEGRAM_API_BASE_URL") or "https://api.telegram.org/bot"
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"TELEGRAM_API_BASE_URL: {base_url!r} is not an http(s) URL "
+            "(e.g. https://api.telegram.org/bot)"
+        )
+    return TelegramSettings(
+        token=env.get("TELEGRAM_BOT_TOKEN") or None,
+        base_url=base_url,
+        maintainers_chat_id=section.maintainers_chat_id,
+        pace_seconds=section.pace_seconds,
+        max_clauses=section.max_clauses,
+        retries=section.retries,
+        backoff_seconds=section.backoff_seconds,
+        max_retry_after=section.max_retry_after,
+        read_timeout=section.read_timeout,
+        global_per_second=section.global_per_second,
+        per_chat_per_minute=section.per_chat_per_minute,
+    )
+
+
 def _accept_language(language: str) -> str:
     primary = language.split("-", 1)[0]
     return f"{language}, {primary};q=0.9" if primary != language else f"{language};q=1.0"
@@ -292,7 +422,8 @@ def load(
 
     Explicit arguments win over the environment (``TRACKER_CONFIG``, ``TRACKER_ARCHIVE``,
     ``TRACKER_DB``), which wins over the defaults (``config/``, ``snapshots/``, an SQLite file
-    under ``.tracker/``, outside the published archive).
+    under ``.tracker/``, outside the published archive). The Telegram bot token and endpoint
+    come from the environment only (``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_API_BASE_URL``).
     """
     env = os.environ if environ is None else environ
     config_dir = config_dir or Path(env.get("TRACKER_CONFIG") or DEFAULT_CONFIG_DIR)
@@ -300,6 +431,7 @@ def load(
     db_url = db_url or env.get("TRACKER_DB") or DEFAULT_DB_URL
     tracker_path = config_dir / "tracker.toml"
     tracker = _parse(TrackerFile, tracker_path) if tracker_path.exists() else TrackerFile()
+    documents = load_documents(config_dir)
     f = tracker.fetch
     return Settings(
         config_dir=config_dir,
@@ -316,5 +448,14 @@ def load(
         ),
         schedule=tracker.schedule,
         alerts=tracker.alerts,
-        documents=load_documents(config_dir),
+        documents=documents,
+        channels=load_channels(config_dir, documents, _label_ids()),
+        telegram=_telegram(tracker.telegram, env),
     )
+
+
+def _label_ids() -> frozenset[str]:
+    """The label ids a channel may filter on (those of the taxonomy's label enumeration)."""
+    from tracker.taxonomy import Label
+
+    return frozenset(label.value for label in Label)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
@@ -103,6 +103,27 @@ class FetchSettings:
     backoff_seconds: float = 2.0
     max_bytes: int = 10 * 1024 * 1024
     host_delay_seconds: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramSettings:
+    """How alerts reach Telegram (``[telegram]`` in tracker.toml plus the environment).
+
+    ``token`` is None when ``TELEGRAM_BOT_TOKEN`` is unset: alerts are then printed to the
+    console and kept pending. It is excluded from ``repr`` so that it never reaches a log.
+    """
+
+    token: str | None = field(default=None, repr=False)
+    base_url: str = "https://api.telegram.org/bot"
+    maintainers_chat_id: str | None = None
+    pace_seconds: float = 3.0
+    max_clauses: int = 5
+    retries: int = 3
+    backoff_seconds: float = 2.0
+    max_retry_after: float = 300.0
+    read_timeout: float = 30.0
+    global_per_second: int = 25
+    per_chat_per_minute: int = 20
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """The wiring: one check of one document, read top to bottom in the order of the data.
 
-``check``: recover the archive folder → apply a technical upgrade if the rules changed →
-fetch → assess (blocked?) → extract → compare with the latest version → record.
+``check``: recover the archive folder (and queue an alert a crash left unqueued) → apply a
+technical upgrade if the rules changed → fetch → assess (blocked?) → extract → compare with the
+latest version → record → queue the alert (:mod:`tracker.alerts`).
 ``backfill`` records dated files from a folder through the same recording step.
 
 This module decides what a failure means (see :mod:`tracker.errors`): fetch and extract
@@ -22,6 +23,7 @@ from typing import Any
 import requests
 
 from tracker import __version__
+from tracker.alerts import Alerts
 from tracker.archive import Archive, StoredVersion
 from tracker.changes import clause_counts, ensure_change_record, find_flip_back
 from tracker.errors import ExtractError, FetchError
@@ -61,6 +63,7 @@ class Deps:
     taxonomy: Taxonomy
     sleep: Callable[[float], None] = time.sleep
     inaccessible_after: int = 3
+    alerts: Alerts | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +104,34 @@ def check(document: Document, deps: Deps) -> list[Result]:
     repaired = deps.archive.recover(document.id)
     if ensure_change_record(document, deps.archive, deps.taxonomy) is not None:
         repaired.append("wrote the missing change record of the latest version")
+    if deps.alerts is not None and deps.alerts.queue_latest(document) is not None:
+        repaired.append("queued the alert of the latest version (left unqueued by a crash)")
     for line in repaired:
         log.warning("%s: %s", document.id, line)
     upgrade = apply_technical_upgrade(document, deps)
     if upgrade is not None:
         results.append(upgrade)
-    results.append(_capture_and_record(document, deps, notes=tuple(repaired)))
+    result = _capture_and_record(document, deps, notes=tuple(repaired))
+    results.append(result)
+    _alert(document, deps, result)
     render_index(document, deps.archive)
     return results
+
+
+def _alert(document: Document, deps: Deps, result: Result) -> None:
+    """Queue the alert of a new version, and tell the maintainers about access trouble."""
+    if deps.alerts is None:
+        return
+    if result.outcome is Outcome.NEW_VERSION:
+        deps.alerts.queue_latest(document, result.change)
+    deps.alerts.on_result(
+        document,
+        result.outcome,
+        failures_in_row=result.failures_in_row,
+        recovered_after=result.recovered_after,
+        cause=result.cause,
+        detail=result.detail,
+    )
 
 
 def _capture_and_record(document: Document, deps: Deps, notes: tuple[str, ...]) -> Result:
@@ -198,6 +221,7 @@ def record_inaccessible(document: Document, deps: Deps, exc: FetchError) -> Resu
     """Record a check that was not attempted because the host is known to be unreachable."""
     deps.archive.recover(document.id)
     result = _inaccessible(document, deps, exc, None, ())
+    _alert(document, deps, result)
     render_index(document, deps.archive)
     return result
 

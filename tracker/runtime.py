@@ -10,11 +10,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
+from tracker.alerts import Alerts
 from tracker.archive import Archive
 from tracker.config import Settings
 from tracker.errors import FetchError
 from tracker.fetch import HostPacer, new_session
 from tracker.models import Document
+from tracker.notify import Report, deliver
+from tracker.outbox import Outbox
 from tracker.pipeline import Deps, Result, check, record_inaccessible
 from tracker.state import State
 from tracker.taxonomy import load_taxonomy
@@ -26,17 +29,29 @@ def build_deps(settings: Settings) -> Iterator[Deps]:
     """Open the HTTP session, the archive and the state database for one process."""
     state = State(settings.db_url)
     http = new_session(settings.fetch)
+    archive = Archive(settings.archive_dir)
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+    alerts = Alerts(
+        outbox=Outbox(state, utc_now()),
+        archive=archive,
+        channels=settings.channels,
+        telegram=settings.telegram,
+        taxonomy=taxonomy,
+        now=utc_now,
+        inaccessible_after=settings.alerts.inaccessible_after,
+    )
     try:
         yield Deps(
             http=http,
-            archive=Archive(settings.archive_dir),
+            archive=archive,
             state=state,
             fetch_settings=settings.fetch,
             pacer=HostPacer(settings.fetch.host_delay_seconds),
             now=utc_now,
-            taxonomy=load_taxonomy(settings.taxonomy_path),
+            taxonomy=taxonomy,
             sleep=time.sleep,
             inaccessible_after=settings.alerts.inaccessible_after,
+            alerts=alerts,
         )
     finally:
         http.close()
@@ -77,3 +92,20 @@ def check_documents(
             if result.cause in HOST_DOWN_CAUSES and document.host not in down:
                 down[document.host] = result
     return results
+
+
+def send_alerts(
+    settings: Settings, deps: Deps, echo: Callable[[str], None], *, everything: bool = False
+) -> Report | None:
+    """Drain the outbox: to Telegram with a token, to ``echo`` without (see tracker.notify)."""
+    if deps.alerts is None:
+        return None
+    return deliver(
+        deps.alerts.outbox,
+        deps.alerts,
+        settings.archive_dir,
+        settings.telegram,
+        now=deps.now,
+        echo=echo,
+        show_everything=everything,
+    )

@@ -8,7 +8,9 @@
 - at start-up, a document whose last check is older than its cron's latest fire time (or that
   was never checked) is checked at once: missed runs after downtime are caught up, once;
 - SIGTERM or SIGINT: no new check starts, the running one finishes, the process exits 0;
-- an archive error stops the worker (exit 3) so the supervisor restarts it and it is seen.
+- an archive error stops the worker (exit 3) so the supervisor restarts it and it is seen;
+- after each check, and every minute (for messages waiting out a flood limit or a backoff),
+  the outbox is drained on the same worker thread (``send``), so a send never overlaps a check.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 MISFIRE_GRACE_SECONDS = 3600
 #: Documents caught up at start-up are started this many seconds apart.
 CATCH_UP_STAGGER_SECONDS = 1
+#: The outbox is drained at least this often (seconds), besides after each check.
+SEND_EVERY_SECONDS = 60
 
 
 class Worker:
@@ -45,11 +49,13 @@ class Worker:
         settings: Settings,
         deps: Deps,
         on_result: Callable[[Result], None] = lambda _: None,
+        send: Callable[[], object] | None = None,
     ) -> None:
-        """Prepare (but do not start) one job per document."""
+        """Prepare (but do not start) one job per document, and the outbox drain."""
         self.settings = settings
         self.deps = deps
         self.on_result = on_result
+        self.send = send
         self.stopping = threading.Event()
         self.fatal: ArchiveError | None = None
         self.scheduler = BackgroundScheduler(
@@ -78,6 +84,15 @@ class Worker:
                 log.info(
                     "%s: a scheduled check was missed (or never ran): checking now", document.id
                 )
+        if send is not None:
+            self.scheduler.add_job(
+                self._run_send,
+                trigger="interval",
+                seconds=SEND_EVERY_SECONDS,
+                id="send",
+                name="send the outbox",
+                next_run_time=now,
+            )
 
     def trigger_for(self, document: Document, *, jitter: bool = True) -> object:
         """The cron trigger of a document: its own schedule or the default one."""
@@ -109,6 +124,16 @@ class Worker:
             log.critical("%s: archive error, stopping the worker: %s", document.id, exc)
             self.fatal = exc
             self.stopping.set()
+            return
+        self._run_send()
+
+    def _run_send(self) -> None:
+        if self.send is None or self.stopping.is_set():
+            return
+        try:
+            self.send()
+        except Exception:  # a send must never stop the checks; the outbox keeps the messages
+            log.exception("sending the outbox failed; the messages stay queued")
 
     def start(self) -> None:
         """Start the scheduler thread."""
@@ -125,9 +150,10 @@ def run_forever(
     settings: Settings,
     deps: Deps,
     on_result: Callable[[Result], None] = lambda _: None,
+    send: Callable[[], object] | None = None,
 ) -> None:
     """Run the worker until SIGTERM/SIGINT; re-raise an archive error after a clean stop."""
-    worker = Worker(settings, deps, on_result)
+    worker = Worker(settings, deps, on_result, send)
 
     def _request_stop(signum: int, _frame: FrameType | None) -> None:
         log.warning(

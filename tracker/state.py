@@ -1,25 +1,29 @@
 """Operational state in SQLite: what the tracker needs between runs but lawyers do not.
 
 The archive (``snapshots/``) is the record; this database only holds working state that can be
-lost without losing evidence: conditional-GET validators and the count of inaccessible checks
-in a row per document (for the maintainers' alert). ``TRACKER_DB`` takes an SQLAlchemy-style URL;
-only the ``sqlite`` scheme is supported (``sqlite:///relative.db``, ``sqlite:////abs.db``,
-``sqlite://`` for memory).
+lost without losing evidence: conditional-GET validators, the count of inaccessible checks
+in a row per document (for the maintainers' alert) and the Telegram outbox
+(:mod:`tracker.outbox`; losing it loses pending alerts, never archived changes).
+``TRACKER_DB`` takes an SQLAlchemy-style URL; only the ``sqlite`` scheme is supported
+(``sqlite:///relative.db``, ``sqlite:////abs.db``, ``sqlite://`` for memory).
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from tracker.errors import ConfigError
 from tracker.models import Validators
 from tracker.timestamps import from_iso, to_iso
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -32,6 +36,33 @@ CREATE TABLE IF NOT EXISTS document_state (
     last_checked_at TEXT,
     last_success_at TEXT
 );
+CREATE TABLE IF NOT EXISTS alerts (
+    id           INTEGER PRIMARY KEY,
+    key          TEXT NOT NULL UNIQUE,
+    document     TEXT NOT NULL DEFAULT '',
+    version      TEXT NOT NULL DEFAULT '',
+    significance TEXT NOT NULL DEFAULT '',
+    created_at   TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id          INTEGER PRIMARY KEY,
+    alert_id    INTEGER NOT NULL REFERENCES alerts(id),
+    channel     TEXT NOT NULL,
+    chat_id     TEXT NOT NULL,
+    position    INTEGER NOT NULL,
+    role        TEXT NOT NULL,
+    method      TEXT NOT NULL,
+    payload     TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    not_before  TEXT,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT NOT NULL DEFAULT '',
+    message_id  INTEGER,
+    sent_at     TEXT,
+    shown_at    TEXT,
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_by_status ON outbox(status, chat_id, id);
 """
 
 
@@ -76,7 +107,7 @@ class State:
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(_SCHEMA)
             self._db.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
             )
         except sqlite3.Error as exc:
@@ -86,6 +117,30 @@ class State:
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` … ``COMMIT``), rolled back on any error."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def read(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one query."""
+        with self._lock:
+            return list(self._db.execute(sql, params).fetchall())
+
+    def meta(self, key: str, default: str) -> str:
+        """A value of the ``meta`` table, stored as ``default`` the first time it is asked."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (key, default))
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0])
 
     def get(self, document: str) -> DocumentState:
         """The state of a document (empty for one never checked)."""

@@ -1,0 +1,263 @@
+"""Queuing alerts: one transaction per change with every channel's messages, crash recovery,
+what is never alerted, digests and the maintainers' notices (real pages, real SQLite)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from tests.servers import FakeClock, PageServer, Reply, page_bytes
+from tracker import config
+from tracker.alerts import MAINTAINERS, Alerts
+from tracker.archive import Archive
+from tracker.fetch import HostPacer, new_session
+from tracker.models import Document, FetchSettings, Outcome, TelegramSettings
+from tracker.outbox import Outbox, Status
+from tracker.pipeline import Deps, Result, check
+from tracker.state import State
+from tracker.taxonomy import load_taxonomy
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = "linkedin/privacy-policy"
+PATH = "/legal/privacy-policy"
+V1 = "linkedin/privacy-policy/v1.html"
+V2 = "linkedin/privacy-policy/v2.html"
+
+
+@dataclass
+class World:
+    """A tracker with two channels, wired to a page server, a fake clock and real SQLite."""
+
+    tmp: Path
+    server: PageServer
+    clock: FakeClock
+    state: State
+    maintainers: str | None = "-100999"
+
+    @property
+    def settings(self) -> config.Settings:
+        return config.load(self.tmp / "config", self.tmp / "snapshots", "sqlite://", environ={})
+
+    @property
+    def archive(self) -> Archive:
+        return Archive(self.tmp / "snapshots")
+
+    def document(self) -> Document:
+        return self.settings.documents[DOC]
+
+    def alerts(self) -> Alerts:
+        settings = self.settings
+        return Alerts(
+            outbox=Outbox(self.state, self.clock.now()),
+            archive=self.archive,
+            channels=settings.channels,
+            telegram=replace(TelegramSettings(), maintainers_chat_id=self.maintainers),
+            taxonomy=load_taxonomy(ROOT / "config" / "taxonomy.toml"),
+            now=self.clock.now,
+            inaccessible_after=2,
+        )
+
+    def deps(self, alerts: Alerts | None = None, *, alerting: bool = True) -> Deps:
+        fetch = FetchSettings(
+            user_agent="policy-tracker-tests/1 (+https://example.test)",
+            connect_timeout=2,
+            read_timeout=1,
+            retries=0,
+            backoff_seconds=0.01,
+        )
+        return Deps(
+            http=new_session(fetch),
+            archive=self.archive,
+            state=self.state,
+            fetch_settings=fetch,
+            pacer=HostPacer(0),
+            now=self.clock.now,
+            taxonomy=load_taxonomy(ROOT / "config" / "taxonomy.toml"),
+            sleep=self.clock.sleep,
+            inaccessible_after=2,
+            alerts=None if not alerting else alerts if alerts is not None else self.alerts(),
+        )
+
+    def check(self, *replies: Reply, alerting: bool = True) -> list[Result]:
+        if replies:
+            self.server.route(PATH, *replies)
+        self.clock.advance(3600)
+        return check(self.document(), self.deps(alerting=alerting))
+
+    @property
+    def outbox(self) -> Outbox:
+        return Outbox(self.state, self.clock.now())
+
+
+def channel_file(config_dir: Path, name: str, text: str) -> None:
+    path = config_dir / "channels" / f"{name}.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def world(tmp_path: Path, page_server: PageServer, clock: FakeClock) -> Iterator[World]:
+    config_dir = tmp_path / "config"
+    shutil.copytree(ROOT / "config" / "rules", config_dir / "rules")
+    shutil.copy(ROOT / "config" / "taxonomy.toml", config_dir / "taxonomy.toml")
+    doc = config_dir / "documents" / f"{DOC}.toml"
+    doc.parent.mkdir(parents=True)
+    doc.write_text(
+        f'title = "LinkedIn Privacy Policy"\nurl = "{page_server.url(PATH)}"\nlanguage = "en"\n'
+        'rules = "linkedin-legal"\n'
+    )
+    channel_file(config_dir, "a-en", 'chat_id = "-1001"\ndocuments = ["linkedin/*"]\n')
+    channel_file(
+        config_dir,
+        "b-fr",
+        'chat_id = "@veille_test"\ndocuments = ["linkedin/privacy-*"]\nlanguage = "fr"\n'
+        'digest = "daily"\n',
+    )
+    state = State(f"sqlite:///{tmp_path}/state.db")
+    yield World(tmp_path, page_server, clock, state)
+    state.close()
+
+
+def test_a_new_version_queues_every_channel_in_one_alert(world: World):
+    world.check(Reply.page(V1))
+    assert world.outbox.rows() == [], "a first record is not news"
+    [result] = world.check(Reply.page(V2))
+    assert result.outcome is Outcome.NEW_VERSION
+    rows = world.outbox.rows()
+    assert {row.alert_key for row in rows} == {f"change:{DOC}:{result.version}"}
+    for channel, chat in (("a-en", "-1001"), ("b-fr", "@veille_test")):
+        mine = [row for row in rows if row.channel == channel]
+        roles = [row.message.role for row in mine]
+        assert roles[0] == "summary" and roles[-1] == "document"
+        assert set(roles[1:-1]) == {"clauses"}
+        assert [row.position for row in mine] == list(range(len(mine)))
+        assert {row.chat_id for row in mine} == {chat}
+        assert {row.status for row in mine} == {Status.PENDING}
+    french = next(row for row in rows if row.channel == "b-fr")
+    assert "Modification de fond" in french.message.html
+    page = world.archive.folder(DOC) / "changes" / f"{result.version}.html"
+    assert rows[-1].message.attachment == f"{DOC}/changes/{result.version}.html"
+    assert page.is_file()
+
+
+def test_queuing_is_idempotent(world: World):
+    world.check(Reply.page(V1))
+    world.check(Reply.page(V2))
+    before = world.outbox.rows()
+    assert world.alerts().queue_latest(world.document()) is None
+    world.check(Reply.page(V2))  # unchanged
+    assert world.outbox.rows() == before
+
+
+class Crash(BaseException):
+    """Stands for the process dying (not an Exception: nothing catches it)."""
+
+
+def test_a_crash_between_the_record_and_the_outbox_is_completed_by_the_next_check(
+    world: World, monkeypatch: pytest.MonkeyPatch
+):
+    world.check(Reply.page(V1))
+
+    def die(*args: object, **kwargs: object) -> bool:
+        raise Crash
+
+    monkeypatch.setattr(Outbox, "enqueue", die)
+    with pytest.raises(Crash):
+        world.check(Reply.page(V2))
+    monkeypatch.undo()
+    stamp = world.archive.version_stamps(DOC)[-1]
+    assert (world.archive.folder(DOC) / "changes" / f"{stamp}.json").is_file()
+    assert world.outbox.rows() == [], "the crash came before the outbox transaction"
+
+    world.check(Reply.page(V2))  # the next run: unchanged page, but the alert is recovered
+    rows = world.outbox.rows()
+    assert {row.alert_key for row in rows} == {f"change:{DOC}:{stamp}"}
+    assert len({(row.channel, row.position) for row in rows}) == len(rows)
+    world.check(Reply.page(V2))
+    assert world.outbox.rows() == rows, "recovered once, not twice"
+
+
+def test_a_crash_inside_the_outbox_transaction_leaves_no_half_alert(
+    world: World, monkeypatch: pytest.MonkeyPatch
+):
+    world.check(Reply.page(V1))
+    real_dumps = __import__("json").dumps
+    calls = {"n": 0}
+
+    def dumps_then_die(*args: object, **kwargs: object) -> str:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise Crash
+        return real_dumps(*args, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr("tracker.outbox.json.dumps", dumps_then_die)
+    with pytest.raises(Crash):
+        world.check(Reply.page(V2))
+    monkeypatch.undo()
+    assert world.state.read("SELECT COUNT(*) FROM alerts") == [(0,)]
+    assert world.state.read("SELECT COUNT(*) FROM outbox") == [(0,)]
+    world.check(Reply.page(V2))
+    assert len(world.outbox.rows()) > 4
+
+
+def test_changes_recorded_before_the_outbox_began_are_not_posted(world: World):
+    # Record v1 and v2 with no alerting at all (as an older tracker did), then start the outbox.
+    world.check(Reply.page(V1), alerting=False)
+    world.check(Reply.page(V2), alerting=False)
+    world.clock.advance(3600)
+    assert world.alerts().queue_latest(world.document()) is None
+    assert world.outbox.rows() == []
+
+
+def test_noise_only_changes_queue_no_message(world: World):
+    world.check(Reply.page(V1))
+    [result] = world.check(Reply.page("linkedin/privacy-policy/v1-noise.html"))
+    assert result.outcome in {Outcome.UNCHANGED, Outcome.NEW_VERSION}
+    assert world.outbox.rows() == []
+
+
+def test_minor_changes_wait_for_the_digest(world: World):
+    world.check(Reply.page(V1))
+    typo = page_bytes(V1).replace(b"succeed. To do that", b"succeed; to do that", 1)
+    [result] = world.check(Reply(body=typo))
+    assert result.change is not None
+    assert result.change.significance.value == "minor"
+    held = world.outbox.rows([Status.HELD])
+    assert [row.channel for row in held] == ["b-fr"]
+    assert held[0].not_before is not None
+    alerts = world.alerts()
+    assert alerts.compose_digests() == 0, "not before the digest time"
+    world.clock.advance(86_400)
+    assert alerts.compose_digests() == 1
+    [digest] = world.outbox.rows([Status.PENDING])
+    assert digest.message.role == "digest"
+    assert "Modifications mineures" in digest.message.html
+    assert world.outbox.rows([Status.HELD]) == []
+
+
+def test_maintainers_hear_of_inaccessible_documents_and_recoveries(world: World):
+    world.check(Reply.page(V1))
+    world.check(Reply(status=999, body=page_bytes("blocked/status-999.html")))
+    assert world.outbox.rows() == [], "one failure is not yet a problem"
+    world.check()
+    world.check()  # a third failure: still one notice, not one per check
+    notices = world.outbox.rows()
+    assert [(row.channel, row.chat_id) for row in notices] == [(MAINTAINERS, "-100999")]
+    assert "inaccessible for 2 checks in a row" in notices[0].message.html
+    assert "http-999" in notices[0].message.html
+    world.check(Reply.page(V1))
+    notices = world.outbox.rows()
+    assert len(notices) == 2
+    assert "accessible again after 3 inaccessible checks" in notices[1].message.html
+
+
+def test_without_a_maintainers_channel_notices_are_only_logged(world: World):
+    world.maintainers = None
+    world.check(Reply.page(V1))
+    for _ in range(3):
+        world.check(Reply(status=999, body=page_bytes("blocked/status-999.html")))
+    assert world.outbox.rows() == []

@@ -1,0 +1,299 @@
+"""Telegram messages: content, escaping, and splitting under Telegram's limits after parsing.
+
+Every message is parsed with ``tracker.telegram_html`` (our port of TDLib's parser, checked
+against TDLib itself in tests/test_telegram_html.py) and measured as Telegram measures it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tracker.changes import compare_classified
+from tracker.channels import Channel
+from tracker.models import Change, Significance
+from tracker.render.telegram import (
+    CAPTION_LIMIT,
+    ENTITY_BUDGET,
+    TEXT_LIMIT,
+    Message,
+    PostContext,
+    digest_line,
+    measure,
+    render_digest,
+    render_post,
+)
+from tracker.taxonomy import Taxonomy
+from tracker.telegram_html import parse_html
+
+OLD = """# Regional Privacy Notice
+
+_[Effective June 1, 2025](https://example.test/updates)_
+
+## How we use your data
+
+We use your profile and your posts to provide the Services, on the basis of the contract.
+
+We keep your data while your account is open.
+
+## Security
+
+We keep your account safe.
+"""
+
+NEW = """# Regional Privacy Notice
+
+_[Effective November 3, 2025](https://example.test/updates)_
+
+## How we use your data
+
+We use your profile and your posts to provide the Services, on the basis of the contract.
+
+We rely on our legitimate interests to use your profile and posts to train generative AI \
+models. You can opt out in your settings.
+
+We keep your data while your account is open, and for 30 days after.
+
+## Security
+"""
+
+CONTEXT = PostContext(
+    title="Acme Regional Privacy Notice",
+    source_url="https://acme.test/legal/privacy/eu?a=1&b=2",
+    detected_at=datetime(2025, 11, 4, 0, 35, tzinfo=UTC),
+    change_page="acme/notice/changes/2025-11-04T00-35-00Z.html",
+    effective=date(2025, 11, 3),
+)
+EN = Channel("en", "@acme_watch", ("acme/*",), public_url="https://arch.example.org/s/")
+FR = Channel("fr", "-1001234567890", ("acme/*",), language="fr")
+
+
+def make_change(taxonomy: Taxonomy, old: str = OLD, new: str = NEW) -> Change:
+    return compare_classified(
+        old,
+        new,
+        document="acme/notice",
+        from_version="2025-09-18T12-34-39Z",
+        to_version="2025-11-04T00-35-00Z",
+        taxonomy=taxonomy,
+    )
+
+
+def check_limits(message: Message) -> str:
+    """Parse like TDLib, assert every limit, return the text a reader sees."""
+    size = measure(message.html)
+    limit = CAPTION_LIMIT if message.attachment else TEXT_LIMIT
+    assert 0 < size.length <= limit
+    assert size.entities <= ENTITY_BUDGET
+    assert size.raw_bytes <= 32_768
+    return parse_html(message.html).text
+
+
+# ------------------------------------------------------------------------------ a post
+def test_post_shape_summary_clauses_document(taxonomy: Taxonomy):
+    messages = render_post(make_change(taxonomy), CONTEXT, EN)
+    roles = [m.role for m in messages]
+    assert roles == ["summary", "clauses", "document"]
+    summary, clauses, document = messages
+    assert not summary.reply_to_summary and not summary.silent
+    assert clauses.reply_to_summary and clauses.silent
+    assert document.reply_to_summary and document.silent
+    assert document.attachment == CONTEXT.change_page
+    assert document.filename == "acme-notice-2025-11-04T00-35-00Z.html"
+    assert (
+        summary.preview_url
+        == "https://arch.example.org/s/acme/notice/changes/2025-11-04T00-35-00Z.html"
+    )
+    for message in messages:
+        check_limits(message)
+
+
+def test_summary_says_what_changed_and_links(taxonomy: Taxonomy):
+    summary = render_post(make_change(taxonomy), CONTEXT, EN)[0]
+    text = parse_html(summary.html).text
+    assert "Acme Regional Privacy Notice" in text
+    assert "Substantive change" in text
+    assert "detected 4 Nov 2025, 00:35 UTC" in text
+    assert "effective 3 Nov 2025" in text
+    assert re.search(r"✏️ \d+ modified", text)
+    assert "➕ 1 added" in text
+    assert "➖ 1 removed" in text
+    assert "Legal basis changed: +legitimate interests" in text
+    assert "#legitimate_interests" in text
+    assert "#ai_training" in text
+    links = {e.url for e in parse_html(summary.html).entities if e.type == "text_link"}
+    assert links == {
+        "https://arch.example.org/s/acme/notice/changes/2025-11-04T00-35-00Z.html",
+        "https://acme.test/legal/privacy/eu?a=1&b=2",
+    }
+
+
+def test_clauses_ranked_marked_and_labelled(taxonomy: Taxonomy):
+    clauses = render_post(make_change(taxonomy), CONTEXT, EN)[1]
+    parsed = parse_html(clauses.html)
+    text = parsed.text
+    # The legal-basis clause comes first.
+    first = text.index("legitimate interests to use your profile")
+    assert first < text.index("30 days")
+    assert "➕ How we use your data" in text or "➕" in text.splitlines()[0]
+    assert "🏷 +legitimate interests: “legitimate interests”" in text
+    assert "AI training" in text
+    kinds = {e.type for e in parsed.entities}
+    assert {"underline", "strikethrough", "expandable_blockquote", "bold"} <= kinds
+    # Insertions are underlined after a ➕, deletions struck through after a ➖.
+    underlined = [text_of(parsed, e) for e in parsed.entities if e.type == "underline"]
+    assert any("30 days after" in u for u in underlined)
+    struck = [text_of(parsed, e) for e in parsed.entities if e.type == "strikethrough"]
+    assert any("We keep your account safe." in s for s in struck)
+
+
+def text_of(parsed: object, entity: object) -> str:
+    text = parsed.text  # type: ignore[attr-defined]
+    encoded = text.encode("utf-16-le")
+    start, length = entity.offset, entity.length  # type: ignore[attr-defined]
+    return encoded[start * 2 : (start + length) * 2].decode("utf-16-le")
+
+
+def test_french_channel_uses_french_words_and_keeps_page_text(taxonomy: Taxonomy):
+    summary, clauses, document = render_post(make_change(taxonomy), CONTEXT, FR)
+    text = parse_html(summary.html).text
+    assert "Modification de fond" in text
+    assert "détectée le 4 nov. 2025 à 00:35 UTC" in text
+    assert "en vigueur le 3 nov. 2025" in text
+    assert "Base légale modifiée : +intérêts légitimes" in text or "Base légale modifiée" in text
+    assert "comparaison complète en pièce jointe" in text, "no public_url: the file is the diff"
+    assert summary.preview_url is None
+    assert "legitimate interests to use your profile" in parse_html(clauses.html).text
+    assert "Page complète de la modification" in parse_html(document.html).text
+
+
+def test_label_filter_puts_the_wanted_clauses_first(taxonomy: Taxonomy):
+    old = OLD.replace("We keep your account safe.", "We keep your account safe.\n\nWe use cookies.")
+    new = NEW.replace("## Security\n", "## Security\n\nWe use cookies and your location.\n")
+    channel = Channel("f", "@acme_watch", ("acme/*",), labels=("location",))
+    clauses = render_post(make_change(taxonomy, old, new), CONTEXT, channel)[1]
+    text = parse_html(clauses.html).text
+    assert text.index("location") < text.index("legitimate interests to use")
+
+
+# ------------------------------------------------------------------------------ escaping
+NASTY = "A <b>bold</b> claim & \"quotes\" 'single' &nbsp; &amp; <p> a < b > c 🧑‍💻 𝔘 مرحبا"
+
+
+def test_page_text_is_escaped_and_survives_parsing(taxonomy: Taxonomy):
+    old = OLD.replace("We keep your account safe.", f"We keep your account safe. {NASTY}")
+    new = NEW + f"\n{NASTY} and your profile.\n"
+    change = make_change(taxonomy, old, new)
+    context = PostContext(
+        title='Acme <"Notice"> & co',
+        source_url='https://acme.test/?q="x"&r=<y>',
+        detected_at=CONTEXT.detected_at,
+        change_page=CONTEXT.change_page,
+    )
+    messages = render_post(change, context, EN, max_clauses=10)
+    seen = "\n".join(check_limits(m) for m in messages)
+    assert NASTY in seen, "page text reaches the reader unchanged"
+    assert 'Acme <"Notice"> & co' in seen
+    summary = parse_html(messages[0].html)
+    urls = {e.url for e in summary.entities if e.type == "text_link"}
+    assert 'https://acme.test/?q="x"&r=<y>' in urls
+
+
+# ------------------------------------------------------------------------------ splitting
+def long_policy(n: int, words: int, marker: str = "clause") -> str:
+    body = "\n\n".join(
+        f"Paragraph {i} {marker}: " + " ".join(f"word{i}x{j}" for j in range(words))
+        for i in range(n)
+    )
+    return f"# Policy\n\n## Section\n\nIntro.\n\n{body}\n"
+
+
+def test_many_clauses_are_packed_split_between_clauses_and_numbered(taxonomy: Taxonomy):
+    change = make_change(taxonomy, "# Policy\n\n## Section\n\nIntro.\n", long_policy(30, 60))
+    messages = render_post(change, CONTEXT, EN, max_clauses=30)
+    replies = [m for m in messages if m.role == "clauses"]
+    assert len(replies) >= 3
+    texts = [check_limits(m) for m in replies]
+    for position, text in enumerate(texts, 1):
+        assert text.startswith(f"({position}/{len(replies)})")
+    joined = "\n".join(texts)
+    for i in range(30):  # nothing lost, each clause whole in one message
+        whole = f"Paragraph {i} clause: " + " ".join(f"word{i}x{j}" for j in range(60))
+        assert sum(whole in t for t in texts) == 1, i
+    assert "more changed clause" not in joined
+
+
+def test_clauses_beyond_the_cap_are_counted_and_linked(taxonomy: Taxonomy):
+    change = make_change(taxonomy, "# Policy\n\n## Section\n\nIntro.\n", long_policy(7, 5))
+    messages = render_post(change, CONTEXT, EN, max_clauses=2)
+    replies = [m for m in messages if m.role == "clauses"]
+    last = parse_html(replies[-1].html)
+    assert "+5 more changed clauses on the change page" in last.text
+    assert any(e.type == "text_link" for e in last.entities)
+    shown = sum(f"Paragraph {i} clause" in check_limits(m) for m in replies for i in range(7))
+    assert shown == 2
+
+
+def test_a_clause_longer_than_a_message_is_split_between_words(taxonomy: Taxonomy):
+    change = make_change(taxonomy, "# Policy\n\n## Section\n\nIntro.\n", long_policy(1, 2500))
+    replies = [m for m in render_post(change, CONTEXT, EN) if m.role == "clauses"]
+    assert len(replies) >= 5
+    texts = [check_limits(m) for m in replies]
+    assert "(continued)" in texts[1]
+    words = [w for t in texts for w in re.findall(r"word0x\d+", t)]
+    assert words == [f"word0x{j}" for j in range(2500)], "every word once, in order"
+
+
+def test_many_small_edits_stay_under_the_entity_budget(taxonomy: Taxonomy):
+    old_words = " ".join(f"alpha{j}" for j in range(400))
+    new_words = " ".join(f"alpha{j}" if j % 2 else f"beta{j}" for j in range(400))
+    change = make_change(taxonomy, f"# P\n\n## S\n\n{old_words}\n", f"# P\n\n## S\n\n{new_words}\n")
+    replies = [m for m in render_post(change, CONTEXT, EN) if m.role == "clauses"]
+    assert len(replies) >= 3, "400 edits need several messages of at most 90 entities"
+    for message in replies:
+        check_limits(message)
+
+
+CLAUSE_TEXT = (
+    st.lists(
+        st.sampled_from(
+            [*"abc <>&\"'; é𝔘\u200f\u00a0*_[]()\\#", "🧑‍💻", "&nbsp;", "<br>", "word "]
+        ),
+        min_size=1,
+        max_size=120,
+    )
+    .map("".join)
+    .filter(lambda t: t.strip() != "")
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(old=st.lists(CLAUSE_TEXT, min_size=1, max_size=4), new=st.lists(CLAUSE_TEXT, max_size=4))
+def test_any_page_text_gives_messages_telegram_accepts(
+    taxonomy: Taxonomy, old: list[str], new: list[str]
+):
+    def doc(parts: list[str]) -> str:
+        return (
+            "# T\n\n## S\n\n" + "\n\n".join(f"Clause {i} {p}" for i, p in enumerate(parts)) + "\n"
+        )
+
+    change = make_change(taxonomy, doc(old), doc(new))
+    if change.significance is Significance.COSMETIC or not change.clauses:
+        return
+    for message in render_post(change, CONTEXT, EN, max_clauses=10):
+        check_limits(message)
+
+
+# ------------------------------------------------------------------------------ digest
+def test_digest_gathers_lines_and_splits_when_long(taxonomy: Taxonomy):
+    change = make_change(taxonomy)
+    line = digest_line(change, CONTEXT, EN)
+    assert line.role == "digest-item"
+    messages = render_digest([line.html] * 60, EN)
+    assert len(messages) >= 2
+    texts = [check_limits(m) for m in messages]
+    assert texts[0].startswith("🗂 Minor changes since the last digest")
+    assert sum(t.count("Acme Regional Privacy Notice") for t in texts) == 60

@@ -1,0 +1,200 @@
+"""Queue alerts: a recorded change routed to its channels, digests, notices to the maintainers.
+
+This is the step between the archive and Telegram. It reads the archive (the record is the
+source of truth), renders messages (:mod:`tracker.render.telegram`) and writes them to the
+outbox (:mod:`tracker.outbox`) in one transaction per alert. :meth:`Alerts.queue_latest` is the
+only way a change gets queued: after a check records a new version, and again before each check
+of the document, so that a crash between the archive write and the outbox write is completed by
+the next run (the alert key makes the second call a no-op when the first one went through).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from tracker.archive import Archive
+from tracker.changes import build_change
+from tracker.channels import Channel, Delivery, route
+from tracker.cron import cron_trigger
+from tracker.effective_date import effective_date
+from tracker.models import Change, Document, Outcome, TelegramSettings
+from tracker.outbox import Outbox, Queued, Row
+from tracker.render.telegram import (
+    PostContext,
+    digest_line,
+    render_digest,
+    render_notice,
+    render_post,
+)
+from tracker.render.words import word
+from tracker.taxonomy import Taxonomy
+from tracker.timestamps import from_iso, to_iso
+
+log = logging.getLogger(__name__)
+
+#: The channel name under which notices to the maintainers are queued.
+MAINTAINERS = "maintainers"
+
+
+@dataclass(frozen=True, slots=True)
+class Queuing:
+    """What :meth:`Alerts.queue_latest` did: the alert key and the messages per channel."""
+
+    key: str
+    messages: dict[str, int]
+
+
+class Alerts:
+    """Routes recorded changes and operational events into the outbox."""
+
+    def __init__(
+        self,
+        *,
+        outbox: Outbox,
+        archive: Archive,
+        channels: Sequence[Channel],
+        telegram: TelegramSettings,
+        taxonomy: Taxonomy,
+        now: Callable[[], datetime],
+        inaccessible_after: int = 3,
+    ) -> None:
+        """Everything needed to decide, render and queue alerts."""
+        self.outbox = outbox
+        self.archive = archive
+        self.channels = tuple(channels)
+        self.telegram = telegram
+        self.taxonomy = taxonomy
+        self.now = now
+        self.inaccessible_after = inaccessible_after
+
+    # ------------------------------------------------------------------ changes
+    def queue_latest(self, document: Document, change: Change | None = None) -> Queuing | None:
+        """Queue the alert of the document's latest version, if it is due and not queued yet.
+
+        Due means: a new version of a live capture (not an import, a first record or a
+        technical upgrade) with its change record written, captured after the outbox began.
+        ``change`` saves recomputing the comparison when the caller has it.
+        """
+        stamps = self.archive.version_stamps(document.id)
+        if len(stamps) < 2 or stamps[-1] not in self.archive.change_stamps(document.id):
+            return None
+        current = self.archive.read_version(document.id, stamps[-1])
+        meta = current.meta
+        if current.technical_upgrade or meta.get("origin", "capture") != "capture":
+            return None
+        detected = from_iso(str(meta.get("captured_at") or to_iso(self.now())))
+        if detected < self.outbox.since:
+            return None
+        key = f"change:{document.id}:{current.timestamp}"
+        if self.outbox.has_alert(key):
+            return None
+        if change is None or change.to_version != current.timestamp:
+            previous = self.archive.read_version(document.id, stamps[-2])
+            change = build_change(document, previous, current, self.taxonomy)
+        context = PostContext(
+            title=document.title,
+            source_url=str(meta.get("source_url") or document.url),
+            detected_at=detected,
+            change_page=f"{document.id}/changes/{current.timestamp}.html",
+            effective=effective_date(current.text),
+        )
+        items: list[Queued] = []
+        for channel, how in route(self.channels, change):
+            if how is Delivery.POST:
+                for message in render_post(
+                    change, context, channel, max_clauses=self.telegram.max_clauses
+                ):
+                    items.append(Queued(channel.name, channel.chat_id, message))
+            else:
+                held_until = self._next_digest(channel, detected)
+                message = digest_line(change, context, channel)
+                items.append(Queued(channel.name, channel.chat_id, message, held_until))
+        queued = self.outbox.enqueue(
+            key,
+            items,
+            at=self.now(),
+            document=document.id,
+            version=current.timestamp,
+            significance=change.significance.value,
+        )
+        if not queued:
+            return None
+        per_channel: dict[str, int] = defaultdict(int)
+        for item in items:
+            per_channel[item.channel] += 1
+        if items:
+            log.info(
+                "%s: alert %s queued: %s",
+                document.id,
+                current.timestamp,
+                ", ".join(f"{n} messages to {name}" for name, n in per_channel.items()),
+            )
+        return Queuing(key, dict(per_channel))
+
+    def _next_digest(self, channel: Channel, after: datetime) -> datetime:
+        assert channel.digest is not None  # noqa: S101 - route() only digests with a schedule
+        trigger = cron_trigger(channel.digest, "UTC")
+        fire: datetime = trigger.get_next_fire_time(None, after)
+        return fire
+
+    def compose_digests(self) -> int:
+        """Turn held digest lines whose time has come into digest messages; returns how many."""
+        due: dict[tuple[str, str], list[Row]] = defaultdict(list)
+        for row in self.outbox.held_due(self.now()):
+            due[(row.channel, row.chat_id)].append(row)
+        by_name = {channel.name: channel for channel in self.channels}
+        made = 0
+        for (name, chat_id), rows in due.items():
+            channel = by_name.get(name) or Channel(name, chat_id, ("*",))
+            messages = render_digest([row.message.html for row in rows], channel)
+            if self.outbox.digest(name, chat_id, rows, messages, at=self.now()):
+                made += len(messages)
+        return made
+
+    # ------------------------------------------------------------------ maintainers
+    def notify_maintainers(self, key: str, text: str, details: Sequence[str] = ()) -> bool:
+        """Queue a notice to the maintainers' channel (logged only when there is none)."""
+        chat = self.telegram.maintainers_chat_id
+        if not chat:
+            return False
+        message = render_notice(text, details)
+        return self.outbox.enqueue(key, [Queued(MAINTAINERS, chat, message)], at=self.now())
+
+    def on_result(self, document: Document, outcome: Outcome, **facts: object) -> None:
+        """Tell the maintainers when a document crosses the inaccessible threshold or recovers.
+
+        ``facts`` are ``failures_in_row``, ``recovered_after``, ``cause`` and ``detail`` of a
+        :class:`~tracker.pipeline.Result`.
+        """
+        failures = int(str(facts.get("failures_in_row") or 0))
+        recovered = int(str(facts.get("recovered_after") or 0))
+        stamp = to_iso(self.now())
+        if outcome is Outcome.INACCESSIBLE and failures == self.inaccessible_after:
+            self.notify_maintainers(
+                f"inaccessible:{document.id}:{stamp}",
+                word("en", "inaccessible", document=document.id, n=failures),
+                [
+                    word("en", "inaccessible_cause", cause=facts.get("cause") or "?"),
+                    str(facts.get("detail") or ""),
+                    document.url,
+                ],
+            )
+        elif recovered >= self.inaccessible_after:
+            self.notify_maintainers(
+                f"recovered:{document.id}:{stamp}",
+                word("en", "recovered", document=document.id, n=recovered),
+            )
+
+    def report_failure(self, row: Row, error: str) -> None:
+        """Tell the maintainers that a message could not be delivered (never about their own)."""
+        if row.channel == MAINTAINERS:
+            return
+        self.notify_maintainers(
+            f"failure:{row.id}:{row.attempts}",
+            word("en", "delivery_failed", channel=row.channel, chat=row.chat_id),
+            [error, f"outbox message {row.id} ({row.message.role}, alert {row.alert_key})"],
+        )

@@ -1,0 +1,458 @@
+"""A change as Telegram messages in HTML parse mode (pure: values in, messages out).
+
+One *post* per change and channel:
+
+1. a summary (the only audible message, unless the channel is silent): document, detection
+   time, effective date when the text states one, significance, counts of changed clauses,
+   what the change touches, the labels as hashtags, links to the change page and the source;
+2. silent replies holding the most important clauses, ranked (legal basis first): section,
+   deletions struck through after a ➖, insertions underlined after a ➕ (the markers survive
+   notification previews and screen readers, formatting does not), and the labels with the
+   words that matched; clauses are packed into as few messages as fit and split only between
+   clauses (or, for a clause too long for one message, between words), never inside a tag;
+   what is left out is counted ("+N more changed clauses") and linked;
+3. a silent document reply: the full HTML change page.
+
+Every message is checked against Telegram's limits *after parsing* with
+:func:`tracker.telegram_html.parse_html` (a port of TDLib's parser): at most 4096 characters
+(1024 for a caption), counted in UTF-16 code units, which is never less than TDLib's count of
+code points; at most :data:`ENTITY_BUDGET` entities (Telegram silently drops formatting beyond
+100); at most 32 768 bytes of raw text. Page text is always escaped with :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from tracker.channels import Channel
+from tracker.models import Change, ChangeKind, ClauseChange, DiffOp, Polarity, Significance
+from tracker.render import KIND_ORDER, counts, display_text, section_label, shown_diff
+from tracker.render.words import (
+    KIND_MARKS,
+    day,
+    kind_word,
+    label_name,
+    moment,
+    rank_word,
+    significance_word,
+    word,
+)
+from tracker.telegram_html import parse_html, utf16_len
+
+#: Telegram's limits on one message (characters after parsing) and on a caption.
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+#: Raw ``text`` longer than this many UTF-8 bytes is refused before parsing.
+RAW_BYTES_LIMIT = 32_768
+#: Telegram shows about 100 entities and drops the rest silently; we stay below.
+ENTITY_BUDGET = 90
+#: Hashtags on a summary, at most.
+MAX_HASHTAGS = 8
+#: Distinct matched words shown per label.
+MAX_WORDS_PER_LABEL = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message to send.
+
+    Attributes:
+        role: ``summary``, ``clauses``, ``document``, ``digest`` or ``maintainers``.
+        html: the text (``sendMessage``) or the caption (``sendDocument``), HTML parse mode.
+        silent: send with ``disable_notification``.
+        reply_to_summary: send as a reply to the summary message of the same post.
+        preview_url: pin the link preview to this URL; None disables previews.
+        attachment: archive-relative path of the file to upload (``sendDocument``), if any.
+        filename: the name the file is shown under in Telegram.
+    """
+
+    role: str
+    html: str
+    silent: bool = True
+    reply_to_summary: bool = False
+    preview_url: str | None = None
+    attachment: str | None = None
+    filename: str | None = None
+
+    @property
+    def method(self) -> str:
+        """The Bot API method that sends it."""
+        return "sendDocument" if self.attachment else "sendMessage"
+
+
+@dataclass(frozen=True, slots=True)
+class PostContext:
+    """What a post says about the document besides the change itself.
+
+    ``change_page`` is the archive-relative path of the change's HTML page
+    (``linkedin/privacy-policy/changes/<ts>.html``): uploaded as the document reply and linked
+    when the channel has a ``public_url``.
+    """
+
+    title: str
+    source_url: str
+    detected_at: datetime
+    change_page: str
+    effective: date | None = None
+
+
+class MessageTooLargeError(ValueError):
+    """A message that cannot be made to fit Telegram's limits (a bug: pieces are bounded)."""
+
+
+# --------------------------------------------------------------------------- measuring
+@dataclass(frozen=True, slots=True)
+class Size:
+    """A message's size as Telegram counts it: parsed length (UTF-16), entities, raw bytes."""
+
+    length: int
+    entities: int
+    raw_bytes: int
+
+    def fits(self, *, caption: bool = False) -> bool:
+        """Whether a message (or a caption) of this size is within every limit."""
+        limit = CAPTION_LIMIT if caption else TEXT_LIMIT
+        return (
+            0 < self.length <= limit
+            and self.entities <= ENTITY_BUDGET
+            and self.raw_bytes <= RAW_BYTES_LIMIT
+        )
+
+
+def measure(markup: str) -> Size:
+    """Parse ``markup`` as TDLib does and measure it (HtmlParseError if it does not parse)."""
+    parsed = parse_html(markup)
+    return Size(utf16_len(parsed.text), len(parsed.entities), len(markup.encode("utf-8")))
+
+
+def _fits(markup: str, *, caption: bool = False) -> bool:
+    return measure(markup).fits(caption=caption)
+
+
+# --------------------------------------------------------------------------- markup helpers
+def esc(text: str) -> str:
+    """Page or config text, escaped for HTML parse mode (``< > & "`` and ``'``)."""
+    return html.escape(text, quote=True)
+
+
+def _link(url: str, text: str) -> str:
+    return f'<a href="{esc(url)}">{esc(text)}</a>'
+
+
+def _hashtag(label: str) -> str:
+    return "#" + label.replace("-", "_")
+
+
+# --------------------------------------------------------------------------- summary
+def ranked_clauses(change: Change, channel: Channel) -> list[ClauseChange]:
+    """The substantive clauses, most important first.
+
+    Clauses carrying a label the channel filters on come first, then by rank (legal basis,
+    special category, purpose, control, data category, other), then in document order.
+    """
+    wanted = set(channel.labels)
+    clauses = [c for c in change.clauses if c.significance is Significance.SUBSTANTIVE]
+    if not clauses:
+        clauses = [c for c in change.clauses if c.significance is not Significance.COSMETIC]
+    order = {id(c): position for position, c in enumerate(change.clauses)}
+    return sorted(
+        clauses,
+        key=lambda c: (
+            not (wanted and wanted & {*c.labels, *c.lost}),
+            -int(c.rank or 0),
+            order[id(c)],
+        ),
+    )
+
+
+def _count_line(change: Change, language: str) -> str:
+    counted = counts(change)
+    parts = [
+        f"{KIND_MARKS[kind]} {kind_word(language, kind, counted[kind.value])}"
+        for kind in KIND_ORDER
+        if counted.get(kind.value)
+    ]
+    return " · ".join(parts) or word(language, "no_clause")
+
+
+def _hashtags(change: Change) -> list[str]:
+    tags = list(dict.fromkeys([*change.gained, *change.lost, *change.labels]))
+    return [_hashtag(label) for label in tags[:MAX_HASHTAGS]]
+
+
+def render_summary(change: Change, context: PostContext, channel: Channel) -> Message:
+    """The summary post of a change for one channel."""
+    lang = channel.language
+    page = channel.link(context.change_page)
+    lines = [f"📜 <b>{esc(context.title)}</b>"]
+    when = [f"<b>{esc(significance_word(lang, change.significance))}</b>"]
+    when.append(esc(word(lang, "detected", when=moment(lang, context.detected_at))))
+    if context.effective is not None:
+        when.append(esc(word(lang, "effective", when=day(lang, context.effective))))
+    lines.append(" · ".join(when))
+    lines.append(esc(_count_line(change, lang)))
+    touched = rank_word(lang, change.rank) if change.rank is not None else None
+    if touched:
+        delta = [f"+{label_name(lang, label)}" for label in change.gained]
+        delta += [f"−{label_name(lang, label)}" for label in change.lost]
+        lines.append(f"⚖️ {esc(touched)}" + (f": {esc(', '.join(delta))}" if delta else ""))
+    tags = _hashtags(change)
+    if tags:
+        lines.append(" ".join(tags))
+    links = []
+    if page:
+        links.append(_link(page, word(lang, "full_diff")))
+    else:
+        links.append(esc(word(lang, "diff_attached")))
+    if context.source_url:
+        links.append(_link(context.source_url, word(lang, "current_text")))
+    lines.append("🔎 " + " · ".join(links))
+    markup = "\n".join(lines)
+    if not _fits(markup):
+        raise MessageTooLargeError(f"summary of {change.document} does not fit one message")
+    return Message(
+        role="summary",
+        html=markup,
+        silent=channel.silent,
+        reply_to_summary=False,
+        preview_url=page,
+    )
+
+
+# --------------------------------------------------------------------------- clauses
+def _diff_markup(ops: Iterable[tuple[DiffOp, str]]) -> str:
+    parts = []
+    for op, text in ops:
+        if op is DiffOp.EQUAL:
+            parts.append(esc(text))
+        elif op is DiffOp.DELETE:
+            parts.append(f"➖<s>{esc(text)}</s>")
+        else:
+            parts.append(f"➕<u>{esc(text)}</u>")
+    return "".join(parts)
+
+
+def _clause_ops(clause: ClauseChange) -> list[tuple[DiffOp, str]]:
+    """The clause as diff operations over the text a reader sees."""
+    if clause.old is None and clause.new is not None:
+        return [(DiffOp.INSERT, display_text(clause.new))]
+    if clause.new is None and clause.old is not None:
+        return [(DiffOp.DELETE, display_text(clause.old))]
+    ops = list(shown_diff(clause))
+    if ops:
+        return ops
+    return [(DiffOp.EQUAL, display_text(clause.new or clause.old or ""))]
+
+
+def _header(clause: ClauseChange, language: str, *, continued: bool) -> str:
+    mark = KIND_MARKS[clause.kind]
+    head = f"{mark} <b>{esc(section_label(clause.section))}</b>"
+    if clause.kind is ChangeKind.MOVED and clause.old_section is not None:
+        head += f" ({esc(word(language, 'moved_from'))} {esc(section_label(clause.old_section))})"
+    if continued:
+        head += f" ({esc(word(language, 'continued'))})"
+    return head
+
+
+def _label_line(clause: ClauseChange, language: str) -> str:
+    """``🏷 +legitimate interests: “legitimate interest” · AI training: “generative AI”``."""
+    items = []
+    for label in (*clause.labels, *clause.lost):
+        mark = "+" if label in clause.gained else "−" if label in clause.lost else ""
+        side = "old" if label in clause.lost else "new"
+        matched = [
+            e.matched
+            for e in clause.evidence
+            if e.label == label and e.polarity is Polarity.ASSERTED and e.side == side
+        ]
+        shown = list(dict.fromkeys(matched))[:MAX_WORDS_PER_LABEL]
+        quoted = ", ".join(f"“{m}”" for m in shown)
+        item = f"{mark}{label_name(language, label)}" + (f": {quoted}" if quoted else "")
+        items.append(esc(item))
+    return ("🏷 " + " · ".join(items)) if items else ""
+
+
+def _clause_block(
+    clause: ClauseChange, ops: Sequence[tuple[DiffOp, str]], language: str, *, continued: bool
+) -> str:
+    lines = [_header(clause, language, continued=continued)]
+    lines.append(f"<blockquote expandable>{_diff_markup(ops)}</blockquote>")
+    labels = _label_line(clause, language)
+    if labels:
+        lines.append(labels)
+    return "\n".join(lines)
+
+
+def _split_words(text: str, pieces: int) -> list[str]:
+    """``text`` in about ``pieces`` parts, cut after whitespace when there is some."""
+    size = max(1, -(-len(text) // pieces))
+    parts, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            space = text.rfind(" ", start + 1, end)
+            if space > start:
+                end = space + 1
+        parts.append(text[start:end])
+        start = end
+    return parts
+
+
+def clause_blocks(clause: ClauseChange, language: str) -> list[str]:
+    """The clause as one block of markup, or several (continued) when one message is too small.
+
+    Operations are kept whole where they fit and cut between words where one alone is too long.
+    """
+    ops = _clause_ops(clause)
+    whole = _clause_block(clause, ops, language, continued=False)
+    if _fits(whole):
+        return [whole]
+    pending: list[tuple[DiffOp, str]] = list(ops)
+    blocks: list[str] = []
+    current: list[tuple[DiffOp, str]] = []
+    while pending:
+        op = pending.pop(0)
+        trial = _clause_block(clause, [*current, op], language, continued=bool(blocks))
+        if _fits(trial):
+            current.append(op)
+            continue
+        if current:
+            blocks.append(_clause_block(clause, current, language, continued=bool(blocks)))
+            current = []
+            pending.insert(0, op)
+            continue
+        # One operation alone is too long: cut it between words and try again.
+        kind, text = op
+        halves = _split_words(text, 2)
+        if len(halves) < 2:
+            raise MessageTooLargeError(f"a clause of {len(text)} characters cannot be split")
+        pending[0:0] = [(kind, half) for half in halves]
+    if current:
+        blocks.append(_clause_block(clause, current, language, continued=bool(blocks)))
+    return blocks
+
+
+def _more_line(count: int, language: str, page: str | None) -> str:
+    phrase = (
+        word(language, "more_clauses_one")
+        if count == 1
+        else word(language, "more_clauses", n=count)
+    )
+    return f"<i>{_link(page, phrase) if page else esc(phrase)}</i>"
+
+
+def pack(blocks: Sequence[str], *, tail: str = "", separator: str = "\n\n") -> list[str]:
+    """Blocks joined into as few messages as fit, in order; ``tail`` ends the last one."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        candidate = f"{current}{separator}{block}" if current else block
+        if _fits(candidate):
+            current = candidate
+            continue
+        if current:
+            messages.append(current)
+        current = block
+    if tail:
+        candidate = f"{current}{separator}{tail}" if current else tail
+        if _fits(candidate):
+            current = candidate
+        else:
+            messages.append(current)
+            current = tail
+    if current:
+        messages.append(current)
+    return messages
+
+
+def render_clauses(
+    change: Change, context: PostContext, channel: Channel, *, max_clauses: int
+) -> list[Message]:
+    """The replies holding the ``max_clauses`` most important clauses (and a count of the rest)."""
+    lang = channel.language
+    chosen = ranked_clauses(change, channel)
+    shown, rest = chosen[:max_clauses], chosen[max_clauses:]
+    blocks = [block for clause in shown for block in clause_blocks(clause, lang)]
+    tail = _more_line(len(rest), lang, channel.link(context.change_page)) if rest else ""
+    texts = pack(blocks, tail=tail)
+    if len(texts) > 1:
+        numbered = []
+        for position, text in enumerate(texts, 1):
+            candidate = f"({position}/{len(texts)})\n{text}"
+            numbered.append(candidate if _fits(candidate) else text)
+        texts = numbered
+    return [
+        Message(role="clauses", html=text, silent=True, reply_to_summary=True) for text in texts
+    ]
+
+
+def render_document(change: Change, context: PostContext, channel: Channel) -> Message:
+    """The document reply: the full HTML change page, with a short caption."""
+    caption = esc(
+        word(
+            channel.language,
+            "document_caption",
+            title=context.title,
+            old=change.from_version,
+            new=change.to_version,
+        )
+    )
+    if not _fits(caption, caption=True):
+        caption = esc(f"{change.from_version} → {change.to_version}")
+    filename = f"{change.document.replace('/', '-')}-{change.to_version}.html"
+    return Message(
+        role="document",
+        html=caption,
+        silent=True,
+        reply_to_summary=True,
+        attachment=context.change_page,
+        filename=filename,
+    )
+
+
+def render_post(
+    change: Change, context: PostContext, channel: Channel, *, max_clauses: int = 5
+) -> list[Message]:
+    """Every message of one change for one channel, in sending order."""
+    return [
+        render_summary(change, context, channel),
+        *render_clauses(change, context, channel, max_clauses=max_clauses),
+        render_document(change, context, channel),
+    ]
+
+
+# --------------------------------------------------------------------------- digest, maintainers
+def digest_line(change: Change, context: PostContext, channel: Channel) -> Message:
+    """One minor change as a line of the channel's next digest (held until then)."""
+    lang = channel.language
+    line = f"• <b>{esc(context.title)}</b>: {esc(_count_line(change, lang))}"
+    line += f" ({esc(moment(lang, context.detected_at))})"
+    page = channel.link(context.change_page)
+    if page:
+        line += " " + _link(page, word(lang, "full_diff"))
+    return Message(role="digest-item", html=line, silent=True)
+
+
+def render_digest(lines: Sequence[str], channel: Channel) -> list[Message]:
+    """Digest lines gathered under a heading into as few messages as fit."""
+    head = f"🗂 <b>{esc(word(channel.language, 'digest_title'))}</b>"
+    texts = pack([head, *lines], separator="\n")
+    return [Message(role="digest", html=text, silent=channel.silent) for text in texts]
+
+
+def digest_counts(change: Change, language: str) -> str:
+    """The counts of a change as plain words (for a digest line)."""
+    return _count_line(change, language)
+
+
+def render_notice(text: str, details: Sequence[str] = ()) -> Message:
+    """A message to the maintainers' channel: one line, then details in a quote."""
+    markup = esc(text)
+    if details:
+        markup += "\n<blockquote>" + esc("\n".join(details)) + "</blockquote>"
+    if not _fits(markup):
+        markup = esc(text[:1000])
+    return Message(role="maintainers", html=markup, silent=False)

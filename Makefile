@@ -23,8 +23,8 @@ test: $(STAMP) ## the whole test suite (corpus tests skip if ../shared/corpus is
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check tracker tests benchmarks
-	$(BIN)/ruff format --check tracker tests benchmarks
+	$(BIN)/ruff check tracker tests benchmarks scripts
+	$(BIN)/ruff format --check tracker tests benchmarks scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -215,7 +215,7 @@ def _send(settings: config.Settings, deps: Any, *, everything: bool = False) -> 
 def send(obj: _Context, everything: bool) -> None:
     """Send the pending alerts to Telegram (print them when TELEGRAM_BOT_TOKEN is unset).
 
-    Exits with 1 when a message failed permanently or Telegram could not be used.
+    Exits with 1 when Telegram could not be used or failed messages wait in the outbox.
     """
     from tracker.runtime import build_deps
 
@@ -223,7 +223,12 @@ def send(obj: _Context, everything: bool) -> None:
         settings = obj.settings()
         with build_deps(settings) as deps:
             report = _send(settings, deps, everything=everything)
-    if report is not None and (report.failed or report.stopped):
+            failed = deps.alerts.outbox.counts().get("failed", 0) if deps.alerts else 0
+    if failed:
+        click.secho(
+            f"{failed} failed messages wait in the outbox: see `tracker outbox`", fg="red", err=True
+        )
+    if failed or (report is not None and report.stopped):
         sys.exit(_EXIT_INACCESSIBLE)
 
 
@@ -247,6 +252,12 @@ def send(obj: _Context, everything: bool) -> None:
     help="Drop this pending, held or failed message (repeatable).",
 )
 @click.option("--show", "show_id", type=int, metavar="ID", help="Print one message in full.")
+@click.option(
+    "--preview",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Write an HTML page showing the listed messages as Telegram shows them.",
+)
 @click.pass_obj
 def outbox(
     obj: _Context,
@@ -255,6 +266,7 @@ def outbox(
     retry_failed: bool,
     cancel_ids: tuple[int, ...],
     show_id: int | None,
+    preview: Path | None,
 ) -> None:
     """List the Telegram outbox (pending, held for a digest, failed) and retry or drop messages."""
     from tracker.notify import plain_text
@@ -286,6 +298,12 @@ def outbox(
             counts = box.counts()
         finally:
             state.close()
+    if preview is not None:
+        from tracker.render.preview import Bubble, render_preview
+
+        bubbles = [Bubble(f"{row.channel} ({row.chat_id})", row.message) for row in rows]
+        preview.write_text(render_preview("policy-tracker outbox", bubbles), encoding="utf-8")
+        click.echo(f"preview of {len(bubbles)} messages written to {preview}")
     summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "empty"
     click.echo(f"outbox: {summary}")
     for row in rows:

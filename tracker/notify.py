@@ -162,16 +162,24 @@ class Drain:
         except InvalidToken:
             self.report.stopped = "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)"
             log.error("telegram: %s; nothing sent, messages kept pending", self.report.stopped)
+            await bot.shutdown()
             return self.report
         except TelegramError as exc:
             self.report.stopped = f"Telegram unreachable ({type(exc).__name__}: {exc})"
             log.warning("telegram: %s; messages kept pending", self.report.stopped)
+            await bot.shutdown()
             return self.report
         try:
-            by_chat: dict[str, list[Row]] = defaultdict(list)
-            for row in self.outbox.pending():
-                by_chat[row.chat_id].append(row)
-            await asyncio.gather(*(self._chat(bot, rows) for rows in by_chat.values()))
+            seen: set[int] = set()
+            for _round in range(2):  # the second round sends reports queued by the first
+                by_chat: dict[str, list[Row]] = defaultdict(list)
+                for row in self.outbox.pending():
+                    if row.id not in seen:
+                        seen.add(row.id)
+                        by_chat[row.chat_id].append(row)
+                if not by_chat:
+                    break
+                await asyncio.gather(*(self._chat(bot, rows) for rows in by_chat.values()))
         finally:
             await bot.shutdown()
         return self.report
@@ -217,14 +225,14 @@ class Drain:
                 await self.sleep(wait)
                 continue
             except (ChatMigrated, Forbidden, BadRequest) as exc:
-                self._permanent(row, exc)
+                self._permanent(row, exc, self._safe(f"{type(exc).__name__}: {exc}"))
                 return True
             except FileNotFoundError as exc:
                 self._fail_message(row, f"attachment missing from the archive: {exc.filename}")
                 return True
             except TelegramError as exc:  # NetworkError, TimedOut and the unexpected ones
                 transient_tries += 1
-                error = f"{type(exc).__name__}: {exc}"
+                error = self._safe(f"{type(exc).__name__}: {exc}")
                 if transient_tries > self.settings.retries:
                     backoff = self.settings.backoff_seconds * 2**transient_tries
                     self.outbox.defer(row.id, error, self.now() + timedelta(seconds=backoff))
@@ -282,8 +290,12 @@ class Drain:
             )
         return int(sent.message_id)
 
-    def _permanent(self, row: Row, exc: Exception) -> None:
-        error = f"{type(exc).__name__}: {exc}"
+    def _safe(self, text: str) -> str:
+        """``text`` with the bot token masked (errors are logged and stored in the outbox)."""
+        token = self.settings.token
+        return text.replace(token, "<TELEGRAM_BOT_TOKEN>") if token else text
+
+    def _permanent(self, row: Row, exc: Exception, error: str) -> None:
         if any(marker in str(exc).lower() for marker in CHAT_ERRORS) or _is_migration(exc):
             pending = [r.id for r in self.outbox.pending() if r.chat_id == row.chat_id]
             self.outbox.mark_failed(pending, error)

@@ -25,8 +25,9 @@ Rules, as TDLib 1.8.69 applies them (checked against the ``tdjson`` wheel):
   tg-emoji tg-time span`` (``span`` only with ``class="tg-spoiler"``). Any other name, or a bare
   ``<``, fails: ``Unsupported start tag "p" at byte offset 0``.
 * Character references: ``&lt; &gt; &amp; &quot;`` (case-sensitive, ``;`` optional) and numeric
-  ones (``&#65;``, ``&#x41;``; at most 10 characters, 1 to 0x10FFFE). Every other ``&...``
-  stays literally in the text (``&nbsp;`` renders as ``&nbsp;``).
+  ones (``&#65;``, ``&#x41;``, ``&#X41;``: 1 to 0x10FFFE, at most 9 characters before the
+  optional ``;``). Every other ``&...`` stays literally in the text (``&nbsp;`` renders as
+  ``&nbsp;``); a reference to a surrogate fails the text.
 * Attributes: quoted values have references decoded; unquoted values are a "name token"
   (letters, digits, ``.``, ``-``) lowercased, so ``href=HTTP://X`` fails. Attribute names are
   case-sensitive; unknown attributes are ignored; for a repeated attribute the last one wins.
@@ -41,8 +42,9 @@ Rules, as TDLib 1.8.69 applies them (checked against the ``tdjson`` wheel):
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeAlias
 
 __all__ = [
     "Entity",
@@ -231,6 +233,9 @@ class _Ent:
         )
 
 
+_Less: TypeAlias = Callable[[_Ent, _Ent], bool]
+
+
 def _from_public(entity: Entity) -> _Ent:
     kind = _KIND_OF_TYPE[entity.type]
     if kind == "Pre" and entity.language:
@@ -248,7 +253,126 @@ def _from_public(entity: Entity) -> _Ent:
 
 
 def _sort(entities: list[_Ent]) -> None:
-    entities.sort(key=_Ent.key)
+    """TDLib's ``sort_entities``: keep a sorted list, else ``std::sort`` it.
+
+    ``std::sort`` is not stable, and entities of equal rank (a link and a mention over the same
+    text, two blockquotes) come out in the order GCC's introsort leaves them; TDLib's later steps
+    keep the first of two such entities, so the order is reproduced, not just a valid order.
+    """
+    keys = [entity.key() for entity in entities]
+    if all(keys[k] <= keys[k + 1] for k in range(len(keys) - 1)):
+        return
+    _introsort(entities, lambda a, b: a.key() < b.key())
+
+
+def _introsort(items: list[_Ent], less: Callable[[_Ent, _Ent], bool]) -> None:
+    """GCC libstdc++'s ``std::sort``: introsort to runs of 16, then one insertion sort."""
+    if len(items) > 1:
+        _introsort_loop(items, 0, len(items), 2 * (len(items).bit_length() - 1), less)
+        _final_insertion_sort(items, 0, len(items), less)
+
+
+def _introsort_loop(items: list[_Ent], first: int, last: int, depth: int, less: _Less) -> None:
+    while last - first > 16:
+        if depth == 0:
+            _heap_sort(items, first, last, less)
+            return
+        depth -= 1
+        mid = first + (last - first) // 2
+        _median_to_first(items, first, first + 1, mid, last - 1, less)
+        cut = _unguarded_partition(items, first + 1, last, first, less)
+        _introsort_loop(items, cut, last, depth, less)
+        last = cut
+
+
+def _median_to_first(items: list[_Ent], result: int, a: int, b: int, c: int, less: _Less) -> None:
+    if less(items[a], items[b]):
+        if less(items[b], items[c]):
+            pick = b
+        elif less(items[a], items[c]):
+            pick = c
+        else:
+            pick = a
+    elif less(items[a], items[c]):
+        pick = a
+    elif less(items[b], items[c]):
+        pick = c
+    else:
+        pick = b
+    items[result], items[pick] = items[pick], items[result]
+
+
+def _unguarded_partition(items: list[_Ent], first: int, last: int, pivot: int, less: _Less) -> int:
+    while True:
+        while less(items[first], items[pivot]):
+            first += 1
+        last -= 1
+        while less(items[pivot], items[last]):
+            last -= 1
+        if first >= last:
+            return first
+        items[first], items[last] = items[last], items[first]
+        first += 1
+
+
+def _final_insertion_sort(items: list[_Ent], first: int, last: int, less: _Less) -> None:
+    if last - first > 16:
+        _insertion_sort(items, first, first + 16, less)
+        for k in range(first + 16, last):
+            _linear_insert(items, k, less)
+    else:
+        _insertion_sort(items, first, last, less)
+
+
+def _insertion_sort(items: list[_Ent], first: int, last: int, less: _Less) -> None:
+    for k in range(first + 1, last):
+        if less(items[k], items[first]):
+            items[first : k + 1] = [items[k], *items[first:k]]
+        else:
+            _linear_insert(items, k, less)
+
+
+def _linear_insert(items: list[_Ent], last: int, less: _Less) -> None:
+    value = items[last]
+    while less(value, items[last - 1]):
+        items[last] = items[last - 1]
+        last -= 1
+    items[last] = value
+
+
+def _heap_sort(items: list[_Ent], first: int, last: int, less: _Less) -> None:
+    """``std::partial_sort(first, last, last)``: make a heap, then pop it (rare deep inputs)."""
+    size = last - first
+    for parent in range((size - 2) // 2, -1, -1):
+        _adjust_heap(items, first, parent, size, items[first + parent], less)
+    while size > 1:
+        size -= 1
+        value = items[first + size]
+        items[first + size] = items[first]
+        _adjust_heap(items, first, 0, size, value, less)
+
+
+def _adjust_heap(
+    items: list[_Ent], base: int, hole: int, size: int, value: _Ent, less: _Less
+) -> None:
+    top = hole
+    child = hole
+    while child < (size - 1) // 2:
+        child = 2 * (child + 1)
+        if less(items[base + child], items[base + child - 1]):
+            child -= 1
+        items[base + hole] = items[base + child]
+        hole = child
+    if size % 2 == 0 and child == (size - 2) // 2:
+        child = 2 * (child + 1)
+        items[base + hole] = items[base + child - 1]
+        hole = child - 1
+    parent = (hole - 1) // 2
+    while hole > top and less(items[base + parent], value):
+        items[base + hole] = items[base + parent]
+        hole = parent
+        parent = (hole - 1) // 2
+    items[base + hole] = value
 
 
 # --------------------------------------------------------------------------------------------
@@ -264,6 +388,7 @@ _ALLOWED_TAGS: Final = frozenset(
 
 
 def _is_alpha(c: int) -> bool:
+    """ASCII letters only, like TDLib's ``is_alpha`` (and the ``_is_*`` below)."""
     return 0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A
 
 
@@ -280,7 +405,7 @@ def _is_alnum(c: int) -> bool:
 
 
 class _Bytes:
-    """The raw text with C-string reads: index past the end (or at a NUL) reads 0."""
+    """The raw UTF-8 text read like TDLib's C string: past the end, every byte is 0 (NUL)."""
 
     __slots__ = ("data", "size")
 
@@ -323,6 +448,7 @@ def _decode_reference(text: _Bytes, pos: int) -> tuple[int, int]:
 
 
 def _utf8(code: int) -> bytes:
+    """UTF-8 of a code point; a surrogate gets its 3 bytes, as TDLib writes them."""
     return chr(code).encode("utf-8", "surrogatepass")
 
 
@@ -350,11 +476,8 @@ def _to_integer_safe(value: bytes, bits: int) -> int | None:
 
 
 def _text_of(data: bytes) -> str:
+    """Bytes TDLib produced as ``str`` (a decoded surrogate in an attribute is kept)."""
     return data.decode("utf-8", "surrogatepass")
-
-
-def _error(message: str) -> HtmlParseError:
-    return HtmlParseError(message)
 
 
 @dataclass(slots=True)
@@ -411,7 +534,7 @@ def parse_text_entities(text: str) -> Parsed:
             i = _end_tag(raw, begin, i, stack, entities, result, utf16)
         i += 1  # past the '>'
     if stack:
-        raise _error(f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"')
+        raise HtmlParseError(f'Can\'t find end tag corresponding to start tag "{stack[-1].tag}"')
     for entity in entities:
         if entity.kind == "Code":
             entity.argument = ""
@@ -421,7 +544,7 @@ def parse_text_entities(text: str) -> Parsed:
     except UnicodeDecodeError:
         if not recheck_utf8:  # pragma: no cover - the input was valid UTF-8
             raise
-        raise _error(
+        raise HtmlParseError(
             "Text contains invalid Unicode characters after decoding HTML entities, check for "
             "unmatched surrogate code units"
         ) from None
@@ -433,11 +556,11 @@ def _start_tag(raw: _Bytes, begin: int, i: int, stack: list[_Open], utf16: int, 
     while raw[i] not in _SPACES and raw[i] != _GT:
         i += 1
     if raw[i] == 0:
-        raise _error(f"Unclosed start tag at byte offset {begin}")
+        raise HtmlParseError(f"Unclosed start tag at byte offset {begin}")
     name = raw.data[begin + 1 : i].lower()
     tag = _text_of(name)
     if name not in _ALLOWED_TAGS:
-        raise _error(f'Unsupported start tag "{tag}" at byte offset {begin}')
+        raise HtmlParseError(f'Unsupported start tag "{tag}" at byte offset {begin}')
     opened = _Open(tag, utf16, pos)
     while raw[i] != _GT:
         while raw[i] != 0 and raw[i] in _SPACES:
@@ -449,12 +572,12 @@ def _start_tag(raw: _Bytes, begin: int, i: int, stack: list[_Open], utf16: int, 
             i += 1
         attribute = raw.data[name_begin:i]
         if not attribute:
-            raise _error(f'Empty attribute name in the tag "{tag}" at byte offset {begin}')
+            raise HtmlParseError(f'Empty attribute name in the tag "{tag}" at byte offset {begin}')
         while raw[i] != 0 and raw[i] in _SPACES:
             i += 1
         if raw[i] != _EQ:
             if raw[i] == 0:
-                raise _error(f'Unclosed start tag "{tag}" at byte offset {begin}')
+                raise HtmlParseError(f'Unclosed start tag "{tag}" at byte offset {begin}')
             if tag == "blockquote" and attribute == b"expandable":
                 opened.expandable = True
             continue
@@ -462,13 +585,13 @@ def _start_tag(raw: _Bytes, begin: int, i: int, stack: list[_Open], utf16: int, 
         while raw[i] != 0 and raw[i] in _SPACES:
             i += 1
         if raw[i] == 0:
-            raise _error(f'Unclosed start tag "{tag}" at byte offset {begin}')
+            raise HtmlParseError(f'Unclosed start tag "{tag}" at byte offset {begin}')
         value, i = _attribute_value(raw, i)
         if raw[i] == 0:
-            raise _error(f"Unclosed start tag at byte offset {begin}")
+            raise HtmlParseError(f"Unclosed start tag at byte offset {begin}")
         _apply_attribute(opened, attribute, value)
     if tag == "span" and opened.argument != b"spoiler":
-        raise _error(f'Tag "span" must have class "tg-spoiler" at byte offset {begin}')
+        raise HtmlParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {begin}')
     stack.append(opened)
     return i
 
@@ -480,7 +603,7 @@ def _attribute_value(raw: _Bytes, i: int) -> tuple[bytes, int]:
         while _is_alnum(raw[i]) or raw[i] in (0x2E, 0x2D):  # '.', '-'
             i += 1
         if raw[i] not in _SPACES and raw[i] != _GT:
-            raise _error(f"Unexpected end of name token at byte offset {token_begin}")
+            raise HtmlParseError(f"Unexpected end of name token at byte offset {token_begin}")
         return raw.data[token_begin:i].lower(), i
     quote = raw[i]
     i += 1
@@ -543,17 +666,17 @@ def _end_tag(
 ) -> int:
     """Read an end tag (``raw[begin]`` is its ``<``), close the innermost tag; index of ``>``."""
     if not stack:
-        raise _error(f"Unexpected end tag at byte offset {begin}")
+        raise HtmlParseError(f"Unexpected end tag at byte offset {begin}")
     while raw[i] not in _SPACES and raw[i] != _GT:
         i += 1
     end_name = raw.data[begin + 2 : i].lower()
     while raw[i] in _SPACES and raw[i] != 0:
         i += 1
     if raw[i] != _GT:
-        raise _error(f"Unclosed end tag at byte offset {begin}")
+        raise HtmlParseError(f"Unclosed end tag at byte offset {begin}")
     opened = stack[-1]
     if end_name and _text_of(end_name) != opened.tag:
-        raise _error(
+        raise HtmlParseError(
             f'Unmatched end tag at byte offset {begin}, expected "</{opened.tag}>", '
             f'found "</{end_name.decode("utf-8", "replace")}>"'
         )
@@ -575,7 +698,7 @@ def _close(opened: _Open, length: int, entities: list[_Ent], inner: bytes) -> _E
     if tag == "tg-emoji":
         emoji_id = _to_integer_safe(opened.argument, 64)
         if not emoji_id:
-            raise _error("Invalid custom emoji identifier specified")
+            raise HtmlParseError("Invalid custom emoji identifier specified")
         return _Ent("CustomEmoji", offset, length, argument=str(emoji_id))
     if tag == "a":
         url = opened.argument or inner
@@ -617,7 +740,7 @@ def _date_format(value: bytes) -> str | None:
         return "r"
     letters = set(value)
     if not letters <= set(b"wWdDtT"):
-        raise _error("Invalid date format used")
+        raise HtmlParseError("Invalid date format used")
     weekday = "w" if letters & set(b"wW") else ""
     date = "d" if ord("d") in letters else "D" if ord("D") in letters else ""
     time = "t" if ord("t") in letters else "T" if ord("T") in letters else ""
@@ -718,7 +841,7 @@ def _parse_url(url: bytes) -> _HttpUrl | None:
         while len(digits) > 1 and digits[0] == 0x30:
             digits = digits[1:]
         number = _to_integer_safe(digits, 32)
-        port = -1 if not number else number
+        port = number if number else -1
         authority = authority[:colon]
     if not 0 <= port <= 65535:
         return None
@@ -788,6 +911,12 @@ def fix_formatted_text(parsed: Parsed, *, skip_trim: bool = False) -> Parsed:
     on their own (URLs, mentions, hashtags...) are not added.
     """
     entities = [_from_public(entity) for entity in parsed.entities]
+    for entity in entities:  # TDLib's get_message_entities: arguments are cleaned like text
+        if entity.kind in ("TextUrl", "PreCode"):
+            entity.argument = _clean(entity.argument, [])[0]
+        if entity.kind == "TextUrl":
+            checked = _checked_link(entity.argument.encode("utf-8", "surrogatepass"))
+            entity.argument = "" if checked is None else _text_of(checked)
     if entities:
         _remove_empty(entities)
         entities = _fix_entities(entities)

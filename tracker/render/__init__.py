@@ -42,8 +42,8 @@ def summary_line(change: Change) -> str:
     parts = ", ".join(f"{n} {kind}" for kind, n in counts(change).items()) or "no clause changed"
     line = f"{change.significance.value}: {parts}"
     if change.rank is not None and change.rank is not Rank.OTHER:
-        delta = [f"+{label}" for label in change.gained if _headline(label, change.rank)]
-        delta += [f"-{label}" for label in change.lost if _headline(label, change.rank)]
+        gained, lost = headline_labels(change)
+        delta = [f"+{label}" for label in gained] + [f"-{label}" for label in lost]
         line += f"; {RANK_WORDS[change.rank]}" + (f" ({' '.join(delta)})" if delta else "")
     if change.flip_back_of:
         line += f" (flip-back to the version of {change.flip_back_of})"
@@ -119,6 +119,33 @@ _HEADLINE_GROUPS = {
     Rank.CONTROL: {Group.CONTROL},
     Rank.DATA_CATEGORY: {Group.DATA_CATEGORY},
 }
+
+
+def headline_labels(change: Change) -> tuple[list[str], list[str]]:
+    """The gained and lost labels that make the change's rank (what a headline names)."""
+    rank = change.rank
+    if rank is None or rank is Rank.OTHER:
+        return [], []
+    return (
+        [label for label in change.gained if _headline(label, rank)],
+        [label for label in change.lost if _headline(label, rank)],
+    )
+
+
+def label_order(label: str) -> int:
+    """Where a label stands in lists for readers: legal bases first, data categories last."""
+    if label == Label.AI_TRAINING:
+        return 2
+    spec = _LABELS.get(label)
+    if spec is None:
+        return 9
+    return {
+        Group.LEGAL_BASIS: 0,
+        Group.ART9: 1,
+        Group.CONTROL: 3,
+        Group.PURPOSE_FLAG: 4,
+        Group.DATA_CATEGORY: 5,
+    }.get(spec.group, 9)
 
 
 def _headline(label: str, rank: Rank) -> bool:

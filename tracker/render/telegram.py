@@ -29,7 +29,15 @@ from datetime import date, datetime
 
 from tracker.channels import Channel
 from tracker.models import Change, ChangeKind, ClauseChange, DiffOp, Polarity, Significance
-from tracker.render import KIND_ORDER, counts, display_text, section_label, shown_diff
+from tracker.render import (
+    KIND_ORDER,
+    counts,
+    display_text,
+    headline_labels,
+    label_order,
+    section_label,
+    shown_diff,
+)
 from tracker.render.words import (
     KIND_MARKS,
     day,
@@ -179,7 +187,9 @@ def _count_line(change: Change, language: str) -> str:
 
 
 def _hashtags(change: Change) -> list[str]:
+    """The change's labels as hashtags, legal bases first (stable ids, whatever the language)."""
     tags = list(dict.fromkeys([*change.gained, *change.lost, *change.labels]))
+    tags.sort(key=label_order)
     return [_hashtag(label) for label in tags[:MAX_HASHTAGS]]
 
 
@@ -196,8 +206,9 @@ def render_summary(change: Change, context: PostContext, channel: Channel) -> Me
     lines.append(esc(_count_line(change, lang)))
     touched = rank_word(lang, change.rank) if change.rank is not None else None
     if touched:
-        delta = [f"+{label_name(lang, label)}" for label in change.gained]
-        delta += [f"−{label_name(lang, label)}" for label in change.lost]
+        gained, lost = headline_labels(change)
+        delta = [f"+{label_name(lang, label)}" for label in gained]
+        delta += [f"−{label_name(lang, label)}" for label in lost]
         lines.append(f"⚖️ {esc(touched)}" + (f": {esc(', '.join(delta))}" if delta else ""))
     tags = _hashtags(change)
     if tags:
@@ -247,11 +258,18 @@ def _clause_ops(clause: ClauseChange) -> list[tuple[DiffOp, str]]:
     return [(DiffOp.EQUAL, display_text(clause.new or clause.old or ""))]
 
 
-def _header(clause: ClauseChange, language: str, *, continued: bool) -> str:
+def _where(section: tuple[str, ...], title: str) -> str:
+    """A section path without the document's own title heading (every clause is under it)."""
+    if len(section) > 1 and section[0].strip().casefold() == title.strip().casefold():
+        section = section[1:]
+    return section_label(section)
+
+
+def _header(clause: ClauseChange, language: str, title: str, *, continued: bool) -> str:
     mark = KIND_MARKS[clause.kind]
-    head = f"{mark} <b>{esc(section_label(clause.section))}</b>"
+    head = f"{mark} <b>{esc(_where(clause.section, title))}</b>"
     if clause.kind is ChangeKind.MOVED and clause.old_section is not None:
-        head += f" ({esc(word(language, 'moved_from'))} {esc(section_label(clause.old_section))})"
+        head += f" ({esc(word(language, 'moved_from'))} {esc(_where(clause.old_section, title))})"
     if continued:
         head += f" ({esc(word(language, 'continued'))})"
     return head
@@ -260,7 +278,7 @@ def _header(clause: ClauseChange, language: str, *, continued: bool) -> str:
 def _label_line(clause: ClauseChange, language: str) -> str:
     """``🏷 +legitimate interests: “legitimate interest” · AI training: “generative AI”``."""
     items = []
-    for label in (*clause.labels, *clause.lost):
+    for label in sorted(dict.fromkeys((*clause.labels, *clause.lost)), key=label_order):
         mark = "+" if label in clause.gained else "−" if label in clause.lost else ""
         side = "old" if label in clause.lost else "new"
         matched = [
@@ -276,9 +294,14 @@ def _label_line(clause: ClauseChange, language: str) -> str:
 
 
 def _clause_block(
-    clause: ClauseChange, ops: Sequence[tuple[DiffOp, str]], language: str, *, continued: bool
+    clause: ClauseChange,
+    ops: Sequence[tuple[DiffOp, str]],
+    language: str,
+    title: str,
+    *,
+    continued: bool,
 ) -> str:
-    lines = [_header(clause, language, continued=continued)]
+    lines = [_header(clause, language, title, continued=continued)]
     lines.append(f"<blockquote expandable>{_diff_markup(ops)}</blockquote>")
     labels = _label_line(clause, language)
     if labels:
@@ -301,13 +324,13 @@ def _split_words(text: str, pieces: int) -> list[str]:
     return parts
 
 
-def clause_blocks(clause: ClauseChange, language: str) -> list[str]:
+def clause_blocks(clause: ClauseChange, language: str, title: str = "") -> list[str]:
     """The clause as one block of markup, or several (continued) when one message is too small.
 
     Operations are kept whole where they fit and cut between words where one alone is too long.
     """
     ops = _clause_ops(clause)
-    whole = _clause_block(clause, ops, language, continued=False)
+    whole = _clause_block(clause, ops, language, title, continued=False)
     if _fits(whole):
         return [whole]
     pending: list[tuple[DiffOp, str]] = list(ops)
@@ -315,12 +338,12 @@ def clause_blocks(clause: ClauseChange, language: str) -> list[str]:
     current: list[tuple[DiffOp, str]] = []
     while pending:
         op = pending.pop(0)
-        trial = _clause_block(clause, [*current, op], language, continued=bool(blocks))
+        trial = _clause_block(clause, [*current, op], language, title, continued=bool(blocks))
         if _fits(trial):
             current.append(op)
             continue
         if current:
-            blocks.append(_clause_block(clause, current, language, continued=bool(blocks)))
+            blocks.append(_clause_block(clause, current, language, title, continued=bool(blocks)))
             current = []
             pending.insert(0, op)
             continue
@@ -331,7 +354,7 @@ def clause_blocks(clause: ClauseChange, language: str) -> list[str]:
             raise MessageTooLargeError(f"a clause of {len(text)} characters cannot be split")
         pending[0:0] = [(kind, half) for half in halves]
     if current:
-        blocks.append(_clause_block(clause, current, language, continued=bool(blocks)))
+        blocks.append(_clause_block(clause, current, language, title, continued=bool(blocks)))
     return blocks
 
 
@@ -375,7 +398,7 @@ def render_clauses(
     lang = channel.language
     chosen = ranked_clauses(change, channel)
     shown, rest = chosen[:max_clauses], chosen[max_clauses:]
-    blocks = [block for clause in shown for block in clause_blocks(clause, lang)]
+    blocks = [block for clause in shown for block in clause_blocks(clause, lang, context.title)]
     tail = _more_line(len(rest), lang, channel.link(context.change_page)) if rest else ""
     texts = pack(blocks, tail=tail)
     if len(texts) > 1:

@@ -7,7 +7,8 @@ headless Chromium::
 
     .venv/bin/python scripts/telegram_screenshots.py [--corpus ../shared/corpus]
 
-Writes ``docs/images/telegram-post-en.png``, ``telegram-post-fr.png`` and the HTML beside them.
+Writes ``docs/images/telegram-post-en.png`` and ``telegram-post-fr.png``. The HTML pages (which
+quote the corpus) stay in a temporary folder: the corpus is never copied into the project.
 """
 
 from __future__ import annotations
@@ -101,11 +102,12 @@ def main() -> None:
         effective=effective_date(new),
     )
     args.out.mkdir(parents=True, exist_ok=True)
+    pages = Path(tempfile.mkdtemp(prefix="telegram-preview-"))
     for channel in CHANNELS:
         messages = render_post(change, context, channel, max_clauses=5)
         label = f"{channel.chat_id} ({channel.language}"
         label += f", labels: {', '.join(channel.labels)})" if channel.labels else ")"
-        page = args.out / f"{channel.name}.html"
+        page = pages / f"{channel.name}.html"
         page.write_text(
             render_preview(channel.name, [Bubble(label, m) for m in messages]), encoding="utf-8"
         )

@@ -163,7 +163,7 @@ def test_french_channel_uses_french_words_and_keeps_page_text(taxonomy: Taxonomy
     assert "Modification de fond" in text
     assert "détectée le 4 nov. 2025 à 00:35 UTC" in text
     assert "en vigueur le 3 nov. 2025" in text
-    assert "Base légale modifiée : +intérêts légitimes" in text or "Base légale modifiée" in text
+    assert "Base légale modifiée\u00a0: +intérêts légitimes" in text
     assert "comparaison complète en pièce jointe" in text, "no public_url: the file is the diff"
     assert summary.preview_url is None
     assert "legitimate interests to use your profile" in parse_html(clauses.html).text

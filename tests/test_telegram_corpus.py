@@ -116,7 +116,7 @@ def test_the_generative_ai_change_reaches_both_channels_whole_once_and_in_order(
     assert "#legitimate_interests" in french and "#ai_training" in french
     assert "To train our content-generating Generative AI systems" in french
     assert "+intérêts légitimes" in french
-    assert "entraînement d'IA: “" in french or "entraînement d'IA : “" in french
+    assert "entraînement d'IA\u00a0: «\u00a0" in french, "French typography around matched words"
 
     english = "\n".join(m.text or "" for m in fake.messages(EN))
     assert "Legal basis changed: +legitimate interests" in english

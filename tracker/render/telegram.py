@@ -40,10 +40,12 @@ from tracker.render import (
 )
 from tracker.render.words import (
     KIND_MARKS,
+    colon,
     day,
     kind_word,
     label_name,
     moment,
+    quoted,
     rank_word,
     significance_word,
     word,
@@ -209,7 +211,8 @@ def render_summary(change: Change, context: PostContext, channel: Channel) -> Me
         gained, lost = headline_labels(change)
         delta = [f"+{label_name(lang, label)}" for label in gained]
         delta += [f"−{label_name(lang, label)}" for label in lost]
-        lines.append(f"⚖️ {esc(touched)}" + (f": {esc(', '.join(delta))}" if delta else ""))
+        joined = esc(colon(lang) + ", ".join(delta)) if delta else ""
+        lines.append(f"⚖️ {esc(touched)}{joined}")
     tags = _hashtags(change)
     if tags:
         lines.append(" ".join(tags))
@@ -287,8 +290,8 @@ def _label_line(clause: ClauseChange, language: str) -> str:
             if e.label == label and e.polarity is Polarity.ASSERTED and e.side == side
         ]
         shown = list(dict.fromkeys(matched))[:MAX_WORDS_PER_LABEL]
-        quoted = ", ".join(f"“{m}”" for m in shown)
-        item = f"{mark}{label_name(language, label)}" + (f": {quoted}" if quoted else "")
+        words = ", ".join(quoted(language, m) for m in shown)
+        item = f"{mark}{label_name(language, label)}" + (colon(language) + words if words else "")
         items.append(esc(item))
     return ("🏷 " + " · ".join(items)) if items else ""
 

@@ -42,6 +42,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "control": "Opt-out, opt-in or consent control",
         "data_category": "Data category gained or lost",
         "labels": "Labels",
+        "colon": ": ",
+        "quote": "“{}”",
     },
     "fr": {
         "substantive": "Modification de fond",
@@ -71,6 +73,8 @@ _WORDS: dict[str, dict[str, str]] = {
         "control": "Opposition, consentement ou retrait",
         "data_category": "Catégorie de données ajoutée ou retirée",
         "labels": "Étiquettes",
+        "colon": "\u00a0: ",
+        "quote": "«\u00a0{}\u00a0»",
     },
 }
 
@@ -157,6 +161,16 @@ _FR_MONTHS = [
 def word(language: str, key: str, **values: object) -> str:
     """The phrase ``key`` in ``language`` with ``values`` filled in."""
     return _WORDS[language][key].format(**values)
+
+
+def colon(language: str) -> str:
+    """``": "`` in English, ``" : "`` (with a no-break space) in French."""
+    return _WORDS[language]["colon"]
+
+
+def quoted(language: str, text: str) -> str:
+    """“text” in English, « text » in French."""
+    return _WORDS[language]["quote"].format(text)
 
 
 def kind_word(language: str, kind: ChangeKind, count: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -208,3 +209,31 @@ def test_bad_channel_config_names_the_file(tracker: Cli):
     path.write_text('chat_id = "policy watch"\ndocuments = ["linkedin/*"]\n')
     done = tracker("send", code=2)
     assert f"{path}: chat_id:" in done.stderr
+
+
+def test_run_posts_a_change_right_after_the_check_that_found_it(
+    tracker: Cli, page_server: PageServer, fake: FakeTelegram, tmp_path: Path
+):
+    history = tmp_path / "history"
+    history.mkdir()
+    (history / "2025-01-01T00-00-00Z.html").write_bytes(
+        page_bytes("linkedin/privacy-policy/v1.html")
+    )
+    tracker("import", str(history), "--document", DOC)
+    page_server.route("/p", Reply.page("linkedin/privacy-policy/v2.html"))
+    connect(tracker, fake)
+    worker = tracker.popen("run")
+    try:
+        deadline = time.monotonic() + 30
+        while len(fake.messages(A)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.communicate()
+    assert worker.returncode == 0, err
+    stored = fake.messages(A)
+    assert len(stored) == 3, "summary, clauses, document"
+    assert "Substantive change" in (stored[0].text or "")

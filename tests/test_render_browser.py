@@ -66,3 +66,30 @@ def test_page_prints_to_pdf(tmp_path: Path, page: Path):
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-")
     assert len(data) > 5_000
+
+
+def test_telegram_preview_shows_the_post_as_telegram_would(tmp_path: Path):
+    from datetime import UTC, datetime
+
+    from tracker.channels import Channel
+    from tracker.render.preview import Bubble, render_preview
+    from tracker.render.telegram import PostContext, render_post
+
+    context = PostContext(
+        title="LinkedIn EU notice",
+        source_url="https://x.test/",
+        detected_at=datetime(2025, 11, 4, tzinfo=UTC),
+        change_page="linkedin/eu/changes/x.html",
+    )
+    channel = Channel("en", "@watch_en", ("*",))
+    bubbles = [Bubble("en", m) for m in render_post(CHANGE, context, channel)]
+    path = tmp_path / "preview.html"
+    path.write_text(render_preview("preview", bubbles), encoding="utf-8")
+    dom = chromium(tmp_path, "--dump-dom", path.as_uri()).stdout
+    assert "Telegram would refuse" not in dom
+    assert "LinkedIn EU notice" in dom
+    assert "<s>" in dom or "<u>" in dom
+    assert "<script" not in dom, "hostile page text stays text"
+    png = tmp_path / "preview.png"
+    chromium(tmp_path, "--window-size=600,900", f"--screenshot={png}", path.as_uri())
+    assert png.read_bytes().startswith(b"\x89PNG")

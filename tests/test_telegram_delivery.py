@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_telegram import FakeTelegram, Fault
-from tests.servers import FakeClock, Reply
+from tests.servers import FakeClock, Reply, page_bytes
 from tests.test_alerts import V1, V2, World, channel_file
 from tests.test_alerts import world as world  # the fixture, re-exported
 from tracker.alerts import Alerts
@@ -297,3 +297,21 @@ def test_a_deferred_message_is_not_retried_before_its_time(
     clock.advance(301)
     drain(world, settings_for(fake))
     assert len(fake.messages(A)) == len(queued(world, "a-en"))
+
+
+def test_minor_changes_go_out_as_one_digest_at_the_digest_time(
+    world: World, fake: FakeTelegram, clock: FakeClock
+):
+    world.check(Reply.page(V1))
+    typo = page_bytes(V1).replace(b"succeed. To do that", b"succeed; to do that", 1)
+    world.check(Reply(body=typo))
+    world.check(Reply(body=typo.replace(b"Our mission", b"Our Mission", 1)))
+    assert drain(world, settings_for(fake)).sent == 0, "held until the digest time"
+    assert fake.messages(B) == [] and fake.messages(A) == [], "minor: no post"
+    clock.advance(86_400)
+    drain(world, settings_for(fake))
+    [digest] = fake.messages(B)
+    assert digest.text is not None
+    assert digest.text.startswith("🗂 Modifications mineures depuis le dernier résumé")
+    assert digest.text.count("LinkedIn Privacy Policy") == 2, "both minor changes, one message"
+    assert fake.messages(A) == [], "a channel without a digest gets nothing for minor changes"

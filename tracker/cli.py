@@ -560,6 +560,16 @@ def validate(obj: _Context) -> None:
     for document in settings.documents.values():
         twin = f" (translation of {document.translation_of})" if document.translation_of else ""
         click.echo(f"  {document.id} [{document.language}] {document.url}{twin}")
+    token = "set" if settings.telegram.token else "not set: alerts are printed, kept pending"
+    click.echo(f"{len(settings.channels)} Telegram channels (TELEGRAM_BOT_TOKEN {token})")
+    for channel in settings.channels:
+        followed = sum(1 for doc in settings.documents if channel.follows(doc))
+        extra = f", labels {', '.join(channel.labels)}" if channel.labels else ""
+        extra += ", digest" if channel.digest else ""
+        click.echo(
+            f"  {channel.name} → {channel.chat_id} [{channel.language}] {followed} documents, "
+            f"{channel.min_significance.value} and above{extra}"
+        )
 
 
 def main() -> None:

@@ -37,6 +37,7 @@ check: lint typecheck test ## everything CI checks
 bench: $(STAMP) bench-diff ## speed and memory figures, beside the peer tools, in docs/
 	$(BIN)/python benchmarks/run.py --write docs/benchmarks.md
 	$(BIN)/python benchmarks/classification.py --bench --write docs/benchmarks-classification.md
+	$(BIN)/python benchmarks/telegram.py --write docs/benchmarks-telegram.md
 
 # web-monitoring-diff needs lxml built against the same libxml2 as its html5-parser, so it
 # lives in its own environment (building lxml takes a few minutes, once).

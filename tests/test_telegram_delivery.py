@@ -315,3 +315,20 @@ def test_minor_changes_go_out_as_one_digest_at_the_digest_time(
     assert digest.text.startswith("🗂 Modifications mineures depuis le dernier résumé")
     assert digest.text.count("LinkedIn Privacy Policy") == 2, "both minor changes, one message"
     assert fake.messages(A) == [], "a channel without a digest gets nothing for minor changes"
+
+
+def test_a_chat_that_stays_flooded_is_left_for_a_later_send(
+    world: World, fake: FakeTelegram, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr("tracker.notify.MAX_FLOOD_WAITS", 1)
+    two_versions(world)
+    fake.inject(A, Fault.flood(retry_after=1), times=3)
+    report = drain(world, settings_for(fake))
+    assert report.deferred == len(queued(world, "a-en"))
+    assert fake.messages(A) == []
+    first = world.outbox.rows()[0]
+    assert first.last_error == "flood control: retry after 1s"
+    assert first.not_before is not None and first.not_before > clock.now()
+    clock.advance(2)
+    drain(world, settings_for(fake))
+    assert len(fake.messages(A)) == len(queued(world, "a-en"))

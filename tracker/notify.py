@@ -55,6 +55,10 @@ CHAT_ERRORS = (
 )
 
 
+#: Flood waits for one message within one send before it is left for a later send.
+MAX_FLOOD_WAITS = 10
+
+
 @dataclass
 class Report:
     """What one drain did."""
@@ -205,13 +209,14 @@ class Drain:
         """Send one message with retries; True when it is settled (sent or failed)."""
         from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-        transient_tries = 0
+        transient_tries = floods = 0
         while True:
             try:
                 message_id = await self._send(bot, row)
             except RetryAfter as exc:
                 wait = _seconds(exc.retry_after)
-                if wait > self.settings.max_retry_after:
+                floods += 1
+                if wait > self.settings.max_retry_after or floods > MAX_FLOOD_WAITS:
                     self.outbox.defer(
                         row.id,
                         f"flood control: retry after {wait:g}s",

@@ -1,4 +1,4 @@
-"""tests/fake_telegram.py: the fake Bot API, driven by the real python-telegram-bot over loopback.
+"""tests/fake_telegram/: the fake Bot API, driven by the real python-telegram-bot over loopback.
 
 Each failure row of telegram.md §5.2 is provoked through ``telegram.Bot`` and must surface as the
 exception class and message PTB raises against the real Telegram; the wire format (429 body and

@@ -130,6 +130,17 @@ def test_the_generative_ai_change_reaches_both_channels_whole_once_and_in_order(
     ) in links
 
 
+def _sent(cli: Cli, chat: str) -> int:  # noqa: F811
+    state = State(f"sqlite:///{cli.tmp}/state.db")
+    try:
+        rows = state.read(
+            "SELECT COUNT(*) FROM outbox WHERE chat_id = ? AND status = 'sent'", (chat,)
+        )
+    finally:
+        state.close()
+    return int(rows[0][0])
+
+
 def _wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():

@@ -1,5 +1,5 @@
 """Delivery end to end: real pages → real archive and SQLite outbox → the real python-telegram-bot
-client → a fake Bot API server on 127.0.0.1 that enforces Telegram's rules (tests/fake_telegram.py).
+client → a fake Bot API server on 127.0.0.1 that enforces Telegram's rules (tests/fake_telegram/).
 
 Assertions are on what the fake server stored, as a channel would show it.
 """

@@ -1,0 +1,94 @@
+"""What the fake knows and keeps: channels, stored messages, recorded requests and uploads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tracker.telegram_html import Entity
+
+
+@dataclass(slots=True)
+class Channel:
+    """A channel the fake knows, and what the bot may do there (change with ``update_channel``)."""
+
+    chat_id: int
+    username: str | None = None
+    title: str = "Policy changes"
+    member: bool = True
+    admin: bool = True
+    can_post: bool = True
+    kicked: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``Chat`` object of this channel."""
+        data: dict[str, Any] = {"id": self.chat_id, "type": "channel", "title": self.title}
+        if self.username:
+            data["username"] = self.username
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """A message the fake accepted, as Telegram would hold it, plus what the request asked.
+
+    ``at`` is when it was stored, on :func:`time.monotonic` (like :attr:`RecordedRequest.at`).
+    ``text``/``caption`` and ``entities`` are after parsing and trimming; ``raw`` is the text or
+    caption as sent. ``warnings`` lists what real Telegram would have done silently (such as
+    dropping entities past the 100th); a well-behaved client leaves it empty.
+    """
+
+    chat_id: int
+    message_id: int
+    date: int
+    method: str
+    at: float = 0.0
+    text: str | None = None
+    caption: str | None = None
+    entities: tuple[Entity, ...] = ()
+    raw: str | None = None
+    parse_mode: str | None = None
+    disable_notification: bool = False
+    protect_content: bool = False
+    reply_to_message_id: int | None = None
+    link_preview_options: Mapping[str, Any] | None = None
+    document_name: str | None = None
+    document_bytes: bytes | None = None
+    document_mime_type: str | None = None
+    file_id: str | None = None
+    edit_date: int | None = None
+    deleted: bool = False
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRequest:
+    """One request as the fake saw it.
+
+    Attributes:
+        method: the Bot API method as written in the path (e.g. ``sendMessage``).
+        http_method: ``GET`` or ``POST``.
+        chat_id: the resolved chat id, else the ``chat_id`` parameter as sent, else None.
+        at: arrival time on :func:`time.monotonic` (comparable across threads of this process).
+        params: the decoded parameters (uploads as ``(file name, size)``).
+        status: the HTTP status answered; 0 while pending or when no answer was sent.
+        description: ``ok``, or the error description, or what happened instead of an answer.
+        fault: the kind of the injected :class:`Fault` applied, if any.
+    """
+
+    method: str
+    http_method: str
+    chat_id: int | str | None
+    at: float
+    params: Mapping[str, Any]
+    status: int = 0
+    description: str = ""
+    fault: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Upload:
+    name: str
+    data: bytes
+    content_type: str

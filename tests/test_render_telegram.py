@@ -16,16 +16,13 @@ from tracker.changes import compare_classified
 from tracker.channels import Channel
 from tracker.models import Change, Significance
 from tracker.render.telegram import (
-    CAPTION_LIMIT,
-    ENTITY_BUDGET,
-    TEXT_LIMIT,
     Message,
     PostContext,
     digest_line,
-    measure,
     render_digest,
     render_post,
 )
+from tracker.render.telegram_limits import CAPTION_LIMIT, ENTITY_BUDGET, TEXT_LIMIT, measure
 from tracker.taxonomy import Taxonomy
 from tracker.telegram_html import parse_html
 

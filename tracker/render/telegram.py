@@ -13,11 +13,8 @@ One *post* per change and channel:
    what is left out is counted ("+N more changed clauses") and linked;
 3. a silent document reply: the full HTML change page.
 
-Every message is checked against Telegram's limits *after parsing* with
-:func:`tracker.telegram_html.parse_html` (a port of TDLib's parser): at most 4096 characters
-(1024 for a caption), counted in UTF-16 code units, which is never less than TDLib's count of
-code points; at most :data:`ENTITY_BUDGET` entities (Telegram silently drops formatting beyond
-100); at most 32 768 bytes of raw text. Page text is always escaped with :func:`html.escape`.
+Every message is checked against Telegram's limits *after parsing*
+(:mod:`tracker.render.telegram_limits`). Page text is always escaped with :func:`html.escape`.
 """
 
 from __future__ import annotations
@@ -38,6 +35,12 @@ from tracker.render import (
     section_label,
     shown_diff,
 )
+from tracker.render.telegram_limits import (
+    MessageTooLargeError,
+    fits,
+    pack,
+    split_words,
+)
 from tracker.render.words import (
     KIND_MARKS,
     colon,
@@ -50,15 +53,7 @@ from tracker.render.words import (
     significance_word,
     word,
 )
-from tracker.telegram_html import parse_html, utf16_len
 
-#: Telegram's limits on one message (characters after parsing) and on a caption.
-TEXT_LIMIT = 4096
-CAPTION_LIMIT = 1024
-#: Raw ``text`` longer than this many UTF-8 bytes is refused before parsing.
-RAW_BYTES_LIMIT = 32_768
-#: Telegram shows about 100 entities and drops the rest silently; we stay below.
-ENTITY_BUDGET = 90
 #: Hashtags on a summary, at most.
 MAX_HASHTAGS = 8
 #: Distinct matched words shown per label.
@@ -107,39 +102,6 @@ class PostContext:
     detected_at: datetime
     change_page: str
     effective: date | None = None
-
-
-class MessageTooLargeError(ValueError):
-    """A message that cannot be made to fit Telegram's limits (a bug: pieces are bounded)."""
-
-
-# --------------------------------------------------------------------------- measuring
-@dataclass(frozen=True, slots=True)
-class Size:
-    """A message's size as Telegram counts it: parsed length (UTF-16), entities, raw bytes."""
-
-    length: int
-    entities: int
-    raw_bytes: int
-
-    def fits(self, *, caption: bool = False) -> bool:
-        """Whether a message (or a caption) of this size is within every limit."""
-        limit = CAPTION_LIMIT if caption else TEXT_LIMIT
-        return (
-            0 < self.length <= limit
-            and self.entities <= ENTITY_BUDGET
-            and self.raw_bytes <= RAW_BYTES_LIMIT
-        )
-
-
-def measure(markup: str) -> Size:
-    """Parse ``markup`` as TDLib does and measure it (HtmlParseError if it does not parse)."""
-    parsed = parse_html(markup)
-    return Size(utf16_len(parsed.text), len(parsed.entities), len(markup.encode("utf-8")))
-
-
-def _fits(markup: str, *, caption: bool = False) -> bool:
-    return measure(markup).fits(caption=caption)
 
 
 # --------------------------------------------------------------------------- markup helpers
@@ -225,7 +187,7 @@ def render_summary(change: Change, context: PostContext, channel: Channel) -> Me
         links.append(_link(context.source_url, word(lang, "current_text")))
     lines.append("🔎 " + " · ".join(links))
     markup = "\n".join(lines)
-    if not _fits(markup):
+    if not fits(markup):
         raise MessageTooLargeError(f"summary of {change.document} does not fit one message")
     return Message(
         role="summary",
@@ -312,21 +274,6 @@ def _clause_block(
     return "\n".join(lines)
 
 
-def _split_words(text: str, pieces: int) -> list[str]:
-    """``text`` in about ``pieces`` parts, cut after whitespace when there is some."""
-    size = max(1, -(-len(text) // pieces))
-    parts, start = [], 0
-    while start < len(text):
-        end = min(len(text), start + size)
-        if end < len(text):
-            space = text.rfind(" ", start + 1, end)
-            if space > start:
-                end = space + 1
-        parts.append(text[start:end])
-        start = end
-    return parts
-
-
 def clause_blocks(clause: ClauseChange, language: str, title: str = "") -> list[str]:
     """The clause as one block of markup, or several (continued) when one message is too small.
 
@@ -334,7 +281,7 @@ def clause_blocks(clause: ClauseChange, language: str, title: str = "") -> list[
     """
     ops = _clause_ops(clause)
     whole = _clause_block(clause, ops, language, title, continued=False)
-    if _fits(whole):
+    if fits(whole):
         return [whole]
     pending: list[tuple[DiffOp, str]] = list(ops)
     blocks: list[str] = []
@@ -342,7 +289,7 @@ def clause_blocks(clause: ClauseChange, language: str, title: str = "") -> list[
     while pending:
         op = pending.pop(0)
         trial = _clause_block(clause, [*current, op], language, title, continued=bool(blocks))
-        if _fits(trial):
+        if fits(trial):
             current.append(op)
             continue
         if current:
@@ -352,7 +299,7 @@ def clause_blocks(clause: ClauseChange, language: str, title: str = "") -> list[
             continue
         # One operation alone is too long: cut it between words and try again.
         kind, text = op
-        halves = _split_words(text, 2)
+        halves = split_words(text, 2)
         if len(halves) < 2:
             raise MessageTooLargeError(f"a clause of {len(text)} characters cannot be split")
         pending[0:0] = [(kind, half) for half in halves]
@@ -370,30 +317,6 @@ def _more_line(count: int, language: str, page: str | None) -> str:
     return f"<i>{_link(page, phrase) if page else esc(phrase)}</i>"
 
 
-def pack(blocks: Sequence[str], *, tail: str = "", separator: str = "\n\n") -> list[str]:
-    """Blocks joined into as few messages as fit, in order; ``tail`` ends the last one."""
-    messages: list[str] = []
-    current = ""
-    for block in blocks:
-        candidate = f"{current}{separator}{block}" if current else block
-        if _fits(candidate):
-            current = candidate
-            continue
-        if current:
-            messages.append(current)
-        current = block
-    if tail:
-        candidate = f"{current}{separator}{tail}" if current else tail
-        if _fits(candidate):
-            current = candidate
-        else:
-            messages.append(current)
-            current = tail
-    if current:
-        messages.append(current)
-    return messages
-
-
 def render_clauses(
     change: Change, context: PostContext, channel: Channel, *, max_clauses: int
 ) -> list[Message]:
@@ -408,7 +331,7 @@ def render_clauses(
         numbered = []
         for position, text in enumerate(texts, 1):
             candidate = f"({position}/{len(texts)})\n{text}"
-            numbered.append(candidate if _fits(candidate) else text)
+            numbered.append(candidate if fits(candidate) else text)
         texts = numbered
     return [
         Message(role="clauses", html=text, silent=True, reply_to_summary=True) for text in texts
@@ -426,7 +349,7 @@ def render_document(change: Change, context: PostContext, channel: Channel) -> M
             new=change.to_version,
         )
     )
-    if not _fits(caption, caption=True):
+    if not fits(caption, caption=True):
         caption = esc(f"{change.from_version} → {change.to_version}")
     filename = f"{change.document.replace('/', '-')}-{change.to_version}.html"
     return Message(
@@ -479,6 +402,6 @@ def render_notice(text: str, details: Sequence[str] = ()) -> Message:
     markup = esc(text)
     if details:
         markup += "\n<blockquote>" + esc("\n".join(details)) + "</blockquote>"
-    if not _fits(markup):
+    if not fits(markup):
         markup = esc(text[:1000])
     return Message(role="maintainers", html=markup, silent=False)

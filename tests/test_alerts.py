@@ -261,3 +261,29 @@ def test_without_a_maintainers_channel_notices_are_only_logged(world: World):
     for _ in range(3):
         world.check(Reply(status=999, body=page_bytes("blocked/status-999.html")))
     assert world.outbox.rows() == []
+
+
+def test_a_post_that_cannot_be_rendered_falls_back_to_a_plain_one(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    world.check(Reply.page(V1))
+
+    def broken(*args: object, **kwargs: object) -> list[object]:
+        raise ValueError("a renderer bug")
+
+    monkeypatch.setattr("tracker.alerts.render_post", broken)
+    [result] = world.check(Reply.page(V2))
+    assert result.outcome is Outcome.NEW_VERSION, "the check itself is not held back"
+    rows = world.outbox.rows()
+    posts = [row for row in rows if row.channel != MAINTAINERS]
+    assert [(row.channel, row.message.role) for row in posts] == [
+        ("a-en", "summary"),
+        ("a-en", "document"),
+        ("b-fr", "summary"),
+        ("b-fr", "document"),
+    ]
+    assert "LinkedIn Privacy Policy · Substantive change" in posts[0].message.html
+    assert "Modification de fond" in posts[2].message.html
+    notices = [row for row in rows if row.channel == MAINTAINERS]
+    assert len(notices) == 1 and "could not be rendered" in notices[0].message.html
+    assert "a renderer bug" in caplog.text

@@ -24,9 +24,11 @@ from tracker.effective_date import effective_date
 from tracker.models import Change, Document, Outcome, TelegramSettings
 from tracker.outbox import Outbox, Queued, Row
 from tracker.render.telegram import (
+    Message,
     PostContext,
     digest_line,
     render_digest,
+    render_fallback,
     render_notice,
     render_post,
 )
@@ -105,9 +107,7 @@ class Alerts:
         items: list[Queued] = []
         for channel, how in route(self.channels, change):
             if how is Delivery.POST:
-                for message in render_post(
-                    change, context, channel, max_clauses=self.telegram.max_clauses
-                ):
+                for message in self._post(change, context, channel):
                     items.append(Queued(channel.name, channel.chat_id, message))
             else:
                 held_until = self._next_digest(channel, detected)
@@ -134,6 +134,23 @@ class Alerts:
                 ", ".join(f"{n} messages to {name}" for name, n in per_channel.items()),
             )
         return Queuing(key, dict(per_channel))
+
+    def _post(self, change: Change, context: PostContext, channel: Channel) -> list[Message]:
+        """The channel's post, or a plain fallback if rendering fails: the alert is never lost."""
+        try:
+            return render_post(change, context, channel, max_clauses=self.telegram.max_clauses)
+        except Exception:  # a renderer bug must not block the check or drop the alert
+            log.exception(
+                "%s: the Telegram post for %s could not be rendered; a plain one is queued",
+                change.document,
+                channel.name,
+            )
+            self.notify_maintainers(
+                f"render-failed:{change.document}:{change.to_version}",
+                f"⚠️ the Telegram post of {change.document} {change.to_version} could not be "
+                "rendered; a plain summary was queued instead (see the worker's log)",
+            )
+            return render_fallback(change, context, channel)
 
     def _next_digest(self, channel: Channel, after: datetime) -> datetime:
         assert channel.digest is not None  # noqa: S101 - route() only digests with a schedule

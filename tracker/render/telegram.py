@@ -373,6 +373,23 @@ def render_post(
     ]
 
 
+def render_fallback(change: Change, context: PostContext, channel: Channel) -> list[Message]:
+    """A plain post for when the full one cannot be rendered (a bug): never lose the alert.
+
+    One escaped line with the document, the significance and the counts, a link when there
+    is one, and the change page as a document reply.
+    """
+    lang = channel.language
+    line = f"📜 {context.title} · {significance_word(lang, change.significance)} · "
+    line += _count_line(change, lang)
+    page = channel.link(context.change_page)
+    markup = esc(line[:900]) + (f"\n{_link(page, word(lang, 'full_diff'))}" if page else "")
+    return [
+        Message(role="summary", html=markup, silent=channel.silent, preview_url=page),
+        render_document(change, context, channel),
+    ]
+
+
 # --------------------------------------------------------------------------- digest, maintainers
 def digest_line(change: Change, context: PostContext, channel: Channel) -> Message:
     """One minor change as a line of the channel's next digest (held until then)."""

@@ -237,3 +237,23 @@ def test_run_posts_a_change_right_after_the_check_that_found_it(
     stored = fake.messages(A)
     assert len(stored) == 3, "summary, clauses, document"
     assert "Substantive change" in (stored[0].text or "")
+
+
+def test_validate_telegram_asks_whether_the_bot_may_post_everywhere(
+    tracker: Cli, fake: FakeTelegram
+):
+    done = tracker("validate", "--telegram", code=1)
+    assert "TELEGRAM_BOT_TOKEN is not set" in done.stderr
+    connect(tracker, fake)
+    done = tracker("validate", "--telegram")
+    assert "telegram @policy_watch_en: ok" in done.stdout
+    assert f"telegram {MAINT}: ok" in done.stdout
+    fake.update_channel(A, can_post=False)
+    done = tracker("validate", "--telegram", code=1)
+    assert "admin without 'post messages'" in done.stdout
+    fake.update_channel(A, can_post=True, admin=False)
+    assert "the bot is member, not an admin" in tracker("validate", "--telegram", code=1).stdout
+    fake.remove_channel(MAINT)
+    assert "Chat not found" in tracker("validate", "--telegram", code=1).stdout
+    tracker.env["TELEGRAM_BOT_TOKEN"] = "1:WRONG"
+    assert "rejected TELEGRAM_BOT_TOKEN" in tracker("validate", "--telegram", code=1).stdout

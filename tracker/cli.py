@@ -546,8 +546,14 @@ def verify(obj: _Context, documents: tuple[str, ...]) -> None:
 
 
 @cli.command()
+@click.option(
+    "--telegram",
+    "ask_telegram",
+    is_flag=True,
+    help="Also ask Telegram whether the bot may post to each channel (exit 1 if not).",
+)
 @click.pass_obj
-def validate(obj: _Context) -> None:
+def validate(obj: _Context, ask_telegram: bool) -> None:
     """Check every file under config/ and report the first problems found."""
     with _errors():
         settings = obj.settings()
@@ -570,6 +576,25 @@ def validate(obj: _Context) -> None:
             f"  {channel.name} → {channel.chat_id} [{channel.language}] {followed} documents, "
             f"{channel.min_significance.value} and above{extra}"
         )
+    if ask_telegram:
+        _check_telegram(settings)
+
+
+def _check_telegram(settings: config.Settings) -> None:
+    from tracker.notify import check_chats
+
+    if not settings.telegram.token:
+        click.secho("cannot ask Telegram: TELEGRAM_BOT_TOKEN is not set", fg="red", err=True)
+        sys.exit(_EXIT_INACCESSIBLE)
+    chats = list(dict.fromkeys(c.chat_id for c in settings.channels))
+    if settings.telegram.maintainers_chat_id:
+        chats.append(settings.telegram.maintainers_chat_id)
+    results = check_chats(settings.telegram, chats)
+    for result in results:
+        mark, color = ("ok", "green") if result.ok else ("FAILED", "red")
+        click.secho(f"  telegram {result.chat_id}: {mark}: {result.detail}", fg=color)
+    if not all(result.ok for result in results):
+        sys.exit(_EXIT_INACCESSIBLE)
 
 
 def main() -> None:

@@ -346,6 +346,60 @@ def _file_url(base_url: str) -> str:
     return base_url.rstrip("/") + "/file/bot"
 
 
+# --------------------------------------------------------------------------- channel check
+@dataclass(frozen=True, slots=True)
+class ChatCheck:
+    """Whether the bot can post to one chat, and if not, why (in Telegram's words)."""
+
+    chat_id: str
+    ok: bool
+    detail: str
+
+
+async def _check_chats(settings: TelegramSettings, chats: list[str]) -> list[ChatCheck]:
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    from telegram import Bot
+    from telegram.error import InvalidToken, TelegramError
+
+    assert settings.token is not None  # noqa: S101 - checked by the caller
+    bot = Bot(
+        settings.token, base_url=settings.base_url, base_file_url=_file_url(settings.base_url)
+    )
+    try:
+        await bot.initialize()
+    except InvalidToken:
+        return [ChatCheck(c, False, "Telegram rejected TELEGRAM_BOT_TOKEN") for c in chats]
+    except TelegramError as exc:
+        return [ChatCheck(c, False, f"Telegram unreachable: {type(exc).__name__}") for c in chats]
+    results = []
+    try:
+        for chat in chats:
+            target: int | str = int(chat) if chat.lstrip("-").isdigit() else chat
+            try:
+                info = await bot.get_chat(target)
+                member = await bot.get_chat_member(target, bot.id)
+            except TelegramError as exc:
+                results.append(ChatCheck(chat, False, f"{type(exc).__name__}: {exc}"))
+                continue
+            title = info.title or info.username or chat
+            if member.status == "creator" or getattr(member, "can_post_messages", False):
+                results.append(ChatCheck(chat, True, f"{title}: the bot may post"))
+            elif member.status == "administrator":
+                results.append(ChatCheck(chat, False, f"{title}: admin without 'post messages'"))
+            else:
+                results.append(
+                    ChatCheck(chat, False, f"{title}: the bot is {member.status}, not an admin")
+                )
+    finally:
+        await bot.shutdown()
+    return results
+
+
+def check_chats(settings: TelegramSettings, chats: list[str]) -> list[ChatCheck]:
+    """Ask Telegram, for each chat, whether the bot is an admin allowed to post there."""
+    return asyncio.run(_check_chats(settings, chats))
+
+
 # --------------------------------------------------------------------------- entry point
 def deliver(
     outbox: Outbox,

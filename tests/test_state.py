@@ -51,3 +51,34 @@ def test_sqlite_urls(url: str, path: str):
 def test_other_databases_are_refused_with_a_clear_message():
     with pytest.raises(ConfigError, match="is not supported; use an SQLite URL"):
         State("postgresql://localhost/tracker")
+
+
+def test_a_version_1_database_gains_the_outbox_on_open(tmp_path):
+    import sqlite3
+    from datetime import UTC, datetime
+
+    from tracker.outbox import Outbox, Queued
+    from tracker.render.telegram import Message
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            "INSERT INTO meta VALUES ('schema_version', '1');"
+            "CREATE TABLE document_state (document TEXT PRIMARY KEY, etag TEXT,"
+            " last_modified TEXT, failures_in_row INTEGER NOT NULL DEFAULT 0,"
+            " last_cause TEXT NOT NULL DEFAULT '', last_checked_at TEXT, last_success_at TEXT);"
+            "INSERT INTO document_state(document, failures_in_row) VALUES ('a/b', 2);"
+        )
+    db.close()
+    state = State(f"sqlite:///{path}")
+    try:
+        assert state.get("a/b").failures_in_row == 2, "old state kept"
+        assert state.read("SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        box = Outbox(state, now)
+        assert box.since == now
+        assert box.enqueue("k", [Queued("c", "@chan_x", Message(role="summary", html="x"))], at=now)
+        assert [row.message.html for row in box.pending()] == ["x"]
+    finally:
+        state.close()

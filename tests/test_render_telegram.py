@@ -294,3 +294,15 @@ def test_digest_gathers_lines_and_splits_when_long(taxonomy: Taxonomy):
     texts = [check_limits(m) for m in messages]
     assert texts[0].startswith("🗂 Minor changes since the last digest")
     assert sum(t.count("Acme Regional Privacy Notice") for t in texts) == 60
+
+
+def test_a_minor_change_for_a_channel_that_wants_them(taxonomy: Taxonomy):
+    old = "# P\n\n## S\n\nWe use your data. To do that we ask you.\n"
+    new = "# P\n\n## S\n\nWe use your data; to do that we ask you.\n"
+    change = make_change(taxonomy, old, new)
+    assert change.significance is Significance.MINOR
+    channel = Channel("m", "@minor_watch", ("acme/*",), min_significance=Significance.MINOR)
+    summary, clauses, _document = render_post(change, CONTEXT, channel)
+    assert "Minor change" in parse_html(summary.html).text
+    expected = "✏️ P \u203a S\nWe use your data➖. To➕; to do that we ask you."
+    assert parse_html(clauses.html).text == expected

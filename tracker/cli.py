@@ -1,10 +1,11 @@
 """The command line: ``tracker check | run | send | outbox | import | history | diff | verify |
 validate``.
 
-The only module that prints, reads options and turns errors into exit codes:
-0 success, 1 a document was inaccessible (with ``--strict``) or ``verify`` found a mismatch,
-2 bad configuration or input,
-3 archive failure (integrity first: the run stopped).
+With :mod:`tracker.cli_alerts` (``send``, ``outbox``) and :mod:`tracker.cli_common` (exit
+codes, error handling), the only modules that print, read options and turn errors into exit
+codes: 0 success, 1 a document was inaccessible (with ``--strict``), ``verify`` found a mismatch
+or Telegram alerts failed, 2 bad configuration or input, 3 archive failure (integrity first: the
+run stopped).
 """
 
 from __future__ import annotations
@@ -13,26 +14,22 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
-from tracker import __version__, config
+from tracker import __version__
 from tracker.archive import Archive
-from tracker.errors import ArchiveError, BackfillError, ConfigError, TrackerError
+from tracker.cli_alerts import check_telegram, outbox, send, send_alerts_now
+from tracker.cli_common import EXIT_INACCESSIBLE, Context, errors
+from tracker.errors import ConfigError
 from tracker.models import Outcome
 from tracker.pipeline import Result
 from tracker.taxonomy import load_taxonomy
 from tracker.timestamps import to_stamp
 
 log = logging.getLogger("tracker")
-
-_EXIT_INACCESSIBLE = 1
-_EXIT_USAGE = 2
-_EXIT_ARCHIVE = 3
 
 _OUTCOME_WORDS = {
     Outcome.FIRST_RECORD: "first record",
@@ -41,32 +38,6 @@ _OUTCOME_WORDS = {
     Outcome.TECHNICAL_UPGRADE: "technical upgrade",
     Outcome.INACCESSIBLE: "inaccessible",
 }
-
-
-class _Context:
-    def __init__(self, config_dir: Path | None, archive_dir: Path | None, db: str | None) -> None:
-        self.config_dir = config_dir
-        self.archive_dir = archive_dir
-        self.db = db
-
-    def settings(self) -> config.Settings:
-        return config.load(self.config_dir, self.archive_dir, self.db)
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Turn the tracker's errors into one clear message and an exit code."""
-    try:
-        yield
-    except (ConfigError, BackfillError) as exc:
-        click.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(_EXIT_USAGE)
-    except ArchiveError as exc:
-        click.secho(f"archive error (run stopped, nothing half-written): {exc}", fg="red", err=True)
-        sys.exit(_EXIT_ARCHIVE)
-    except TrackerError as exc:
-        click.secho(f"error: {exc}", fg="red", err=True)
-        sys.exit(_EXIT_USAGE)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -119,7 +90,7 @@ def cli(
     if secret:
         for handler in logging.getLogger().handlers:
             handler.addFilter(_Redact(secret))
-    ctx.obj = _Context(config_dir, archive_dir, db)
+    ctx.obj = Context(config_dir, archive_dir, db)
 
 
 class _Redact(logging.Filter):
@@ -170,152 +141,36 @@ def _print_result(result: Result) -> None:
 )
 @click.option("--strict", is_flag=True, help="Exit with 1 when a document was inaccessible.")
 @click.pass_obj
-def check(obj: _Context, documents: tuple[str, ...], strict: bool) -> None:
+def check(obj: Context, documents: tuple[str, ...], strict: bool) -> None:
     """Run one tracking pass: fetch, extract and record each document once."""
     from tracker.runtime import build_deps, check_documents
 
-    with _errors():
+    with errors():
         settings = obj.settings()
         chosen = settings.select(documents)
         with build_deps(settings) as deps:
             results = check_documents(chosen, deps, on_result=_print_result)
-            _send(settings, deps)
+            send_alerts_now(settings, deps)
     if strict and any(r.outcome is Outcome.INACCESSIBLE for r in results):
-        sys.exit(_EXIT_INACCESSIBLE)
+        sys.exit(EXIT_INACCESSIBLE)
 
 
 @cli.command()
 @click.pass_obj
-def run(obj: _Context) -> None:
+def run(obj: Context) -> None:
     """Run the scheduler: each document on its cron, until SIGTERM or Ctrl-C."""
     from tracker.runtime import build_deps
     from tracker.scheduler import run_forever
 
-    with _errors():
+    with errors():
         settings = obj.settings()
         with build_deps(settings) as deps:
-            run_forever(settings, deps, on_result=_print_result, send=lambda: _send(settings, deps))
-
-
-def _send(settings: config.Settings, deps: Any, *, everything: bool = False) -> Any:
-    from tracker.runtime import send_alerts
-
-    report = send_alerts(settings, deps, click.echo, everything=everything)
-    if report is not None and settings.telegram.token:
-        color = "red" if report.failed or report.stopped else None
-        click.secho(f"telegram: {report.line()}", fg=color)
-    return report
-
-
-@cli.command()
-@click.option(
-    "--all", "everything", is_flag=True, help="Without a token, print every pending message."
-)
-@click.pass_obj
-def send(obj: _Context, everything: bool) -> None:
-    """Send the pending alerts to Telegram (print them when TELEGRAM_BOT_TOKEN is unset).
-
-    Exits with 1 when Telegram could not be used or failed messages wait in the outbox.
-    """
-    from tracker.runtime import build_deps
-
-    with _errors():
-        settings = obj.settings()
-        with build_deps(settings) as deps:
-            report = _send(settings, deps, everything=everything)
-            failed = deps.alerts.outbox.counts().get("failed", 0) if deps.alerts else 0
-    if failed:
-        click.secho(
-            f"{failed} failed messages wait in the outbox: see `tracker outbox`", fg="red", err=True
-        )
-    if failed or (report is not None and report.stopped):
-        sys.exit(_EXIT_INACCESSIBLE)
-
-
-@cli.command()
-@click.option("--all", "everything", is_flag=True, help="Also list sent and cancelled messages.")
-@click.option(
-    "--retry",
-    "retry_ids",
-    multiple=True,
-    type=int,
-    metavar="ID",
-    help="Put this failed message back in the queue (repeatable).",
-)
-@click.option("--retry-failed", is_flag=True, help="Put every failed message back in the queue.")
-@click.option(
-    "--cancel",
-    "cancel_ids",
-    multiple=True,
-    type=int,
-    metavar="ID",
-    help="Drop this pending, held or failed message (repeatable).",
-)
-@click.option("--show", "show_id", type=int, metavar="ID", help="Print one message in full.")
-@click.option(
-    "--preview",
-    type=click.Path(path_type=Path, dir_okay=False),
-    metavar="FILE",
-    help="Write an HTML page showing the listed messages as Telegram shows them.",
-)
-@click.pass_obj
-def outbox(
-    obj: _Context,
-    everything: bool,
-    retry_ids: tuple[int, ...],
-    retry_failed: bool,
-    cancel_ids: tuple[int, ...],
-    show_id: int | None,
-    preview: Path | None,
-) -> None:
-    """List the Telegram outbox (pending, held for a digest, failed) and retry or drop messages."""
-    from tracker.notify import plain_text
-    from tracker.outbox import Outbox, Status
-    from tracker.state import State
-    from tracker.timestamps import utc_now
-
-    with _errors():
-        settings = obj.settings()
-        state = State(settings.db_url)
-        try:
-            box = Outbox(state, utc_now())
-            if retry_ids or retry_failed:
-                n = box.retry(None if retry_failed else list(retry_ids))
-                click.echo(f"{n} failed messages queued again; `tracker send` sends them")
-            if cancel_ids:
-                click.echo(f"{box.cancel(list(cancel_ids))} messages cancelled")
-            if show_id is not None:
-                row = box.get(show_id)
-                if row is None:
-                    raise ConfigError(f"no outbox message {show_id}")
-                click.echo(
-                    f"#{row.id} {row.status} {row.channel} ({row.chat_id}) {row.message.role}"
-                )
-                click.echo(plain_text(row.message.html))
-                return
-            shown = None if everything else [Status.PENDING, Status.HELD, Status.FAILED]
-            rows = box.rows(shown)
-            counts = box.counts()
-        finally:
-            state.close()
-    if preview is not None:
-        from tracker.render.preview import Bubble, render_preview
-
-        bubbles = [Bubble(f"{row.channel} ({row.chat_id})", row.message) for row in rows]
-        preview.write_text(render_preview("policy-tracker outbox", bubbles), encoding="utf-8")
-        click.echo(f"preview of {len(bubbles)} messages written to {preview}")
-    summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "empty"
-    click.echo(f"outbox: {summary}")
-    for row in rows:
-        when = to_stamp(row.created_at)
-        line = (
-            f"  #{row.id:<5} {row.status:<9} {row.channel:<16} {row.message.role:<11} "
-            f"{row.alert_key} (queued {when}, {row.attempts} tries)"
-        )
-        if row.last_error:
-            line += f": {row.last_error}"
-        color = {"failed": "red", "held": "cyan"}.get(row.status)
-        click.secho(line, fg=color)
+            run_forever(
+                settings,
+                deps,
+                on_result=_print_result,
+                send=lambda: send_alerts_now(settings, deps),
+            )
 
 
 @cli.command(name="import")
@@ -327,11 +182,11 @@ def outbox(
     help='Credit recorded with imported Markdown, e.g. "Open Terms Archive (ODC-BY 1.0)".',
 )
 @click.pass_obj
-def import_(obj: _Context, folder: Path, document_id: str, attribution: str | None) -> None:
+def import_(obj: Context, folder: Path, document_id: str, attribution: str | None) -> None:
     """Backfill history from dated YYYY-MM-DDTHH-MM-SSZ.html or .md files (no alerts)."""
     from tracker.backfill import backfill
 
-    with _errors():
+    with errors():
         settings = obj.settings()
         (document,) = settings.select([document_id])
         if attribution is None and any(folder.glob("*.md")):
@@ -351,9 +206,9 @@ def import_(obj: _Context, folder: Path, document_id: str, attribution: str | No
 @click.argument("document_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @click.pass_obj
-def history(obj: _Context, document_id: str, as_json: bool) -> None:
+def history(obj: Context, document_id: str, as_json: bool) -> None:
     """List the checks, versions and changes of one document."""
-    with _errors():
+    with errors():
         settings = obj.settings()
         archive = Archive(settings.archive_dir)
         if document_id not in settings.documents and document_id not in archive.documents():
@@ -437,7 +292,7 @@ def _history(archive: Archive, document_id: str) -> dict[str, Any]:
 @click.option("--color/--no-color", default=None, help="Force or disable colours (text format).")
 @click.pass_obj
 def diff(
-    obj: _Context,
+    obj: Context,
     document_id: str,
     from_stamp: str | None,
     to_stamp: str | None,
@@ -451,7 +306,7 @@ def diff(
     from tracker.render.markdown import render_change_markdown
     from tracker.render.text import render_change_text
 
-    with _errors():
+    with errors():
         settings = obj.settings()
         archive = Archive(settings.archive_dir)
         stamps = archive.version_stamps(document_id)
@@ -497,12 +352,12 @@ def diff(
     "--document", "documents", multiple=True, metavar="ID", help="Only this document (repeatable)."
 )
 @click.pass_obj
-def reclassify(obj: _Context, documents: tuple[str, ...]) -> None:
+def reclassify(obj: Context, documents: tuple[str, ...]) -> None:
     """Label recorded changes again with the current taxonomy (no alerts; records unchanged)."""
     from tracker.changes import reclassify as relabel
     from tracker.changes import taxonomy_tag
 
-    with _errors():
+    with errors():
         settings = obj.settings()
         taxonomy = load_taxonomy(settings.taxonomy_path)
         archive = Archive(settings.archive_dir)
@@ -521,11 +376,11 @@ def reclassify(obj: _Context, documents: tuple[str, ...]) -> None:
     "--document", "documents", multiple=True, metavar="ID", help="Only this document (repeatable)."
 )
 @click.pass_obj
-def verify(obj: _Context, documents: tuple[str, ...]) -> None:
+def verify(obj: Context, documents: tuple[str, ...]) -> None:
     """Re-hash the archive's snapshots and texts; exit 1 if anything does not match."""
     from tracker.verify import verify as verify_archive
 
-    with _errors():
+    with errors():
         settings = obj.settings()
         reports = verify_archive(Archive(settings.archive_dir), list(documents) or None)
     for report in reports:
@@ -542,7 +397,7 @@ def verify(obj: _Context, documents: tuple[str, ...]) -> None:
     if not reports:
         click.echo(f"no document in {settings.archive_dir}")
     if any(not report.ok for report in reports):
-        sys.exit(_EXIT_INACCESSIBLE)
+        sys.exit(EXIT_INACCESSIBLE)
 
 
 @cli.command()
@@ -553,9 +408,9 @@ def verify(obj: _Context, documents: tuple[str, ...]) -> None:
     help="Also ask Telegram whether the bot may post to each channel (exit 1 if not).",
 )
 @click.pass_obj
-def validate(obj: _Context, ask_telegram: bool) -> None:
+def validate(obj: Context, ask_telegram: bool) -> None:
     """Check every file under config/ and report the first problems found."""
-    with _errors():
+    with errors():
         settings = obj.settings()
         taxonomy = load_taxonomy(settings.taxonomy_path)
     click.echo(
@@ -577,24 +432,11 @@ def validate(obj: _Context, ask_telegram: bool) -> None:
             f"{channel.min_significance.value} and above{extra}"
         )
     if ask_telegram:
-        _check_telegram(settings)
+        check_telegram(settings)
 
 
-def _check_telegram(settings: config.Settings) -> None:
-    from tracker.notify import check_chats
-
-    if not settings.telegram.token:
-        click.secho("cannot ask Telegram: TELEGRAM_BOT_TOKEN is not set", fg="red", err=True)
-        sys.exit(_EXIT_INACCESSIBLE)
-    chats = list(dict.fromkeys(c.chat_id for c in settings.channels))
-    if settings.telegram.maintainers_chat_id:
-        chats.append(settings.telegram.maintainers_chat_id)
-    results = check_chats(settings.telegram, chats)
-    for result in results:
-        mark, color = ("ok", "green") if result.ok else ("FAILED", "red")
-        click.secho(f"  telegram {result.chat_id}: {mark}: {result.detail}", fg=color)
-    if not all(result.ok for result in results):
-        sys.exit(_EXIT_INACCESSIBLE)
+cli.add_command(send)
+cli.add_command(outbox)
 
 
 def main() -> None:

@@ -19,6 +19,11 @@ retry, an abort); only :mod:`tracker.cli` turns errors into exit codes and human
 Programmer errors (``TypeError``, ``KeyError`` ...) are never caught. Every error carries a
 ``cause`` (a short, stable, kebab-case word recorded in ``checks.csv``) and chains the exception
 it translates (``raise ... from exc``): ``requests`` errors never leak above :mod:`tracker.fetch`.
+
+Telegram delivery has no branch here: python-telegram-bot's ``TelegramError`` tree never leaves
+:mod:`tracker.notify`, which turns each error into an outbox status (sent, retried later, failed
+for the message or for the whole chat) by the policy written in its docstring. A failed alert is
+data to act on (``tracker outbox``), not an exception.
 """
 
 from __future__ import annotations

@@ -103,7 +103,36 @@ class LoggedRequest:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 
 
-class PageServer:
+class ServedInThread:
+    """``start()`` and the context manager of a loopback server serving in ``self._thread``.
+
+    Subclasses build ``_thread`` (a daemon running ``serve_forever``) and define ``stop()``.
+    """
+
+    _thread: threading.Thread
+
+    def start(self) -> Self:
+        """Start serving in a daemon thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (each server says what becomes of requests in flight)."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class PageServer(ServedInThread):
     """A ``ThreadingHTTPServer`` on 127.0.0.1 (a free port) serving a route table.
 
     Use as a context manager, or ``start()`` / ``stop()``. Unknown paths get a 404. Routes match
@@ -125,27 +154,11 @@ class PageServer:
         )
 
     # ----------------------------------------------------------------- set-up
-    def start(self) -> Self:
-        """Start serving in a daemon thread."""
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         """Stop serving; handlers still sleeping are woken and dropped."""
         self._stopping.set()
         self._httpd.shutdown()
         self._httpd.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def route(self, path: str, *replies: Reply) -> str:
         """Serve ``replies`` in turn at ``path`` (the last repeats); returns the full URL."""

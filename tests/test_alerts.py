@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.servers import FakeClock, PageServer, Reply, page_bytes
+from tests.test_pipeline import World as PipelineWorld
 from tracker import config
 from tracker.alerts import MAINTAINERS, Alerts
-from tracker.archive import Archive
-from tracker.fetch import HostPacer, new_session
-from tracker.models import Document, FetchSettings, Outcome, TelegramSettings
+from tracker.models import Outcome, TelegramSettings
 from tracker.outbox import Outbox, Status
 from tracker.pipeline import Deps, Result, check
 from tracker.state import State
@@ -29,62 +28,34 @@ V2 = "linkedin/privacy-policy/v2.html"
 
 
 @dataclass
-class World:
-    """A tracker with two channels, wired to a page server, a fake clock and real SQLite."""
+class World(PipelineWorld):
+    """The pipeline's world with two channels and the maintainers' channel, and alerting on."""
 
-    tmp: Path
-    server: PageServer
-    clock: FakeClock
-    state: State
     maintainers: str | None = "-100999"
 
     @property
     def settings(self) -> config.Settings:
-        return config.load(self.tmp / "config", self.tmp / "snapshots", "sqlite://", environ={})
-
-    @property
-    def archive(self) -> Archive:
-        return Archive(self.tmp / "snapshots")
-
-    def document(self) -> Document:
-        return self.settings.documents[DOC]
+        return config.load(self.config_dir, self.tmp / "snapshots", "sqlite://", environ={})
 
     def alerts(self) -> Alerts:
-        settings = self.settings
         return Alerts(
-            outbox=Outbox(self.state, self.clock.now()),
+            outbox=self.outbox,
             archive=self.archive,
-            channels=settings.channels,
+            channels=self.settings.channels,
             telegram=replace(TelegramSettings(), maintainers_chat_id=self.maintainers),
             taxonomy=load_taxonomy(ROOT / "config" / "taxonomy.toml"),
             now=self.clock.now,
             inaccessible_after=2,
         )
 
-    def deps(self, alerts: Alerts | None = None, *, alerting: bool = True) -> Deps:
-        fetch = FetchSettings(
-            user_agent="policy-tracker-tests/1 (+https://example.test)",
-            connect_timeout=2,
-            read_timeout=1,
-            retries=0,
-            backoff_seconds=0.01,
-        )
-        return Deps(
-            http=new_session(fetch),
-            archive=self.archive,
-            state=self.state,
-            fetch_settings=fetch,
-            pacer=HostPacer(0),
-            now=self.clock.now,
-            taxonomy=load_taxonomy(ROOT / "config" / "taxonomy.toml"),
-            sleep=self.clock.sleep,
-            inaccessible_after=2,
-            alerts=None if not alerting else alerts if alerts is not None else self.alerts(),
+    def deps(self, *, alerting: bool = True) -> Deps:
+        return replace(
+            super().deps(), inaccessible_after=2, alerts=self.alerts() if alerting else None
         )
 
-    def check(self, *replies: Reply, alerting: bool = True) -> list[Result]:
+    def check(self, *replies: Reply, alerting: bool = True) -> list[Result]:  # type: ignore[override]
         if replies:
-            self.server.route(PATH, *replies)
+            self.serve(*replies)
         self.clock.advance(3600)
         return check(self.document(), self.deps(alerting=alerting))
 
@@ -287,3 +258,22 @@ def test_a_post_that_cannot_be_rendered_falls_back_to_a_plain_one(
     notices = [row for row in rows if row.channel == MAINTAINERS]
     assert len(notices) == 1 and "could not be rendered" in notices[0].message.html
     assert "a renderer bug" in caplog.text
+
+
+def test_failed_messages_are_retried_and_messages_cancelled_by_id(world: World):
+    world.check(Reply.page(V1))
+    world.check(Reply.page(V2))
+    box = world.outbox
+    first, second, third, *_ = box.rows()
+    box.mark_failed([first.id, second.id], "Forbidden: bot was kicked from the channel chat")
+    box.mark_sent(third.id, 7, world.clock.now())
+    assert box.retry([first.id, third.id, 99_999]) == 1, "only a failed message is retried"
+    assert box.get(first.id).status is Status.PENDING  # type: ignore[union-attr]
+    assert box.get(second.id).status is Status.FAILED  # type: ignore[union-attr]
+    assert box.cancel([second.id, third.id, first.id]) == 2, "a sent message stays sent"
+    assert [box.get(i).status for i in (first.id, second.id, third.id)] == [  # type: ignore[union-attr]
+        Status.CANCELLED,
+        Status.CANCELLED,
+        Status.SENT,
+    ]
+    assert box.retry() == 0

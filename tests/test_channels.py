@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_config import write
 from tracker import config
 from tracker.channels import Channel, Delivery, delivery, route
 from tracker.effective_date import effective_date
@@ -14,12 +15,6 @@ from tracker.errors import ConfigError
 from tracker.models import Change, Significance
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ the next run (the alert key makes the second call a no-op when the first one wen
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from tracker.archive import Archive
@@ -42,14 +41,6 @@ log = logging.getLogger(__name__)
 MAINTAINERS = "maintainers"
 
 
-@dataclass(frozen=True, slots=True)
-class Queuing:
-    """What :meth:`Alerts.queue_latest` did: the alert key and the messages per channel."""
-
-    key: str
-    messages: dict[str, int]
-
-
 class Alerts:
     """Routes recorded changes and operational events into the outbox."""
 
@@ -74,15 +65,19 @@ class Alerts:
         self.inaccessible_after = inaccessible_after
 
     # ------------------------------------------------------------------ changes
-    def queue_latest(self, document: Document, change: Change | None = None) -> Queuing | None:
+    def queue_latest(self, document: Document, change: Change | None = None) -> str | None:
         """Queue the alert of the document's latest version, if it is due and not queued yet.
 
         Due means: a new version of a live capture (not an import, a first record or a
         technical upgrade) with its change record written, captured after the outbox began.
-        ``change`` saves recomputing the comparison when the caller has it.
+        ``change`` saves recomputing the comparison when the caller has it. Returns the key of
+        the alert queued, if one was.
         """
         stamps = self.archive.version_stamps(document.id)
         if len(stamps) < 2 or stamps[-1] not in self.archive.change_stamps(document.id):
+            return None
+        key = f"change:{document.id}:{stamps[-1]}"
+        if self.outbox.has_alert(key):  # the common case before every check: no file read
             return None
         current = self.archive.read_version(document.id, stamps[-1])
         meta = current.meta
@@ -90,9 +85,6 @@ class Alerts:
             return None
         detected = from_iso(str(meta.get("captured_at") or to_iso(self.now())))
         if detected < self.outbox.since:
-            return None
-        key = f"change:{document.id}:{current.timestamp}"
-        if self.outbox.has_alert(key):
             return None
         if change is None or change.to_version != current.timestamp:
             previous = self.archive.read_version(document.id, stamps[-2])
@@ -123,17 +115,15 @@ class Alerts:
         )
         if not queued:
             return None
-        per_channel: dict[str, int] = defaultdict(int)
-        for item in items:
-            per_channel[item.channel] += 1
         if items:
+            per_channel = Counter(item.channel for item in items)
             log.info(
                 "%s: alert %s queued: %s",
                 document.id,
                 current.timestamp,
                 ", ".join(f"{n} messages to {name}" for name, n in per_channel.items()),
             )
-        return Queuing(key, dict(per_channel))
+        return key
 
     def _post(self, change: Change, context: PostContext, channel: Channel) -> list[Message]:
         """The channel's post, or a plain fallback if rendering fails: the alert is never lost."""

@@ -67,7 +67,6 @@ class Report:
     failed: int = 0
     deferred: int = 0
     shown: int = 0
-    errors: list[str] = field(default_factory=list)
     stopped: str = ""
 
     def line(self) -> str:
@@ -267,7 +266,7 @@ class Drain:
             summary = self.outbox.summary_of(row)
             if summary is not None and summary.message_id is not None:
                 reply = ReplyParameters(summary.message_id, allow_sending_without_reply=True)
-        chat_id: int | str = int(row.chat_id) if row.chat_id.lstrip("-").isdigit() else row.chat_id
+        chat_id = _target(row.chat_id)
         if message.attachment:
             path = self.archive_root / message.attachment
             data = path.read_bytes()
@@ -305,7 +304,6 @@ class Drain:
             pending = [r.id for r in self.outbox.pending() if r.chat_id == row.chat_id]
             self.outbox.mark_failed(pending, error)
             self.report.failed += len(pending)
-            self.report.errors.append(f"{row.channel} ({row.chat_id}): {error}")
             log.error(
                 "telegram %s (channel %s): %s; %d messages marked failed "
                 "(fix the channel, then `tracker outbox --retry-failed`)",
@@ -321,7 +319,6 @@ class Drain:
     def _fail_message(self, row: Row, error: str) -> None:
         self.outbox.mark_failed([row.id], error)
         self.report.failed += 1
-        self.report.errors.append(f"{row.channel} ({row.chat_id}) #{row.id}: {error}")
         log.error(
             "telegram %s (channel %s): message %d (%s) failed: %s",
             row.chat_id,
@@ -337,6 +334,11 @@ def _is_migration(exc: Exception) -> bool:
     from telegram.error import ChatMigrated
 
     return isinstance(exc, ChatMigrated)
+
+
+def _target(chat_id: str) -> int | str:
+    """A configured chat id as the Bot API takes it: a number, or ``@username``."""
+    return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
 
 
 def _file_url(base_url: str) -> str:
@@ -374,7 +376,7 @@ async def _check_chats(settings: TelegramSettings, chats: list[str]) -> list[Cha
     results = []
     try:
         for chat in chats:
-            target: int | str = int(chat) if chat.lstrip("-").isdigit() else chat
+            target = _target(chat)
             try:
                 info = await bot.get_chat(target)
                 member = await bot.get_chat_member(target, bot.id)

@@ -12,6 +12,7 @@ dropped by hand. Order within a chat is the order of insertion (``id``).
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -92,6 +93,49 @@ def _row(values: Sequence[Any]) -> Row:
     )
 
 
+def _insert_alert(
+    db: sqlite3.Connection,
+    key: str,
+    items: Sequence[Queued],
+    *,
+    at: datetime,
+    document: str = "",
+    version: str = "",
+    significance: str = "",
+) -> bool:
+    """Insert an alert and its messages inside the caller's transaction; False if ``key`` exists."""
+    if db.execute("SELECT 1 FROM alerts WHERE key = ?", (key,)).fetchone():
+        return False
+    alert_id = db.execute(
+        "INSERT INTO alerts(key, document, version, significance, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (key, document, version, significance, to_iso(at)),
+    ).lastrowid
+    positions: dict[str, int] = {}
+    for item in items:
+        position = positions.get(item.channel, 0)
+        positions[item.channel] = position + 1
+        status = Status.HELD if item.held_until is not None else Status.PENDING
+        db.execute(
+            "INSERT INTO outbox(alert_id, channel, chat_id, position, role, method,"
+            " payload, status, not_before, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                alert_id,
+                item.channel,
+                item.chat_id,
+                position,
+                item.message.role,
+                item.message.method,
+                json.dumps(asdict(item.message), ensure_ascii=False),
+                status.value,
+                to_iso(item.held_until) if item.held_until else None,
+                to_iso(at),
+            ),
+        )
+    return True
+
+
 class Outbox:
     """The outbox tables of a :class:`~tracker.state.State` database."""
 
@@ -114,37 +158,9 @@ class Outbox:
     ) -> bool:
         """Queue an alert and all its messages at once; False if ``key`` was queued before."""
         with self.state.transaction() as db:
-            if db.execute("SELECT 1 FROM alerts WHERE key = ?", (key,)).fetchone():
-                return False
-            cursor = db.execute(
-                "INSERT INTO alerts(key, document, version, significance, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (key, document, version, significance, to_iso(at)),
+            return _insert_alert(
+                db, key, items, at=at, document=document, version=version, significance=significance
             )
-            alert_id = cursor.lastrowid
-            positions: dict[str, int] = {}
-            for item in items:
-                position = positions.get(item.channel, 0)
-                positions[item.channel] = position + 1
-                status = Status.HELD if item.held_until is not None else Status.PENDING
-                db.execute(
-                    "INSERT INTO outbox(alert_id, channel, chat_id, position, role, method,"
-                    " payload, status, not_before, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        alert_id,
-                        item.channel,
-                        item.chat_id,
-                        position,
-                        item.message.role,
-                        item.message.method,
-                        json.dumps(asdict(item.message), ensure_ascii=False),
-                        status.value,
-                        to_iso(item.held_until) if item.held_until else None,
-                        to_iso(at),
-                    ),
-                )
-        return True
 
     def has_alert(self, key: str) -> bool:
         """Whether an alert with this key was ever queued."""
@@ -187,35 +203,21 @@ class Outbox:
 
     def retry(self, row_ids: Sequence[int] | None = None) -> int:
         """Put failed messages (all, or these) back to pending; returns how many."""
+        reset = "UPDATE outbox SET status = 'pending', not_before = NULL WHERE status = 'failed'"
         with self.state.transaction() as db:
             if row_ids is None:
-                cursor = db.execute(
-                    "UPDATE outbox SET status = 'pending', not_before = NULL"
-                    " WHERE status = 'failed'"
-                )
-                return cursor.rowcount
-            changed = 0
-            for row_id in row_ids:
-                cursor = db.execute(
-                    "UPDATE outbox SET status = 'pending', not_before = NULL"
-                    " WHERE id = ? AND status = 'failed'",
-                    (row_id,),
-                )
-                changed += cursor.rowcount
-            return changed
+                return db.execute(reset).rowcount
+            # executemany sums the rows each statement changed into rowcount.
+            return db.executemany(reset + " AND id = ?", [(i,) for i in row_ids]).rowcount
 
     def cancel(self, row_ids: Sequence[int]) -> int:
         """Drop pending, held or failed messages by hand; returns how many."""
         with self.state.transaction() as db:
-            changed = 0
-            for row_id in row_ids:
-                cursor = db.execute(
-                    "UPDATE outbox SET status = 'cancelled'"
-                    " WHERE id = ? AND status IN ('pending', 'held', 'failed')",
-                    (row_id,),
-                )
-                changed += cursor.rowcount
-            return changed
+            return db.executemany(
+                "UPDATE outbox SET status = 'cancelled'"
+                " WHERE id = ? AND status IN ('pending', 'held', 'failed')",
+                [(i,) for i in row_ids],
+            ).rowcount
 
     def digest(
         self,
@@ -228,27 +230,10 @@ class Outbox:
     ) -> bool:
         """Replace held ``items`` by digest ``messages``, in one transaction."""
         key = f"digest:{channel}:{to_iso(at)}"
+        queued = [Queued(channel, chat_id, message) for message in messages]
         with self.state.transaction() as db:
-            if db.execute("SELECT 1 FROM alerts WHERE key = ?", (key,)).fetchone():
+            if not _insert_alert(db, key, queued, at=at):
                 return False
-            alert_id = db.execute(
-                "INSERT INTO alerts(key, created_at) VALUES (?, ?)", (key, to_iso(at))
-            ).lastrowid
-            for position, message in enumerate(messages):
-                db.execute(
-                    "INSERT INTO outbox(alert_id, channel, chat_id, position, role, method,"
-                    " payload, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
-                    (
-                        alert_id,
-                        channel,
-                        chat_id,
-                        position,
-                        message.role,
-                        message.method,
-                        json.dumps(asdict(message), ensure_ascii=False),
-                        to_iso(at),
-                    ),
-                )
             db.executemany(
                 "UPDATE outbox SET status = 'digested' WHERE id = ? AND status = 'held'",
                 [(item.id,) for item in items],

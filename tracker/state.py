@@ -163,44 +163,32 @@ class State:
 
     def record_success(self, document: str, at: datetime, validators: Validators) -> int:
         """Reset the failure count; returns how many failures in a row it had reached."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._db.execute(
-                    "SELECT failures_in_row FROM document_state WHERE document = ?", (document,)
-                ).fetchone()
-                self._db.execute(
-                    "INSERT INTO document_state(document, etag, last_modified, failures_in_row,"
-                    " last_cause, last_checked_at, last_success_at) VALUES (?, ?, ?, 0, '', ?, ?)"
-                    " ON CONFLICT(document) DO UPDATE SET etag = excluded.etag,"
-                    " last_modified = excluded.last_modified, failures_in_row = 0,"
-                    " last_cause = '', last_checked_at = excluded.last_checked_at,"
-                    " last_success_at = excluded.last_success_at",
-                    (document, validators.etag, validators.last_modified, to_iso(at), to_iso(at)),
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT failures_in_row FROM document_state WHERE document = ?", (document,)
+            ).fetchone()
+            db.execute(
+                "INSERT INTO document_state(document, etag, last_modified, failures_in_row,"
+                " last_cause, last_checked_at, last_success_at) VALUES (?, ?, ?, 0, '', ?, ?)"
+                " ON CONFLICT(document) DO UPDATE SET etag = excluded.etag,"
+                " last_modified = excluded.last_modified, failures_in_row = 0,"
+                " last_cause = '', last_checked_at = excluded.last_checked_at,"
+                " last_success_at = excluded.last_success_at",
+                (document, validators.etag, validators.last_modified, to_iso(at), to_iso(at)),
+            )
         return int(row[0]) if row else 0
 
     def record_failure(self, document: str, at: datetime, cause: str) -> int:
         """Count one more inaccessible check; returns the count of failures in a row."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute(
-                    "INSERT INTO document_state(document, failures_in_row, last_cause,"
-                    " last_checked_at) VALUES (?, 1, ?, ?) ON CONFLICT(document) DO UPDATE SET"
-                    " failures_in_row = failures_in_row + 1, last_cause = excluded.last_cause,"
-                    " last_checked_at = excluded.last_checked_at",
-                    (document, cause, to_iso(at)),
-                )
-                row = self._db.execute(
-                    "SELECT failures_in_row FROM document_state WHERE document = ?", (document,)
-                ).fetchone()
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO document_state(document, failures_in_row, last_cause,"
+                " last_checked_at) VALUES (?, 1, ?, ?) ON CONFLICT(document) DO UPDATE SET"
+                " failures_in_row = failures_in_row + 1, last_cause = excluded.last_cause,"
+                " last_checked_at = excluded.last_checked_at",
+                (document, cause, to_iso(at)),
+            )
+            row = db.execute(
+                "SELECT failures_in_row FROM document_state WHERE document = ?", (document,)
+            ).fetchone()
         return int(row[0])

@@ -105,6 +105,15 @@ class _Methods(_Rules):
             **rights,
         }
 
+    def _message_text(self, parsed: Parsed) -> Parsed:
+        """A message's text as sending fixes and trims it, or Telegram's error for it."""
+        fixed = fix_formatted_text(parsed)
+        if not fixed.text:
+            raise _ApiError(400, "Bad Request: text must be non-empty")
+        if self._length(fixed) > TEXT_LIMIT:
+            raise _ApiError(400, "Bad Request: message is too long")
+        return fixed
+
     def _send_message(self, params: dict[str, Any], uploads: dict[str, _Upload]) -> Any:
         raw = _str(params, "text")
         if not raw:
@@ -114,11 +123,7 @@ class _Methods(_Rules):
         channel = self._find_chat(params)
         self._need_post_rights(channel)
         reply_to = self._reply_target(channel, params)
-        fixed = fix_formatted_text(parsed)
-        if not fixed.text:
-            raise _ApiError(400, "Bad Request: text must be non-empty")
-        if self._length(fixed) > TEXT_LIMIT:
-            raise _ApiError(400, "Bad Request: message is too long")
+        fixed = self._message_text(parsed)
         preview = _json(params, "link_preview_options", "link preview options")
         if preview is None and _bool(params, "disable_web_page_preview"):
             preview = {"is_disabled": True}
@@ -187,11 +192,7 @@ class _Methods(_Rules):
         parsed = self._parse(raw, parse_mode, params.get("entities"))
         channel = self._find_chat(params)
         self._need_post_rights(channel)
-        fixed = fix_formatted_text(parsed)
-        if not fixed.text:
-            raise _ApiError(400, "Bad Request: text must be non-empty")
-        if self._length(fixed) > TEXT_LIMIT:
-            raise _ApiError(400, "Bad Request: message is too long")
+        fixed = self._message_text(parsed)
         message_id = _int(params, "message_id")
         with self._lock:
             stored = self._messages[channel.chat_id]

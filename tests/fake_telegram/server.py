@@ -9,8 +9,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import replace
-from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from tests.fake_telegram.answers import (
@@ -28,9 +27,10 @@ from tests.fake_telegram.oracle import TdjsonOracle
 from tests.fake_telegram.records import Channel, RecordedRequest, StoredMessage, _Upload
 from tests.fake_telegram.rules import UPLOAD_LIMIT
 from tests.fake_telegram.wire import _Handler, _read_params, _Server
+from tests.servers import ServedInThread
 
 
-class FakeTelegram(_Methods):
+class FakeTelegram(_Methods, ServedInThread):
     """The fake Bot API server (see :mod:`tests.fake_telegram`). Context manager, or start()/stop().
 
     Args:
@@ -86,11 +86,6 @@ class FakeTelegram(_Methods):
         )
 
     # ------------------------------------------------------------------------------ set-up
-    def start(self) -> Self:
-        """Start serving in a daemon thread."""
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         """Stop serving; held requests are released and closed without an answer."""
         self._stopping.set()
@@ -98,17 +93,6 @@ class FakeTelegram(_Methods):
         if self._thread.is_alive():
             self._httpd.shutdown()
         self._httpd.server_close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def add_channel(
         self,

@@ -409,11 +409,6 @@ def render_digest(lines: Sequence[str], channel: Channel) -> list[Message]:
     return [Message(role="digest", html=text, silent=channel.silent) for text in texts]
 
 
-def digest_counts(change: Change, language: str) -> str:
-    """The counts of a change as plain words (for a digest line)."""
-    return _count_line(change, language)
-
-
 def render_notice(text: str, details: Sequence[str] = ()) -> Message:
     """A message to the maintainers' channel: one line, then details in a quote."""
     markup = esc(text)

@@ -332,3 +332,10 @@ def test_a_chat_that_stays_flooded_is_left_for_a_later_send(
     clock.advance(2)
     drain(world, settings_for(fake))
     assert len(fake.messages(A)) == len(queued(world, "a-en"))
+
+
+def test_with_nothing_to_send_telegram_is_not_contacted(world: World, fake: FakeTelegram):
+    world.check(Reply.page(V1))
+    report = drain(world, settings_for(fake))
+    assert (report.sent, report.stopped) == (0, "")
+    assert fake.requests == [], "no getMe every minute for an empty outbox"

@@ -413,7 +413,11 @@ def deliver(
     echo: Callable[[str], None],
     show_everything: bool = False,
 ) -> Report:
-    """Compose due digests, then send what is pending (or print it when there is no token)."""
+    """Compose due digests, then send what is pending (or print it when there is no token).
+
+    With nothing pending, Telegram is not contacted at all (``tracker run`` calls this every
+    minute); ``tracker validate --telegram`` is the way to check the token and the channels.
+    """
     alerts.compose_digests()
     if not settings.token:
         report = show_on_console(outbox, echo, now(), everything=show_everything)
@@ -424,4 +428,6 @@ def deliver(
                 "once the token is set)"
             )
         return report
+    if not outbox.pending():
+        return Report()
     return asyncio.run(Drain(outbox, alerts, archive_root, settings, now).run())

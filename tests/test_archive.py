@@ -64,8 +64,8 @@ def test_recover_is_a_no_op_on_a_consistent_folder(tmp_path: Path):
     archive.append_check(
         DOC, CheckRecord(checked_at=T0, outcome=Outcome.FIRST_RECORD, version=stamp)
     )
-    assert archive.recover(DOC) == []
-    assert archive.recover("never/seen") == []
+    assert _recover(archive, DOC) == []
+    assert _recover(archive, "never/seen") == []
 
 
 def test_recover_after_crash_before_the_version_drops_the_orphan_snapshot(tmp_path: Path):
@@ -76,7 +76,7 @@ def test_recover_after_crash_before_the_version_drops_the_orphan_snapshot(tmp_pa
     new = "2026-01-02T03-04-05Z"
     archive.record_snapshot(DOC, new, b"<html>", {"sha256": "x"}, ".html")  # crash here
     (tmp_path / DOC / "raw" / f".tmp-1-{new}.md").write_text("half")
-    repaired = archive.recover(DOC)
+    repaired = _recover(archive, DOC)
     assert any("unfinished record" in line for line in repaired)
     assert any("temporary file" in line for line in repaired)
     assert list((tmp_path / DOC / "raw").iterdir()) == []
@@ -94,11 +94,11 @@ def test_recover_after_crash_before_the_check_row_adds_it(tmp_path: Path):
         DOC, second, meta(second, first, captured_at="2026-01-02T00:00:00Z"), "b\n"
     )
     # crash: no check row for the second version
-    repaired = archive.recover(DOC)
+    repaired = _recover(archive, DOC)
     assert repaired == [f"added the missing check row of version {second}"]
     last = archive.checks(DOC)[-1]
     assert (last.outcome, last.version) == (Outcome.NEW_VERSION, second)
-    assert archive.recover(DOC) == []
+    assert _recover(archive, DOC) == []
 
 
 def test_recover_truncates_a_half_written_row_and_fixes_current(tmp_path: Path):
@@ -111,7 +111,7 @@ def test_recover_truncates_a_half_written_row_and_fixes_current(tmp_path: Path):
     with (tmp_path / DOC / "checks.csv").open("a") as handle:
         handle.write("2026-01-03T00:00:00Z,unch")
     (tmp_path / DOC / "current.md").write_text("stale")
-    repaired = archive.recover(DOC)
+    repaired = _recover(archive, DOC)
     assert "removed a half-written row at the end of checks.csv" in repaired
     assert "rewrote current.md from the latest version" in repaired
     assert len(archive.checks(DOC)) == 1
@@ -130,3 +130,9 @@ def test_unwritable_archive_is_an_archive_error(tmp_path: Path):
     (tmp_path / "acme").write_text("a file where the document folder should be")
     with pytest.raises(ArchiveError, match="cannot write"):
         Archive(tmp_path).record_version(DOC, "2026-01-01T00-00-00Z", meta("x"), "a\n")
+
+
+def _recover(archive: Archive, document: str) -> list[str]:
+    """Recovery runs under the archive's lock, as every writer does."""
+    with archive.writing():
+        return archive.recover(document)

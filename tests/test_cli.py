@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers import PageServer, Reply, page_bytes
+from tracker.archive import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = "linkedin/privacy-policy"
@@ -260,16 +261,18 @@ def test_verify_finds_a_tampered_snapshot_and_a_missing_change(cli: Cli, tmp_pat
     (html / "2025-04-01T00-00-00Z.html").write_bytes(page_bytes("linkedin/privacy-policy/v2.html"))
     cli("import", str(html), "--document", DOC)
     done = cli("verify")
-    assert f"{DOC}: ok (2 versions, 2 snapshots, 1 change records)" in done.stdout
+    assert f"{DOC}: ok (2 versions, 2 snapshots, 1 change records, " in done.stdout
+    assert done.stdout.splitlines()[-1] == f"head: {Archive(cli.archive).head()}"
     snapshot = cli.archive / DOC / "raw" / "2025-01-01T00-00-00Z.html"
     snapshot.write_bytes(snapshot.read_bytes().replace(b"Privacy", b"Privacv", 1))
     (cli.archive / DOC / "changes" / "2025-04-01T00-00-00Z.json").unlink()
     done = cli("verify", "--document", DOC, code=1)
-    assert f"{DOC}: 3 problems" in done.stdout
+    assert "raw/2025-01-01T00-00-00Z.html: changed since it was recorded" in done.stdout
     assert "raw/2025-01-01T00-00-00Z.html: SHA-256 " in done.stdout
     assert "differs from versions/2025-01-01T00-00-00Z.md" in done.stdout
     assert (
-        "raw/2025-01-01T00-00-00Z.html: SHA-256 differs from 2025-01-01T00-00-00Z.json"
+        "raw/2025-01-01T00-00-00Z.html: SHA-256 differs from raw/2025-01-01T00-00-00Z.json"
         in done.stdout
     )
+    assert "changes/2025-04-01T00-00-00Z.json: missing (recorded in chain.csv" in done.stdout
     assert "versions/2025-04-01T00-00-00Z.md: no change record in changes/" in done.stdout

@@ -115,15 +115,31 @@ def test_first_check_records_snapshot_version_and_check(world: World):
     [result] = world.check()
     assert result.outcome is Outcome.FIRST_RECORD
     stamp = result.version
+    rules = world.document().rules.digest()
     assert world.tree() == [
         "README.md",
+        "chain.csv",
         "checks.csv",
         "current.md",
         f"raw/{stamp}.html",
         f"raw/{stamp}.json",
+        f"rules/{rules}.json",
         f"versions/{stamp}.md",
     ]
     folder = world.archive.folder(DOC)
+    assert json.loads((folder / f"rules/{rules}.json").read_text()) == json.loads(
+        json.dumps(world.document().rules.canonical())
+    ), "the rules the version was made with are kept beside it"
+    assert [(e.kind, e.ref) for e in world.archive.entries(DOC)] == [
+        ("snapshot", f"raw/{stamp}.html"),
+        ("snapshot-meta", f"raw/{stamp}.json"),
+        ("rules", f"rules/{rules}.json"),
+        ("version", f"versions/{stamp}.md"),
+        ("check", "checks.csv#1"),
+    ]
+    assert f"Archive head after the last record: `{world.archive.head()}`" in (
+        folder / "README.md"
+    ).read_text()
     raw = (folder / f"raw/{stamp}.html").read_bytes()
     assert raw == page_bytes("linkedin/privacy-policy/v1.html"), (
         "the snapshot is the bytes received"
@@ -226,7 +242,7 @@ def test_first_check_can_be_inaccessible(world: World):
     world.serve(Reply(status=999, body=page_bytes("blocked/status-999.html")))
     [result] = world.check()
     assert result.outcome is Outcome.INACCESSIBLE
-    assert world.tree() == ["README.md", "checks.csv"]
+    assert world.tree() == ["README.md", "chain.csv", "checks.csv"]
 
 
 def test_conditional_get_304_is_unchanged(world: World):
@@ -398,21 +414,27 @@ def test_new_version_gets_a_change_record_in_three_forms(world: World):
     assert world.archive.checks(DOC)[-1].detail.startswith("substantive: ")
 
 
-def test_a_page_flipping_back_to_a_recent_variant_is_marked(world: World):
+def test_a_page_alternating_between_variants_adds_rows_not_versions(world: World):
     world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
     [first] = world.check()
     world.serve(Reply.page("linkedin/privacy-policy/v2.html"))
-    world.check()
-    world.serve(Reply.page("linkedin/privacy-policy/v1-noise.html"))
-    [back] = world.check()
-    assert back.outcome is Outcome.NEW_VERSION
-    assert back.change is not None
-    assert back.change.flip_back_of == first.version
-    version = world.archive.latest_version(DOC)
-    assert version is not None
-    assert version.meta["flip_back_of"] == first.version
-    record = world.archive.read_change(DOC, back.version)
-    assert record["flip_back_of"] == first.version
+    [second] = world.check()
+    for _ in range(3):  # an A/B page: v1, v2, v1, v2, v1 ...
+        world.serve(Reply.page("linkedin/privacy-policy/v1-noise.html"))
+        [back] = world.check()
+        assert back.outcome is Outcome.FLIP_BACK
+        assert back.version == first.version
+        assert back.change is None
+        world.serve(Reply.page("linkedin/privacy-policy/v2.html"))
+        [again] = world.check()
+        assert again.outcome is Outcome.UNCHANGED
+    assert world.archive.version_stamps(DOC) == [first.version, second.version]
+    assert world.archive.change_stamps(DOC) == [second.version]
+    rows = world.archive.checks(DOC)
+    assert [r.outcome for r in rows].count(Outcome.FLIP_BACK) == 3
+    flip = next(r for r in rows if r.outcome is Outcome.FLIP_BACK)
+    assert flip.version == first.version
+    assert "shows again the text of version" in flip.detail
 
 
 def test_checks_spread_over_time_keep_every_row(world: World):

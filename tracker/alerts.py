@@ -33,7 +33,7 @@ from tracker.render.telegram import (
 )
 from tracker.render.words import word
 from tracker.taxonomy import Taxonomy
-from tracker.timestamps import from_iso, to_iso
+from tracker.timestamps import from_iso, from_stamp, to_iso
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,29 @@ class Alerts:
 
     # ------------------------------------------------------------------ changes
     def queue_latest(self, document: Document, change: Change | None = None) -> str | None:
-        """Queue the alert of the document's latest version, if it is due and not queued yet.
+        """Queue the alert of the document's latest version, if it is due and not queued yet."""
+        stamps = self.archive.version_stamps(document.id)
+        return self.queue_version(document, stamps[-1], change) if stamps else None
+
+    def queue_missing(self, document: Document) -> list[str]:
+        """Queue the alert of every version captured since the outbox began that lacks one.
+
+        A crash between a record and its alert, or an older crash already followed by newer
+        records, leaves alerts unqueued: each is completed here, oldest first. Returns the
+        stamps of the versions whose alert was queued.
+        """
+        queued = []
+        for stamp in self.archive.version_stamps(document.id)[1:]:
+            if from_stamp(stamp) < self.outbox.since.replace(microsecond=0):
+                continue
+            if self.queue_version(document, stamp) is not None:
+                queued.append(stamp)
+        return queued
+
+    def queue_version(
+        self, document: Document, stamp: str, change: Change | None = None
+    ) -> str | None:
+        """Queue the alert of one version, if it is due and not queued yet.
 
         Due means: a new version of a live capture (not an import, a first record or a
         technical upgrade) with its change record written, captured after the outbox began.
@@ -74,12 +96,12 @@ class Alerts:
         the alert queued, if one was.
         """
         stamps = self.archive.version_stamps(document.id)
-        if len(stamps) < 2 or stamps[-1] not in self.archive.change_stamps(document.id):
+        if stamp not in stamps[1:] or stamp not in self.archive.change_stamps(document.id):
             return None
-        key = f"change:{document.id}:{stamps[-1]}"
+        key = f"change:{document.id}:{stamp}"
         if self.outbox.has_alert(key):  # the common case before every check: no file read
             return None
-        current = self.archive.read_version(document.id, stamps[-1])
+        current = self.archive.read_version(document.id, stamp)
         meta = current.meta
         if current.technical_upgrade or meta.get("origin", "capture") != "capture":
             return None
@@ -87,7 +109,7 @@ class Alerts:
         if detected < self.outbox.since:
             return None
         if change is None or change.to_version != current.timestamp:
-            previous = self.archive.read_version(document.id, stamps[-2])
+            previous = self.archive.read_version(document.id, stamps[stamps.index(stamp) - 1])
             change = build_change(document, previous, current, self.taxonomy)
         context = PostContext(
             title=document.title,
@@ -95,6 +117,7 @@ class Alerts:
             detected_at=detected,
             change_page=f"{document.id}/changes/{current.timestamp}.html",
             effective=effective_date(current.text),
+            archive_head=self.archive.head(),
         )
         items: list[Queued] = []
         for channel, how in route(self.channels, change):

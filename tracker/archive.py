@@ -29,15 +29,30 @@ import csv
 import io
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from tracker import frontmatter
+from tracker.chain import (
+    ARCHIVE_COLUMNS,
+    CHECK_REF_PREFIX,
+    DOCUMENT_COLUMNS,
+    GENESIS,
+    Anchor,
+    Entry,
+    LedgerError,
+    csv_line,
+    header,
+    parse_anchors,
+    parse_entries,
+)
 from tracker.errors import ArchiveError
-from tracker.models import CheckRecord, Outcome
-from tracker.timestamps import from_iso, from_stamp, to_iso, to_stamp
+from tracker.lock import archive_lock_path, file_lock
+from tracker.models import CheckRecord, Outcome, sha256_hex
+from tracker.timestamps import from_iso, from_stamp, to_iso, to_stamp, utc_now
 
 CHECK_COLUMNS = (
     "checked_at",
@@ -148,9 +163,11 @@ def _write_record(files: Mapping[str, str], path_for: Callable[[str], Path]) -> 
 class Archive:
     """The ``snapshots/`` folder. ``root`` is injected (tests pass a temporary folder)."""
 
-    def __init__(self, root: Path) -> None:
-        """Open the archive at ``root`` (created on first write)."""
+    def __init__(self, root: Path, now: Callable[[], datetime] = utc_now) -> None:
+        """Open the archive at ``root`` (created on first write); ``now`` dates chain entries."""
         self.root = root
+        self._now = now
+        self._writers = 0
 
     # ----------------------------------------------------------------- paths
     def folder(self, document: str) -> Path:
@@ -227,12 +244,19 @@ class Archive:
         return records
 
     def documents(self) -> list[str]:
-        """Ids of every document with a folder in the archive (those holding checks.csv)."""
+        """Ids of every document in the archive: folders holding checks.csv or a chain, and
+        documents named in the archive's chain."""
         if not self.root.is_dir():
             return []
-        return sorted(
-            p.parent.relative_to(self.root).as_posix() for p in self.root.rglob("checks.csv")
-        )
+        found = {
+            p.parent.relative_to(self.root).as_posix()
+            for name in ("checks.csv", "chain.csv")
+            for p in self.root.rglob(name)
+        }
+        found.discard(".")
+        with contextlib.suppress(ArchiveError):  # verify reports an unreadable chain
+            found.update(anchor.document for anchor in self.anchors())
+        return sorted(found)
 
     # ----------------------------------------------------------------- writing
     def record_snapshot(
@@ -320,22 +344,226 @@ class Archive:
         """Replace a generated file (an index README) below the archive root."""
         replace_atomically(self.root / relative, text.encode("utf-8"))
 
+    # ----------------------------------------------------------------- lock
+    @contextlib.contextmanager
+    def writing(
+        self, *, wait: float | None = 0.0, waiting: Callable[[str], None] = lambda _: None
+    ) -> Iterator[None]:
+        """Hold the archive's exclusive lock (see :mod:`tracker.lock`); re-entrant in a process."""
+        if self._writers:
+            self._writers += 1
+            try:
+                yield
+            finally:
+                self._writers -= 1
+            return
+        with file_lock(archive_lock_path(self.root), wait=wait, waiting=waiting):
+            self._writers = 1
+            try:
+                yield
+            finally:
+                self._writers = 0
+
+    @contextlib.contextmanager
+    def reading(
+        self, *, wait: float | None = 0.0, waiting: Callable[[str], None] = lambda _: None
+    ) -> Iterator[None]:
+        """Hold the archive's lock shared: no writer is half-way through a record meanwhile."""
+        if self._writers or not self.root.is_dir():
+            yield
+            return
+        with file_lock(archive_lock_path(self.root), shared=True, wait=wait, waiting=waiting):
+            yield
+
+    @property
+    def locked(self) -> bool:
+        """True while this process holds the exclusive lock."""
+        return self._writers > 0
+
+    # ----------------------------------------------------------------- chain
+    def ledger_path(self, document: str) -> Path:
+        """``<document>/chain.csv``: the document's hash chain."""
+        return self.folder(document) / "chain.csv"
+
+    def entries(self, document: str) -> list[Entry]:
+        """The entries of a document's chain, oldest first (empty before its first commit)."""
+        path = self.ledger_path(document)
+        try:
+            return parse_entries(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, UnicodeDecodeError, LedgerError) as exc:
+            raise ArchiveError(f"{path}: unreadable chain ({exc})") from exc
+
+    def anchors(self) -> list[Anchor]:
+        """The entries of the archive's chain (``<root>/chain.csv``), oldest first."""
+        path = self.root / "chain.csv"
+        try:
+            return parse_anchors(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, UnicodeDecodeError, LedgerError) as exc:
+            raise ArchiveError(f"{path}: unreadable chain ({exc})") from exc
+
+    def head(self) -> str:
+        """The archive head: the hash of the last entry of the archive's chain ('' if none)."""
+        anchors = self.anchors()
+        return anchors[-1].hash if anchors else ""
+
+    def check_lines(self, document: str) -> list[str]:
+        """The data rows of ``checks.csv`` in canonical CSV form (what the chain hashes)."""
+        path = self.folder(document) / "checks.csv"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ArchiveError(f"{path}: cannot read ({exc})") from exc
+        rows = list(csv.reader(io.StringIO(text)))
+        return [csv_line(row).removesuffix("\n") for row in rows[1:]]
+
+    def record_files(self, document: str, stamp: str) -> list[tuple[str, str]]:
+        """(kind, ref) of the files of the record made at ``stamp`` that exist, in chain order.
+
+        A record is a version and what was written with it: its raw snapshot and metadata, the
+        extraction rules it used, and its change record.
+        """
+        folder = self.folder(document)
+        found: list[tuple[str, str]] = []
+        raw = folder / "raw"
+        if raw.is_dir():
+            for path in sorted(raw.glob(f"{stamp}.*")):
+                kind = "snapshot-meta" if path.suffix == ".json" else "snapshot"
+                found.append((kind, f"raw/{path.name}"))
+            found.sort(key=lambda item: item[0] == "snapshot-meta")
+        version = self.version_path(document, stamp)
+        if version.is_file():
+            digest = self._version_rules(version)
+            if digest and (folder / "rules" / f"{digest}.json").is_file():
+                found.append(("rules", f"rules/{digest}.json"))
+            found.append(("version", f"versions/{stamp}.md"))
+        for suffix, kind in (("html", "change-html"), ("md", "change-md"), ("json", "change")):
+            if (folder / "changes" / f"{stamp}.{suffix}").is_file():
+                found.append((kind, f"changes/{stamp}.{suffix}"))
+        return found
+
+    @staticmethod
+    def _version_rules(path: Path) -> str:
+        try:
+            meta, _ = frontmatter.parse(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return ""
+        return str(meta.get("rules_sha256") or "")
+
+    def record_rules(self, document: str, digest: str, rules: Mapping[str, Any]) -> None:
+        """Keep the extraction rules a version was made with, once per digest."""
+        path = self.folder(document) / "rules" / f"{digest}.json"
+        if path.exists():
+            return
+        write_once(
+            path, (json.dumps(rules, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
+        )
+
+    def commit(self, document: str, extra: Sequence[str] = ()) -> int:
+        """Add to the document's chain every record written since its last entry; anchor it.
+
+        Adopted are the files of each version from the last one in the chain on (a record
+        interrupted between its files and its chain entries is completed), the check rows after
+        the last one in the chain, and ``extra`` refs (relabelled change files). A file of an
+        older record that is not in the chain is never adopted: it was not written by a record
+        (:func:`tracker.verify.verify` reports it). Returns how many entries were added.
+        """
+        entries = self.entries(document)
+        refs = {entry.ref for entry in entries}
+        last_version = max((_stamp_of(e.ref) for e in entries if e.kind == "version"), default="")
+        items: list[tuple[str, str]] = []
+        for stamp in self.version_stamps(document):
+            if stamp >= last_version:
+                items += [
+                    item for item in self.record_files(document, stamp) if item[1] not in refs
+                ]
+        items += [("relabelled", ref) for ref in extra if ref not in refs]
+        folder = self.folder(document)
+        hashed = []
+        for kind, ref in items:
+            try:
+                hashed.append((kind, ref, sha256_hex((folder / ref).read_bytes())))
+            except OSError as exc:
+                raise ArchiveError(f"{folder / ref}: cannot read ({exc.strerror})") from exc
+        done = max(
+            (int(e.ref.removeprefix(CHECK_REF_PREFIX)) for e in entries if e.kind == "check"),
+            default=0,
+        )
+        for number, line in enumerate(self.check_lines(document)[done:], start=done + 1):
+            hashed.append(("check", f"{CHECK_REF_PREFIX}{number}", sha256_hex(line)))
+        if hashed:
+            self._append_entries(document, entries, hashed)
+        self._anchor(document)
+        return len(hashed)
+
+    def _append_entries(
+        self, document: str, entries: list[Entry], items: list[tuple[str, str, str]]
+    ) -> None:
+        prev = entries[-1].hash if entries else GENESIS
+        seq = len(entries)
+        at = to_iso(self._now())
+        lines = []
+        for kind, ref, digest in items:
+            seq += 1
+            entry = Entry.make(seq, at, kind, ref, digest, prev)
+            lines.append(csv_line(entry.row()))
+            prev = entry.hash
+            entries.append(entry)
+        path = self.ledger_path(document)
+        _append_lines(path, lines, header(DOCUMENT_COLUMNS))
+
+    def _anchor(self, document: str) -> None:
+        entries = self.entries(document)
+        if not entries:
+            return
+        anchors = self.anchors()
+        last = next((a for a in reversed(anchors) if a.document == document), None)
+        if last is not None and last.document_seq == entries[-1].seq:
+            return
+        anchor = Anchor.make(
+            len(anchors) + 1,
+            to_iso(self._now()),
+            document,
+            entries[-1].seq,
+            entries[-1].hash,
+            anchors[-1].hash if anchors else GENESIS,
+        )
+        _append_lines(self.root / "chain.csv", [csv_line(anchor.row())], header(ARCHIVE_COLUMNS))
+
     # ----------------------------------------------------------------- recovery
     def recover(self, document: str) -> list[str]:
         """Repair what an interrupted record left behind; returns what was repaired.
 
-        Safe to call at any time; a no-op on a consistent folder.
+        Must be called with the archive's lock held (:meth:`writing`): it removes temporary
+        files and unfinished snapshots, which are another writer's work in progress otherwise.
+        Safe to call at any time under the lock; a no-op on a consistent folder. Change records
+        are completed by :func:`tracker.changes.ensure_change_records`, then :meth:`commit`
+        adds what was repaired to the chain.
         """
+        if not self.locked:
+            raise ArchiveError(
+                f"{self.root}: recovery needs the archive's lock (a bug: take Archive.writing())"
+            )
+        repaired: list[str] = []
+        for path in (self.root / "chain.csv",):
+            repaired += _truncate_partial_row(path)
         folder = self.folder(document)
         if not folder.is_dir():
-            return []
-        repaired: list[str] = []
+            return repaired
         for tmp in sorted(folder.rglob(f"{_TMP_PREFIX}*")):
             tmp.unlink()
             repaired.append(f"removed temporary file {tmp.relative_to(self.root)}")
-        repaired += self._truncate_partial_row(folder / "checks.csv")
+        repaired += _truncate_partial_row(folder / "checks.csv")
+        repaired += _truncate_partial_row(self.ledger_path(document))
+        entries = self.entries(document)
+        ledgered = {entry.ref for entry in entries}
         stamps = self.version_stamps(document)
-        repaired += self._drop_orphan_snapshots(document, stamps)
+        repaired += self._drop_orphan_snapshots(document, stamps, ledgered)
         if not stamps:
             return repaired
         latest = self.read_version(document, stamps[-1])
@@ -346,31 +574,21 @@ class Archive:
             repaired.append("rewrote current.md from the latest version")
         recorded = {c.version for c in self.checks(document) if c.outcome is not Outcome.UNCHANGED}
         for stamp in stamps:
-            if stamp in recorded:
+            if stamp in recorded or f"versions/{stamp}.md" in ledgered:
                 continue
             version = self.read_version(document, stamp)
             self.append_check(document, _check_for_recovered(version))
             repaired.append(f"added the missing check row of version {stamp}")
         return repaired
 
-    def _truncate_partial_row(self, path: Path) -> list[str]:
-        if not path.exists():
-            return []
-        data = path.read_bytes()
-        if not data or data.endswith(b"\n"):
-            return []
-        keep = data[: data.rfind(b"\n") + 1]
-        with path.open("r+b") as handle:
-            handle.truncate(len(keep))
-            handle.flush()
-            os.fsync(handle.fileno())
-        return [f"removed a half-written row at the end of {path.name}"]
-
-    def _drop_orphan_snapshots(self, document: str, stamps: list[str]) -> list[str]:
+    def _drop_orphan_snapshots(
+        self, document: str, stamps: list[str], ledgered: set[str]
+    ) -> list[str]:
         """Remove raw files newer than the latest version that no version points to.
 
-        They can only come from a record interrupted before its version was written: the
-        capture was never recorded, and the next check captures the page again.
+        They can only come from a record interrupted before its version was written (the lock
+        rules out another live writer): the capture was never recorded, and the next check
+        captures the page again. A raw file in the chain is never removed.
         """
         raw = self.folder(document) / "raw"
         if not raw.is_dir():
@@ -379,7 +597,8 @@ class Archive:
         removed = []
         for path in sorted(raw.iterdir()):
             stamp = path.name.split(".", 1)[0]
-            if stamp > latest and not path.name.startswith("."):
+            ref = f"raw/{path.name}"
+            if stamp > latest and not path.name.startswith(".") and ref not in ledgered:
                 path.unlink()
                 removed.append(f"removed snapshot {path.name} of an unfinished record")
         return removed
@@ -388,6 +607,39 @@ class Archive:
         """Every version of a document, oldest first."""
         for stamp in self.version_stamps(document):
             yield self.read_version(document, stamp)
+
+
+def _stamp_of(ref: str) -> str:
+    """The time stamp in an archive-relative path such as ``versions/<stamp>.md``."""
+    return ref.rsplit("/", 1)[-1].split(".", 1)[0]
+
+
+def _append_lines(path: Path, lines: Sequence[str], first: str) -> None:
+    """Append whole lines to a CSV ledger (its header first when new), flushed to disk."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        new = not path.exists() or path.stat().st_size == 0
+        with path.open("a", encoding="utf-8", newline="") as handle:
+            handle.write((first if new else "") + "".join(lines))
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise ArchiveError(f"cannot append to {path}: {exc.strerror}") from exc
+
+
+def _truncate_partial_row(path: Path) -> list[str]:
+    """Cut a half-written last line (no line end) off an append-only CSV file."""
+    if not path.exists():
+        return []
+    data = path.read_bytes()
+    if not data or data.endswith(b"\n"):
+        return []
+    keep = data[: data.rfind(b"\n") + 1]
+    with path.open("r+b") as handle:
+        handle.truncate(len(keep))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return [f"removed a half-written row at the end of {path.name}"]
 
 
 def _check_for_recovered(version: StoredVersion) -> CheckRecord:

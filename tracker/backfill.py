@@ -9,21 +9,25 @@ never alerted.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tracker import __version__
 from tracker.archive import Archive
-from tracker.changes import ensure_change_record
 from tracker.errors import BackfillError, ExtractError, FetchError
 from tracker.extract import extract
 from tracker.models import Capture, CheckRecord, Document, Outcome
 from tracker.models import sha256_hex as sha256
 from tracker.normalise import normalise_version
-from tracker.pipeline import Evidence, Result, record, render_index
+from tracker.pipeline import Evidence, Result, record, recover, render_index
+from tracker.provenance import provenance_of
 from tracker.quality import assess
 from tracker.taxonomy import Taxonomy
 from tracker.timestamps import from_stamp, to_iso, to_stamp
+
+log = logging.getLogger(__name__)
 
 
 def backfill(
@@ -33,6 +37,7 @@ def backfill(
     taxonomy: Taxonomy,
     *,
     attribution: str | None = None,
+    lock_wait: float | None = 0.0,
 ) -> list[Result]:
     """Import dated ``.html`` snapshots or ``.md`` versions from ``folder``, oldest first.
 
@@ -42,8 +47,20 @@ def backfill(
     version is refused (history is only ever appended).
     """
     files = _dated_files(folder)
-    archive.recover(document.id)
-    ensure_change_record(document, archive, taxonomy)
+    with archive.writing(wait=lock_wait, waiting=log.warning):
+        return _backfill(document, archive, files, taxonomy, attribution, provenance_of(folder))
+
+
+def _backfill(
+    document: Document,
+    archive: Archive,
+    files: list[tuple[str, Path]],
+    taxonomy: Taxonomy,
+    attribution: str | None,
+    provenance: Callable[[Path], dict[str, Any]],
+) -> list[Result]:
+    for line in recover(document, archive, taxonomy):
+        log.warning("%s: %s", document.id, line)
     checks = archive.checks(document.id)
     done = {to_stamp(c.checked_at) for c in checks}
     last = to_stamp(checks[-1].checked_at) if checks else ""
@@ -59,8 +76,10 @@ def backfill(
                 f"{path}: older than the latest check {last} of {document.id}; history can "
                 "only be appended (import oldest first, before live checks start)"
             )
+        body = path.read_bytes()
+        origin = provenance(path) | {"sha256": sha256(body)}
         results.append(
-            _backfill_one(document, archive, path, stamp, path.read_bytes(), attribution, taxonomy)
+            _backfill_one(document, archive, path, stamp, body, attribution, taxonomy, origin)
         )
     render_index(document, archive)
     return results
@@ -95,6 +114,7 @@ def _backfill_one(
     body: bytes,
     attribution: str | None,
     taxonomy: Taxonomy,
+    provenance: dict[str, Any],
 ) -> Result:
     captured_at = from_stamp(stamp)
     meta: dict[str, Any] = {
@@ -104,6 +124,7 @@ def _backfill_one(
         "sha256": sha256(body),
         "size": len(body),
         "tracker_version": __version__,
+        "provenance": provenance,
     }
     if attribution:
         meta["attribution"] = attribution
@@ -118,6 +139,7 @@ def _backfill_one(
         origin="import-html" if html else "import-markdown",
         snapshot_meta=meta | {"rules_sha256": document.rules.digest()} if html else meta,
         attribution=attribution,
+        provenance=provenance,
     )
     detail = f"imported from {path.name}"
     try:
@@ -149,6 +171,7 @@ def _backfill_one(
                 detail=f"{detail}: {exc}",
             ),
         )
+        archive.commit(document.id)
         return Result(document.id, Outcome.INACCESSIBLE, cause=exc.cause, detail=str(exc))
     return record(
         document,

@@ -3,7 +3,7 @@
 ``changes/<ts>.json`` (machine-readable, see :func:`tracker.diff.change_to_dict`), ``.md`` and a
 self-contained ``.html`` page are written once per new version, next to it. They are derived
 from the versions, so a record interrupted before they were written is completed by
-:func:`ensure_change_record` on the next run.
+:func:`ensure_change_records` on the next run.
 """
 
 from __future__ import annotations
@@ -83,18 +83,34 @@ def write_change_record(document: Document, archive: Archive, change: Change) ->
     archive.record_change(document.id, change.to_version, files)
 
 
-def ensure_change_record(document: Document, archive: Archive, taxonomy: Taxonomy) -> Change | None:
-    """Write the change record of the latest version if it is missing (after a crash)."""
+def ensure_change_records(document: Document, archive: Archive, taxonomy: Taxonomy) -> list[str]:
+    """Write every missing change record (after a crash); returns the stamps written.
+
+    Every version but the first and technical upgrades has a change record from the version
+    before it. One that is missing and was never committed to the chain was interrupted and is
+    derived again from the two versions. One that the chain holds but the folder lacks was
+    deleted: it is not rewritten (that would hide the loss), :func:`tracker.verify.verify`
+    reports it.
+    """
     stamps = archive.version_stamps(document.id)
-    if len(stamps) < 2 or stamps[-1] in archive.change_stamps(document.id):
-        return None
-    current = archive.read_version(document.id, stamps[-1])
-    if current.technical_upgrade:
-        return None
-    previous = archive.read_version(document.id, stamps[-2])
-    change = build_change(document, previous, current, taxonomy)
-    write_change_record(document, archive, change)
-    return change
+    if len(stamps) < 2:
+        return []
+    have = set(archive.change_stamps(document.id))
+    missing = [s for s in stamps[1:] if s not in have]
+    if not missing:
+        return []
+    committed = {entry.ref for entry in archive.entries(document.id)}
+    written = []
+    for stamp in missing:
+        if f"changes/{stamp}.json" in committed:
+            continue
+        current = archive.read_version(document.id, stamp)
+        if current.technical_upgrade:
+            continue
+        previous = archive.read_version(document.id, stamps[stamps.index(stamp) - 1])
+        write_change_record(document, archive, build_change(document, previous, current, taxonomy))
+        written.append(stamp)
+    return written
 
 
 def _files(document: Document, change: Change) -> dict[str, str]:
@@ -131,6 +147,13 @@ def reclassify(document: Document, archive: Archive, taxonomy: Taxonomy) -> list
         change = build_change(document, previous, current, taxonomy)
         archive.record_relabelled(document.id, stamp, tag, _files(document, change))
         done.append(stamp)
+    # Every relabelled file goes into the chain, including those of a reclassification that
+    # was interrupted after writing them (they are skipped above, being there already).
+    folder = archive.folder(document.id)
+    relabelled = folder / "changes" / "relabelled"
+    if relabelled.is_dir():
+        files = sorted(p for p in relabelled.iterdir() if not p.name.startswith("."))
+        archive.commit(document.id, extra=[p.relative_to(folder).as_posix() for p in files])
     return done
 
 

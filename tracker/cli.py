@@ -62,6 +62,13 @@ _OUTCOME_WORDS = {
     help="State database URL [env TRACKER_DB; default sqlite:///.tracker/state.sqlite3].",
 )
 @click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    envvar="TRACKER_LOCK_WAIT",
+    help="Seconds to wait for the archive's lock held by another process "
+    "[env TRACKER_LOCK_WAIT; default 600, for ever for `run`].",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
     default="warning",
@@ -75,6 +82,7 @@ def cli(
     config_dir: Path | None,
     archive_dir: Path | None,
     db: str | None,
+    wait: float | None,
     log_level: str,
 ) -> None:
     """Watch the legal pages of online platforms and archive what changed."""
@@ -90,7 +98,7 @@ def cli(
     if secret:
         for handler in logging.getLogger().handlers:
             handler.addFilter(_Redact(secret))
-    ctx.obj = Context(config_dir, archive_dir, db)
+    ctx.obj = Context(config_dir, archive_dir, db, wait)
 
 
 class _Redact(logging.Filter):
@@ -148,7 +156,7 @@ def check(obj: Context, documents: tuple[str, ...], strict: bool) -> None:
     with errors():
         settings = obj.settings()
         chosen = settings.select(documents)
-        with build_deps(settings) as deps:
+        with build_deps(settings, lock_wait=obj.lock_wait()) as deps:
             results = check_documents(chosen, deps, on_result=_print_result)
             send_alerts_now(settings, deps)
     if strict and any(r.outcome is Outcome.INACCESSIBLE for r in results):
@@ -164,7 +172,7 @@ def run(obj: Context) -> None:
 
     with errors():
         settings = obj.settings()
-        with build_deps(settings) as deps:
+        with build_deps(settings, lock_wait=obj.lock_wait(None)) as deps:
             run_forever(
                 settings,
                 deps,
@@ -193,7 +201,12 @@ def import_(obj: Context, folder: Path, document_id: str, attribution: str | Non
             attribution = "Open Terms Archive (ODC-BY 1.0)"
         taxonomy = load_taxonomy(settings.taxonomy_path)
         results = backfill(
-            document, Archive(settings.archive_dir), folder, taxonomy, attribution=attribution
+            document,
+            Archive(settings.archive_dir),
+            folder,
+            taxonomy,
+            attribution=attribution,
+            lock_wait=obj.lock_wait(),
         )
     counts: dict[str, int] = {}
     for result in results:
@@ -361,32 +374,42 @@ def reclassify(obj: Context, documents: tuple[str, ...]) -> None:
         settings = obj.settings()
         taxonomy = load_taxonomy(settings.taxonomy_path)
         archive = Archive(settings.archive_dir)
-        for document in settings.select(list(documents)):
-            done = relabel(document, archive, taxonomy)
-            click.echo(
-                f"{document.id}: {len(done)} changes classified again "
-                f"(changes/relabelled/*.{taxonomy_tag(taxonomy)}.json)"
-                if done
-                else f"{document.id}: every change is labelled with taxonomy {taxonomy.version}"
-            )
+        with archive.writing(wait=obj.lock_wait(), waiting=log.warning):
+            for document in settings.select(list(documents)):
+                done = relabel(document, archive, taxonomy)
+                click.echo(
+                    f"{document.id}: {len(done)} changes classified again "
+                    f"(changes/relabelled/*.{taxonomy_tag(taxonomy)}.json)"
+                    if done
+                    else f"{document.id}: every change is labelled with taxonomy {taxonomy.version}"
+                )
 
 
 @cli.command()
 @click.option(
     "--document", "documents", multiple=True, metavar="ID", help="Only this document (repeatable)."
 )
+@click.option(
+    "--head",
+    metavar="HEX",
+    help="An archive head noted earlier: fail unless the archive's chain passes through it.",
+)
 @click.pass_obj
-def verify(obj: Context, documents: tuple[str, ...]) -> None:
-    """Re-hash the archive's snapshots and texts; exit 1 if anything does not match."""
+def verify(obj: Context, documents: tuple[str, ...], head: str | None) -> None:
+    """Check the hash chain and re-hash every record; exit 1 on any problem.
+
+    The last line is the archive head, `head: <sha256>`: note it (or take it from an alert) to
+    check later, with --head, that the history it vouches for was not rewritten.
+    """
     from tracker.verify import verify as verify_archive
 
     with errors():
         settings = obj.settings()
-        reports = verify_archive(Archive(settings.archive_dir), list(documents) or None)
-    for report in reports:
+        result = verify_archive(Archive(settings.archive_dir), list(documents) or None, head=head)
+    for report in result.reports:
         summary = (
             f"{report.versions} versions, {report.snapshots} snapshots, "
-            f"{report.changes} change records"
+            f"{report.changes} change records, {report.entries} chain entries"
         )
         if report.ok:
             click.secho(f"{report.document}: ok ({summary})", fg="green")
@@ -394,9 +417,14 @@ def verify(obj: Context, documents: tuple[str, ...]) -> None:
         click.secho(f"{report.document}: {len(report.problems)} problems ({summary})", fg="red")
         for problem in report.problems:
             click.echo(f"  {problem}")
-    if not reports:
+    for problem in result.problems:
+        click.secho(f"archive: {problem}", fg="red")
+    if not result.reports:
         click.echo(f"no document in {settings.archive_dir}")
-    if any(not report.ok for report in reports):
+    if head is not None and not result.problems:
+        click.secho(f"the chain passes through {head}", fg="green")
+    click.echo(f"head: {result.head or 'none (nothing recorded yet)'}")
+    if not result.ok:
         sys.exit(EXIT_INACCESSIBLE)
 
 

@@ -26,6 +26,7 @@ from tracker import __version__
 from tracker.channels import Channel
 from tracker.errors import ConfigError
 from tracker.models import Document, ExtractRules, FetchSettings, Significance, TelegramSettings
+from tracker.suspect import SuspectSettings
 
 DEFAULT_CONFIG_DIR = Path("config")
 DEFAULT_ARCHIVE_DIR = Path("snapshots")
@@ -67,6 +68,14 @@ class ScheduleConfig(_Strict):
         return check_cron(value)
 
 
+class SuspectConfig(_Strict):
+    """``[suspect]`` in tracker.toml: when a capture is held and fetched again to confirm it."""
+
+    clause_loss: Annotated[float, Field(gt=0, le=1)] = 0.4
+    unterminated_html: bool = True
+    confirm: bool = True
+
+
 class AlertsConfig(_Strict):
     """``[alerts]`` in tracker.toml."""
 
@@ -99,6 +108,7 @@ class TrackerFile(_Strict):
     schedule: ScheduleConfig = ScheduleConfig()
     alerts: AlertsConfig = AlertsConfig()
     telegram: TelegramConfig = TelegramConfig()
+    suspect: SuspectConfig = SuspectConfig()
 
 
 #: Friendly names accepted by a channel's ``digest`` key.
@@ -215,6 +225,7 @@ class Settings:
     documents: Mapping[str, Document]
     channels: tuple[Channel, ...] = ()
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    suspect: SuspectSettings = field(default_factory=SuspectSettings)
 
     @property
     def taxonomy_path(self) -> Path:
@@ -451,6 +462,11 @@ def load(
         documents=documents,
         channels=load_channels(config_dir, documents, _label_ids()),
         telegram=_telegram(tracker.telegram, env),
+        suspect=SuspectSettings(
+            clause_loss=tracker.suspect.clause_loss,
+            unterminated_html=tracker.suspect.unterminated_html,
+            confirm=tracker.suspect.confirm,
+        ),
     )
 
 

@@ -50,21 +50,21 @@ class ExtractRules:
     select_first: bool = False
     ignore_text: tuple[str, ...] = ()
 
+    def canonical(self) -> dict[str, object]:
+        """The rules and the extractor version as data (what :meth:`digest` hashes)."""
+        return {
+            "extractor": EXTRACTOR_VERSION,
+            "select": list(self.select),
+            "remove": list(self.remove),
+            "drop_query_params": list(self.drop_query_params),
+            "min_text_chars": self.min_text_chars,
+            "select_first": self.select_first,
+            **({"ignore_text": list(self.ignore_text)} if self.ignore_text else {}),
+        }
+
     def digest(self) -> str:
         """Hash of the rules and the extractor version: changes when the output may change."""
-        canonical = json.dumps(
-            {
-                "extractor": EXTRACTOR_VERSION,
-                "select": self.select,
-                "remove": self.remove,
-                "drop_query_params": self.drop_query_params,
-                "min_text_chars": self.min_text_chars,
-                "select_first": self.select_first,
-                **({"ignore_text": self.ignore_text} if self.ignore_text else {}),
-            },
-            sort_keys=True,
-        )
-        return sha256_hex(canonical)[:16]
+        return sha256_hex(json.dumps(self.canonical(), sort_keys=True))[:16]
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +190,10 @@ class Outcome(StrEnum):
     NEW_VERSION = "new-version"
     TECHNICAL_UPGRADE = "technical-upgrade"
     INACCESSIBLE = "inaccessible"
+    #: the page came back to the text of a recent version (an A/B variant): a row, no version
+    FLIP_BACK = "flip-back"
+    #: a capture held as too damaged to record on one fetch (see :mod:`tracker.suspect`)
+    SUSPECT = "suspect"
 
 
 @dataclass(frozen=True, slots=True)

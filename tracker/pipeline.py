@@ -11,6 +11,7 @@ errors become an *inaccessible* check with its cause, never a version; archive e
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -25,7 +26,13 @@ import requests
 from tracker import __version__
 from tracker.alerts import Alerts
 from tracker.archive import Archive, StoredVersion
-from tracker.changes import clause_counts, ensure_change_record, find_flip_back
+from tracker.changes import (
+    build_change,
+    clause_counts,
+    ensure_change_records,
+    find_flip_back,
+    write_change_record,
+)
 from tracker.errors import ExtractError, FetchError
 from tracker.extract import extract
 from tracker.fetch import HostPacer, fetch
@@ -43,6 +50,7 @@ from tracker.models import sha256_hex as sha256
 from tracker.quality import assess
 from tracker.render import summary_line
 from tracker.state import State
+from tracker.suspect import SuspectSettings, Suspicion, suspicion
 from tracker.taxonomy import Taxonomy
 from tracker.timestamps import to_iso, to_stamp
 from tracker.wording import same_words
@@ -64,6 +72,9 @@ class Deps:
     sleep: Callable[[float], None] = time.sleep
     inaccessible_after: int = 3
     alerts: Alerts | None = None
+    suspect: SuspectSettings = field(default_factory=SuspectSettings)
+    #: seconds to wait for the archive's lock held by another process (None: for ever)
+    lock_wait: float | None = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,27 +106,57 @@ class Evidence:
     origin: str
     snapshot_meta: Mapping[str, Any]
     attribution: str | None = None
+    provenance: Mapping[str, Any] | None = None
 
 
 # --------------------------------------------------------------------------- check
 def check(document: Document, deps: Deps) -> list[Result]:
-    """Check one document once; returns its results (a technical upgrade, then the check)."""
-    results: list[Result] = []
-    repaired = deps.archive.recover(document.id)
-    if ensure_change_record(document, deps.archive, deps.taxonomy) is not None:
-        repaired.append("wrote the missing change record of the latest version")
-    if deps.alerts is not None and deps.alerts.queue_latest(document) is not None:
-        repaired.append("queued the alert of the latest version (left unqueued by a crash)")
-    for line in repaired:
-        log.warning("%s: %s", document.id, line)
-    upgrade = apply_technical_upgrade(document, deps)
-    if upgrade is not None:
-        results.append(upgrade)
-    result = _capture_and_record(document, deps, notes=tuple(repaired))
-    results.append(result)
-    _alert(document, deps, result)
-    render_index(document, deps.archive)
-    return results
+    """Check one document once; returns its results (a technical upgrade, then the check).
+
+    The whole check holds the archive's lock (:meth:`Archive.writing`): one writer at a time.
+    """
+    with deps.archive.writing(wait=deps.lock_wait, waiting=log.warning):
+        results: list[Result] = []
+        repaired = recover(document, deps.archive, deps.taxonomy, deps.alerts)
+        for line in repaired:
+            log.warning("%s: %s", document.id, line)
+        upgrade = apply_technical_upgrade(document, deps)
+        if upgrade is not None:
+            results.append(upgrade)
+        result = _capture_and_record(document, deps, notes=tuple(repaired))
+        results.append(result)
+        _alert(document, deps, result)
+        render_index(document, deps.archive)
+        return results
+
+
+def recover(
+    document: Document, archive: Archive, taxonomy: Taxonomy, alerts: Alerts | None = None
+) -> list[str]:
+    """Complete whatever an interrupted run left undone; returns what was repaired.
+
+    Under the archive's lock: temporary files and unfinished snapshots removed, half-written
+    rows cut, missing check rows and change records of every version written (not only the
+    latest), the chain completed with what was recorded but not yet committed, and the alert
+    of every version captured since the outbox began queued if it is not.
+    """
+    repaired = archive.recover(document.id)
+    repaired += [
+        f"wrote the missing change record of version {stamp}"
+        for stamp in ensure_change_records(document, archive, taxonomy)
+    ]
+    fresh = not archive.entries(document.id)
+    added = archive.commit(document.id)
+    if added and fresh:
+        repaired.append(f"started the hash chain over {added} records already in the archive")
+    elif added:
+        repaired.append(f"added {added} records of an interrupted run to the hash chain")
+    if alerts is not None:
+        repaired += [
+            f"queued the alert of version {stamp} (left unqueued by a crash)"
+            for stamp in alerts.queue_missing(document)
+        ]
+    return repaired
 
 
 def _alert(document: Document, deps: Deps, result: Result) -> None:
@@ -123,7 +164,7 @@ def _alert(document: Document, deps: Deps, result: Result) -> None:
     if deps.alerts is None:
         return
     if result.outcome is Outcome.NEW_VERSION:
-        deps.alerts.queue_latest(document, result.change)
+        deps.alerts.queue_version(document, result.version, result.change)
     deps.alerts.on_result(
         document,
         result.outcome,
@@ -140,19 +181,18 @@ def _capture_and_record(document: Document, deps: Deps, notes: tuple[str, ...]) 
     validators = state.validators if latest is not None else None
     capture: Capture | None = None
     try:
-        capture = fetch(
-            document,
-            deps.fetch_settings,
-            http=deps.http,
-            now=deps.now,
-            validators=validators,
-            sleep=deps.sleep,
-            pacer=deps.pacer,
-        )
+        capture = _fetch(document, deps, validators)
         if capture.not_modified and latest is not None:
             return _unchanged(document, deps, capture, latest, "HTTP 304 Not Modified", notes)
-        assess(capture, expected_language=document.language)
-        text = extract(capture.body, document.rules, url=document.url, charset=capture.charset)
+        text = _read(document, capture)
+        held = _suspicion(capture, text, latest, deps.suspect)
+        detail = ""
+        if held is not None:
+            capture, text, detail = _confirm(document, deps, capture, text, held, latest)
+            if not capture.body:  # the two fetches disagree: hold, record nothing
+                return Result(
+                    document.id, Outcome.SUSPECT, cause=held.cause, detail=detail, notes=notes
+                )
     except (FetchError, ExtractError) as exc:
         return _inaccessible(document, deps, exc, capture, notes)
     failures = deps.state.record_success(document.id, capture.fetched_at, _validators(capture))
@@ -173,16 +213,97 @@ def _capture_and_record(document: Document, deps: Deps, notes: tuple[str, ...]) 
         text,
         rules_sha256=document.rules.digest(),
         taxonomy=deps.taxonomy,
+        detail=detail,
     )
     return Result(
         document=result.document,
         outcome=result.outcome,
         version=result.version,
         http_status=capture.status,
+        detail=result.detail,
         recovered_after=failures,
         notes=notes,
         change=result.change,
     )
+
+
+def _fetch(document: Document, deps: Deps, validators: Validators | None) -> Capture:
+    return fetch(
+        document,
+        deps.fetch_settings,
+        http=deps.http,
+        now=deps.now,
+        validators=validators,
+        sleep=deps.sleep,
+        pacer=deps.pacer,
+    )
+
+
+def _read(document: Document, capture: Capture) -> str:
+    """Judge the capture (blocked?) and extract its text; FetchError/ExtractError if not."""
+    assess(capture, expected_language=document.language)
+    return extract(capture.body, document.rules, url=document.url, charset=capture.charset)
+
+
+def _suspicion(
+    capture: Capture, text: str, latest: StoredVersion | None, settings: SuspectSettings
+) -> Suspicion | None:
+    previous = latest.text if latest is not None else None
+    if latest is not None and latest.text_sha256 == sha256(text):
+        return None
+    return suspicion(capture.body, capture.media_type, text, previous, settings)
+
+
+def _confirm(
+    document: Document,
+    deps: Deps,
+    capture: Capture,
+    text: str,
+    held: Suspicion,
+    latest: StoredVersion | None,
+) -> tuple[Capture, str, str]:
+    """Hold a suspect capture and fetch again: (capture, text, detail) to record.
+
+    The held capture is a ``suspect`` row of ``checks.csv``. The second fetch is recorded if it
+    looks sound, or if it gives the same text (the suspicion is confirmed: the page really is
+    like that). Two suspect captures that disagree are held both, and nothing is recorded: the
+    returned capture then has an empty body.
+    """
+    log.warning("%s: suspect capture held (%s): %s", document.id, held.cause, held.detail)
+    _append_suspect(document, deps, capture, text, held, "held; fetching again to confirm")
+    if not deps.suspect.confirm:
+        return capture, text, f"recorded without confirmation: {held.cause}: {held.detail}"
+    second = _fetch(document, deps, None)
+    second_text = _read(document, second)
+    if sha256(second_text) == sha256(text):
+        return second, second_text, f"confirmed by a second fetch: {held.cause}: {held.detail}"
+    again = _suspicion(second, second_text, latest, deps.suspect)
+    if again is None:
+        return second, second_text, f"a second fetch replaced a suspect capture ({held.cause})"
+    _append_suspect(
+        document, deps, second, second_text, again, "held: a second suspect capture disagrees"
+    )
+    detail = f"{held.cause}: {held.detail}; a second fetch disagrees ({again.cause}): held"
+    return dataclasses.replace(second, body=b""), second_text, detail
+
+
+def _append_suspect(
+    document: Document, deps: Deps, capture: Capture, text: str, held: Suspicion, what: str
+) -> None:
+    deps.archive.append_check(
+        document.id,
+        CheckRecord(
+            checked_at=capture.fetched_at,
+            outcome=Outcome.SUSPECT,
+            cause=held.cause,
+            http_status=capture.status,
+            raw_sha256=capture.sha256,
+            text_sha256=sha256(text),
+            url=capture.final_url,
+            detail=f"{held.detail}; {what}",
+        ),
+    )
+    deps.archive.commit(document.id)
 
 
 def _unchanged(
@@ -206,6 +327,7 @@ def _unchanged(
             detail=detail,
         ),
     )
+    deps.archive.commit(document.id)
     return Result(
         document.id,
         Outcome.UNCHANGED,
@@ -219,11 +341,12 @@ def _unchanged(
 
 def record_inaccessible(document: Document, deps: Deps, exc: FetchError) -> Result:
     """Record a check that was not attempted because the host is known to be unreachable."""
-    deps.archive.recover(document.id)
-    result = _inaccessible(document, deps, exc, None, ())
-    _alert(document, deps, result)
-    render_index(document, deps.archive)
-    return result
+    with deps.archive.writing(wait=deps.lock_wait, waiting=log.warning):
+        notes = tuple(recover(document, deps.archive, deps.taxonomy, deps.alerts))
+        result = _inaccessible(document, deps, exc, None, notes)
+        _alert(document, deps, result)
+        render_index(document, deps.archive)
+        return result
 
 
 def _inaccessible(
@@ -248,7 +371,8 @@ def _inaccessible(
             detail=str(exc),
         ),
     )
-    level = logging.ERROR if failures >= deps.inaccessible_after else logging.INFO
+    deps.archive.commit(document.id)
+    level = logging.ERROR if failures >= deps.inaccessible_after else logging.WARNING
     log.log(level, "%s: inaccessible (%s), %d in a row: %s", document.id, exc.cause, failures, exc)
     return Result(
         document.id,
@@ -306,20 +430,18 @@ def record(
     text_sha = sha256(text)
     latest = archive.latest_version(document.id)
     if latest is not None and latest.text_sha256 == text_sha:
-        archive.append_check(
-            document.id,
-            CheckRecord(
-                checked_at=evidence.captured_at,
-                outcome=Outcome.UNCHANGED,
-                http_status=evidence.http_status,
-                raw_sha256=sha256(evidence.body),
-                text_sha256=text_sha,
-                version=latest.timestamp,
-                url=evidence.final_url,
-                detail=detail,
-            ),
+        return _record_row(
+            document, archive, evidence, text_sha, Outcome.UNCHANGED, latest.timestamp, detail
         )
-        return Result(document.id, Outcome.UNCHANGED, version=latest.timestamp)
+    flip_back_of = None if latest is None else find_flip_back(archive, document.id, text_sha)
+    if flip_back_of is not None:
+        # The page came back to a text of the last few versions (an A/B variant): a check row
+        # pointing to that version, not a new version: alternating pages do not grow the record.
+        note = f"the page shows again the text of version {flip_back_of} (an alternating variant)"
+        detail = f"{detail}; {note}" if detail else note
+        return _record_row(
+            document, archive, evidence, text_sha, Outcome.FLIP_BACK, flip_back_of, detail
+        )
     stamp = _free_stamp(archive, document.id, evidence.captured_at)
     outcome = Outcome.FIRST_RECORD if latest is None else Outcome.NEW_VERSION
     technical = False
@@ -334,6 +456,8 @@ def record(
     snapshot = archive.record_snapshot(
         document.id, stamp, evidence.body, evidence.snapshot_meta, evidence.suffix
     )
+    if rules_sha256 is not None:
+        archive.record_rules(document.id, rules_sha256, document.rules.canonical())
     meta: dict[str, Any] = {
         "document": document.id,
         "title": document.title,
@@ -354,15 +478,13 @@ def record(
     }
     if evidence.attribution:
         meta["attribution"] = evidence.attribution
-    flip_back_of = None
-    if outcome is Outcome.NEW_VERSION:
-        flip_back_of = find_flip_back(archive, document.id, text_sha)
-        if flip_back_of:
-            meta["flip_back_of"] = flip_back_of
+    if evidence.provenance:
+        meta["provenance"] = dict(evidence.provenance)
     archive.record_version(document.id, stamp, meta, text)
-    change = (
-        None if technical or latest is None else ensure_change_record(document, archive, taxonomy)
-    )
+    change = None
+    if not technical and latest is not None:
+        change = build_change(document, latest, archive.read_version(document.id, stamp), taxonomy)
+        write_change_record(document, archive, change)
     if change is not None:
         detail = f"{detail}; {summary_line(change)}" if detail else summary_line(change)
     archive.append_check(
@@ -378,7 +500,35 @@ def record(
             detail=detail,
         ),
     )
-    return Result(document.id, outcome, version=stamp, change=change)
+    archive.commit(document.id)
+    return Result(document.id, outcome, version=stamp, change=change, detail=detail)
+
+
+def _record_row(
+    document: Document,
+    archive: Archive,
+    evidence: Evidence,
+    text_sha: str,
+    outcome: Outcome,
+    version: str,
+    detail: str,
+) -> Result:
+    """A check that adds no version: one row of ``checks.csv``, committed to the chain."""
+    archive.append_check(
+        document.id,
+        CheckRecord(
+            checked_at=evidence.captured_at,
+            outcome=outcome,
+            http_status=evidence.http_status,
+            raw_sha256=sha256(evidence.body),
+            text_sha256=text_sha,
+            version=version,
+            url=evidence.final_url,
+            detail=detail,
+        ),
+    )
+    archive.commit(document.id)
+    return Result(document.id, outcome, version=version, detail=detail)
 
 
 def _origin_of(version: StoredVersion) -> str:
@@ -437,6 +587,7 @@ def apply_technical_upgrade(document: Document, deps: Deps) -> Result | None:
         previous=latest.timestamp,
         upgraded_at=to_iso(now),
     )
+    deps.archive.record_rules(document.id, digest, document.rules.canonical())
     deps.archive.record_version(document.id, stamp, meta, text)
     deps.archive.append_check(
         document.id,
@@ -450,6 +601,7 @@ def apply_technical_upgrade(document: Document, deps: Deps) -> Result | None:
             detail=f"re-extracted {latest.snapshot} with the new rules",
         ),
     )
+    deps.archive.commit(document.id)
     log.info("%s: technical upgrade recorded as %s", document.id, stamp)
     return Result(document.id, Outcome.TECHNICAL_UPGRADE, version=stamp)
 
@@ -473,8 +625,10 @@ def render_index(document: Document, archive: Archive) -> None:
         parts = ", ".join(f"{n} {kind}" for kind, n in clause_counts(record).items())
         flip = " (flip-back)" if record.get("flip_back_of") else ""
         changes[stamp] = f"{record.get('significance')}{flip}: {parts or 'no clause'}"
+    head = archive.head()
     archive.write_text(
-        f"{document.id}/README.md", render_document_index(document, versions, checks, changes)
+        f"{document.id}/README.md",
+        render_document_index(document, versions, checks, changes, head=head),
     )
     platform = document.id.split("/", 1)[0]
     listed = []
@@ -486,4 +640,4 @@ def render_index(document: Document, archive: Archive) -> None:
         if stamps:
             title = str(archive.read_version(doc_id, stamps[-1]).meta.get("title", doc_id))
         listed.append((doc_id, title, stamps[-1] if stamps else ""))
-    archive.write_text(f"{platform}/README.md", render_platform_index(platform, listed))
+    archive.write_text(f"{platform}/README.md", render_platform_index(platform, listed, head))

@@ -6,6 +6,7 @@ only talks to the user), so the scheduler and the command line share one code pa
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from tracker.archive import Archive
 from tracker.config import Settings
 from tracker.errors import FetchError
 from tracker.fetch import HostPacer, new_session
+from tracker.lock import LockTimeout, file_lock, send_lock_path
 from tracker.models import Document
 from tracker.notify import Report, deliver
 from tracker.outbox import Outbox
@@ -23,10 +25,15 @@ from tracker.state import State
 from tracker.taxonomy import load_taxonomy
 from tracker.timestamps import utc_now
 
+log = logging.getLogger(__name__)
+
 
 @contextmanager
-def build_deps(settings: Settings) -> Iterator[Deps]:
-    """Open the HTTP session, the archive and the state database for one process."""
+def build_deps(settings: Settings, *, lock_wait: float | None = 0.0) -> Iterator[Deps]:
+    """Open the HTTP session, the archive and the state database for one process.
+
+    ``lock_wait``: how long each check waits for the archive's lock (None: for ever).
+    """
     state = State(settings.db_url)
     http = new_session(settings.fetch)
     archive = Archive(settings.archive_dir)
@@ -52,6 +59,8 @@ def build_deps(settings: Settings) -> Iterator[Deps]:
             sleep=time.sleep,
             inaccessible_after=settings.alerts.inaccessible_after,
             alerts=alerts,
+            suspect=settings.suspect,
+            lock_wait=lock_wait,
         )
     finally:
         http.close()
@@ -100,12 +109,18 @@ def send_alerts(
     """Drain the outbox: to Telegram with a token, to ``echo`` without (see tracker.notify)."""
     if deps.alerts is None:
         return None
-    return deliver(
-        deps.alerts.outbox,
-        deps.alerts,
-        settings.archive_dir,
-        settings.telegram,
-        now=deps.now,
-        echo=echo,
-        show_everything=everything,
-    )
+    try:
+        with file_lock(send_lock_path(settings.archive_dir), what="the outbox"):
+            return deliver(
+                deps.alerts.outbox,
+                deps.alerts,
+                settings.archive_dir,
+                settings.telegram,
+                now=deps.now,
+                echo=echo,
+                show_everything=everything,
+            )
+    except LockTimeout:
+        # Two processes draining one outbox could post a message twice: the other one sends.
+        log.info("another process is sending the outbox; it will send what is queued")
+        return None

@@ -102,6 +102,8 @@ class PostContext:
     detected_at: datetime
     change_page: str
     effective: date | None = None
+    #: the archive head once the change was recorded (``tracker verify --head``), if known
+    archive_head: str = ""
 
 
 # --------------------------------------------------------------------------- markup helpers
@@ -186,6 +188,10 @@ def render_summary(change: Change, context: PostContext, channel: Channel) -> Me
     if context.source_url:
         links.append(_link(context.source_url, word(lang, "current_text")))
     lines.append("🔎 " + " · ".join(links))
+    if context.archive_head:
+        lines.append(
+            f"🔗 {esc(word(lang, 'archive_head'))} <code>{esc(context.archive_head)}</code>"
+        )
     markup = "\n".join(lines)
     if not fits(markup):
         raise MessageTooLargeError(f"summary of {change.document} does not fit one message")

@@ -483,6 +483,7 @@ class Archive:
                     item for item in self.record_files(document, stamp) if item[1] not in refs
                 ]
         items += [("relabelled", ref) for ref in extra if ref not in refs]
+        items = list(dict.fromkeys(items))  # a rules file shared by versions is committed once
         folder = self.folder(document)
         hashed = []
         for kind, ref in items:

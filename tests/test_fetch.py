@@ -28,6 +28,7 @@ SETTINGS = FetchSettings(
     backoff_seconds=2.0,
     max_bytes=1_000_000,
     host_delay_seconds=0.0,
+    allow_private_addresses=True,
 )
 
 

@@ -46,8 +46,8 @@ def refused_kind(address: str | IPAddress) -> str | None:
         ("loopback", ip.is_loopback),
         ("link-local", ip.is_link_local),
         ("multicast", ip.is_multicast),
-        ("private", ip.is_private),
         ("reserved", ip.is_reserved),
+        ("private", ip.is_private),
         ("non-public", not ip.is_global),  # e.g. 100.64.0.0/10, carrier-grade NAT
     )
     return next((kind for kind, applies in kinds if applies), None)

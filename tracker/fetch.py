@@ -17,7 +17,8 @@ What it records must hold up as evidence, so it bounds and guards every fetch:
   wait for the host's turn, wait for headers, body read and backoff sleep. ``read_timeout``
   only bounds the silence between two bytes; a server trickling a byte a second is stopped by
   the deadline (a :class:`~tracker.watchdog.Watch` shuts the sockets down when it passes) and
-  a retry that could not start before it is not waited for.
+  a retry that could not start before it is not waited for. Resolving a host name is bounded
+  by the system's resolver, not by the deadline.
 - **Redirects stay on the document's site**: the same host and port (or the upgrade from http
   to https), or a host listed in the document's ``redirect_hosts``. Anything else is refused
   without requesting it.

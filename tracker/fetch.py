@@ -123,8 +123,9 @@ class DeadlineError(TransientFetchError):
 class NoTurnInTime(Exception):
     """The host's turn in a :class:`HostPacer` would come later than the caller can wait."""
 
-    def __init__(self, host: str, wait: float) -> None:
-        super().__init__(f"{host}'s turn is {wait:.1f} s away")
+    def __init__(self, host: str, wait: float | None) -> None:
+        when = f"is {wait:.1f} s away" if wait is not None else "is held by another request"
+        super().__init__(f"{host}'s turn {when}")
         self.host = host
         self.wait = wait
 
@@ -193,7 +194,7 @@ class HostPacer:
             lock = self._locks.setdefault(host, threading.Lock())
         started = self._clock()
         if not lock.acquire(timeout=-1 if max_wait is None else max(0.0, max_wait)):
-            raise NoTurnInTime(host, float("inf"))
+            raise NoTurnInTime(host, None)
         try:
             last = self._last_start.get(host)
             if last is not None:

@@ -91,7 +91,9 @@ def serve(body: bytes) -> ThreadingHTTPServer:
 def write_config(folder: Path, documents: dict[str, tuple[str, str, str]]) -> None:
     """A config folder: no politeness delay, no retries; documents id → (url, language, rules)."""
     shutil.copytree(ROOT / "config" / "rules", folder / "rules")
-    (folder / "tracker.toml").write_text("[fetch]\nretries = 0\nhost_delay_seconds = 0\n")
+    (folder / "tracker.toml").write_text(
+        "[fetch]\nretries = 0\nhost_delay_seconds = 0\nallow_private_addresses = true\n"
+    )
     for doc_id, (url, language, rules) in documents.items():
         path = folder / "documents" / f"{doc_id}.toml"
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,8 +8,9 @@ a real ``requests.Session``::
     server.route("/old", Reply.redirect("/legal/privacy-policy", status=301))
 
 A route holds one reply, or a script of replies used in turn (the last one then repeats). Each
-:class:`Reply` can delay its headers, stall mid-body, cut the body short of its
-``Content-Length``, stream a huge generated body, or answer 304 to a matching conditional GET.
+:class:`Reply` can delay its headers, trickle its headers or body a few bytes at a time, stall
+mid-body, cut the body short of its ``Content-Length``, stream a huge generated body, or answer
+304 to a matching conditional GET.
 Every request is logged (:class:`LoggedRequest`) with its headers, arrival time and the number of
 body bytes the server managed to send.
 """
@@ -61,6 +62,10 @@ class Reply:
         declare_length: with ``stream_size``, announce it as ``Content-Length``.
         etag: sent as ``ETag``; a request with a matching ``If-None-Match`` gets a 304.
         last_modified: sent as ``Last-Modified``; an equal ``If-Modified-Since`` gets a 304.
+        trickle_headers: ``(n, seconds)``: send the status line and headers ``n`` bytes every
+            ``seconds`` (a server that keeps a client waiting for its headers byte by byte).
+        trickle_body: ``(n, seconds)``: the same for the body (each piece is one chunk when
+            the body is chunked).
     """
 
     status: int = 200
@@ -75,6 +80,8 @@ class Reply:
     declare_length: bool = False
     etag: str | None = None
     last_modified: str | None = None
+    trickle_headers: tuple[int, float] | None = None
+    trickle_body: tuple[int, float] | None = None
 
     @classmethod
     def page(cls, name: str, **changes: Any) -> Reply:
@@ -218,6 +225,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
+    _reply: Reply | None = None
 
     def log_message(self, format: str, *args: Any) -> None:
         """No access log on stderr."""
@@ -242,6 +250,7 @@ class _Handler(BaseHTTPRequestHandler):
             logged.done.set()
 
     def _answer(self, reply: Reply, logged: LoggedRequest) -> None:
+        self._reply = reply
         if self._not_modified(reply):
             self.send_response(304)
             self._validator_headers(reply)
@@ -284,15 +293,36 @@ class _Handler(BaseHTTPRequestHandler):
         if chunked:
             self.wfile.write(b"0\r\n\r\n")
 
+    def flush_headers(self) -> None:
+        """Send the buffered status line and headers, trickled if the reply says so."""
+        trickle = self._reply.trickle_headers if self._reply is not None else None
+        if trickle is None:
+            super().flush_headers()
+            return
+        data = b"".join(self._headers_buffer)
+        self._headers_buffer = []
+        size, every = trickle
+        for start in range(0, len(data), size):
+            if start and not self.server.owner._pause(every):
+                raise ConnectionAbortedError("the server is stopping")
+            self.wfile.write(data[start : start + size])
+            self.wfile.flush()
+
     def _write(self, data: bytes, logged: LoggedRequest, *, chunked: bool = False) -> None:
         if not data:
             return
-        if chunked:
-            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-        else:
-            self.wfile.write(data)
-        self.wfile.flush()
-        logged.bytes_sent += len(data)
+        trickle = self._reply.trickle_body if self._reply is not None else None
+        size, every = trickle if trickle is not None else (len(data), 0.0)
+        for start in range(0, len(data), size):
+            if trickle is not None and not self.server.owner._pause(every):
+                raise ConnectionAbortedError("the server is stopping")
+            piece = data[start : start + size]
+            if chunked:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            else:
+                self.wfile.write(piece)
+            self.wfile.flush()
+            logged.bytes_sent += len(piece)
 
     def _not_modified(self, reply: Reply) -> bool:
         etag = self.headers.get("If-None-Match")

@@ -75,6 +75,7 @@ def world(tmp_path: Path, page_server: PageServer, clock: FakeClock) -> Iterator
     config_dir = tmp_path / "config"
     shutil.copytree(ROOT / "config" / "rules", config_dir / "rules")
     shutil.copy(ROOT / "config" / "taxonomy.toml", config_dir / "taxonomy.toml")
+    (config_dir / "tracker.toml").write_text("[fetch]\nallow_private_addresses = true\n")
     doc = config_dir / "documents" / f"{DOC}.toml"
     doc.parent.mkdir(parents=True)
     doc.write_text(

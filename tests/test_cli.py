@@ -72,6 +72,7 @@ def cli(tmp_path: Path) -> Iterator[Cli]:
     shutil.copy(ROOT / "config" / "taxonomy.toml", tmp_path / "config" / "taxonomy.toml")
     (tmp_path / "config" / "tracker.toml").write_text(
         "[fetch]\nretries = 0\nread_timeout = 5\nhost_delay_seconds = 0\n"
+        "allow_private_addresses = true\n"
     )
     yield Cli(tmp_path)
 

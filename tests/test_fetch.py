@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import socket
 import threading
 import time
@@ -28,6 +29,7 @@ SETTINGS = FetchSettings(
     backoff_seconds=2.0,
     max_bytes=1_000_000,
     host_delay_seconds=0.0,
+    allow_private_addresses=True,
 )
 
 
@@ -371,6 +373,28 @@ def test_a_host_that_does_not_resolve_is_reported_at_once_without_retries(
     assert "cannot resolve www.linkedin.test" in str(failed.value)
     assert len(str(failed.value)) < 200, "one readable line, not urllib3's repr"
     assert clock.sleeps == []
+
+
+def test_a_compressed_body_is_captured_decoded(
+    page_server: PageServer, http: requests.Session, now: Callable[[], datetime]
+) -> None:
+    gzipped = gzip.compress(page_bytes(V1))
+    url = page_server.route(PATH, Reply(body=gzipped, headers=(("Content-Encoding", "gzip"),)))
+    capture = fetch(document(url), SETTINGS, http=http, now=now)
+    assert capture.body == page_bytes(V1)
+
+
+def test_a_corrupt_compressed_body_is_a_decode_error(
+    page_server: PageServer,
+    http: requests.Session,
+    now: Callable[[], datetime],
+    clock: FakeClock,
+) -> None:
+    corrupt = gzip.compress(page_bytes(V1))[:20] + b"\x00not gzip at all" * 50
+    url = page_server.route(PATH, Reply(body=corrupt, headers=(("Content-Encoding", "gzip"),)))
+    with pytest.raises(TransientFetchError) as failed:
+        fetch(document(url), settings(retries=0), http=http, now=now, sleep=clock.sleep)
+    assert failed.value.cause == "decode-error"
 
 
 # --------------------------------------------------------------------------- size cap

@@ -61,6 +61,7 @@ class World:
             read_timeout=1,
             retries=1,
             backoff_seconds=0.01,
+            allow_private_addresses=True,
         )
         return Deps(
             http=new_session(settings),
@@ -104,6 +105,7 @@ def write_document(
 def world(tmp_path: Path, page_server: PageServer, clock: FakeClock) -> Iterator[World]:
     shutil.copytree(ROOT / "config" / "rules", tmp_path / "config" / "rules")
     shutil.copy(ROOT / "config" / "taxonomy.toml", tmp_path / "config" / "taxonomy.toml")
+    (tmp_path / "config" / "tracker.toml").write_text("[fetch]\nallow_private_addresses = true\n")
     write_document(tmp_path / "config", DOC, page_server.url(PATH))
     state = State(f"sqlite:///{tmp_path}/state.db")
     yield World(tmp_path, page_server, clock, state)

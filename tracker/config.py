@@ -19,10 +19,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from tracker import __version__
+from tracker.addresses import (
+    has_credentials,
+    is_host_name,
+    literal_address,
+    normal_host,
+    refused_kind,
+)
 from tracker.channels import Channel
 from tracker.errors import ConfigError
 from tracker.models import Document, ExtractRules, FetchSettings, Significance, TelegramSettings
@@ -53,6 +61,8 @@ class FetchConfig(_Strict):
     backoff_seconds: Annotated[float, Field(ge=0, le=600)] = 2.0
     max_bytes: Annotated[int, Field(ge=1024)] = 10 * 1024 * 1024
     host_delay_seconds: Annotated[float, Field(ge=0, le=3600)] = 5.0
+    deadline_seconds: Annotated[float, Field(gt=0, le=3600)] = 120.0
+    allow_private_addresses: bool = False
 
 
 class ScheduleConfig(_Strict):
@@ -183,6 +193,16 @@ class RuleSetFile(_Strict):
     extract: ExtractConfig
 
 
+def _host_name(value: str) -> str:
+    """``value`` as a normal host name, or ValueError if it is not one."""
+    if not is_host_name(value):
+        raise ValueError(
+            f'{value!r} is not a host name: expected one such as "fr.linkedin.com" '
+            "(no scheme, port or path)"
+        )
+    return normal_host(value)
+
+
 class DocumentFile(_Strict):
     """``config/documents/<platform>/<name>.toml``."""
 
@@ -193,12 +213,42 @@ class DocumentFile(_Strict):
     schedule: str | None = None
     translation_of: str | None = None
     rules: str | None = None
+    redirect_hosts: list[Annotated[str, AfterValidator(_host_name)]] = []
     extract: ExtractConfig = ExtractConfig()
 
     @field_validator("schedule")
     @classmethod
     def _cron_is_valid(cls, value: str | None) -> str | None:
         return None if value is None else check_cron(value)
+
+    @field_validator("url")
+    @classmethod
+    def _no_credentials(cls, value: str) -> str:
+        if has_credentials(value):
+            raise ValueError(
+                "a URL with credentials (user:password@) is refused: they would be sent to "
+                "the server and kept in the archive; expected a public address such as "
+                "https://www.linkedin.com/legal/privacy-policy"
+            )
+        return value
+
+
+def check_private_addresses(path: Path, spec: DocumentFile, tracker_toml: Path) -> None:
+    """ConfigError if the document's ``url`` or a ``redirect_hosts`` entry is a non-public IP.
+
+    Only IP literals are judged here; names are resolved, and judged, at fetch time.
+    """
+    hosts = [("url", urlsplit(spec.url).hostname or "")]
+    hosts += [(f"redirect_hosts.{i}", host) for i, host in enumerate(spec.redirect_hosts)]
+    for key, host in hosts:
+        address = literal_address(host)
+        kind = refused_kind(address) if address is not None else None
+        if kind is not None:
+            raise ConfigError(
+                f"{path}: {key}: {host} is a {kind} address; expected a public host name or "
+                f"address (to track it anyway, set allow_private_addresses = true under [fetch] "
+                f"in {tracker_toml})"
+            )
 
 
 def check_cron(value: str) -> str:
@@ -313,8 +363,14 @@ def document_id_for(documents_dir: Path, path: Path) -> str:
     return relative.as_posix()
 
 
-def load_documents(config_dir: Path) -> dict[str, Document]:
-    """Load every ``config/documents/**/*.toml``; ids are checked for a safe, stable shape."""
+def load_documents(
+    config_dir: Path, *, allow_private_addresses: bool = False
+) -> dict[str, Document]:
+    """Load every ``config/documents/**/*.toml``; ids are checked for a safe, stable shape.
+
+    Unless ``allow_private_addresses``, a URL or redirect host that is a private, loopback ...
+    IP address is a ConfigError (see :mod:`tracker.addresses`).
+    """
     import re
 
     documents_dir = config_dir / "documents"
@@ -330,6 +386,8 @@ def load_documents(config_dir: Path) -> dict[str, Document]:
                 "digits, '-', '.' and '_' only"
             )
         spec = _parse(DocumentFile, path)
+        if not allow_private_addresses:
+            check_private_addresses(path, spec, config_dir / "tracker.toml")
         base = None
         if spec.rules is not None:
             if spec.rules not in rule_sets:
@@ -344,6 +402,7 @@ def load_documents(config_dir: Path) -> dict[str, Document]:
             schedule=spec.schedule,
             accept_language=spec.accept_language or _accept_language(spec.language),
             translation_of=spec.translation_of,
+            redirect_hosts=tuple(spec.redirect_hosts),
         )
     for doc in documents.values():
         if doc.translation_of is not None and doc.translation_of not in documents:
@@ -442,8 +501,8 @@ def load(
     db_url = db_url or env.get("TRACKER_DB") or DEFAULT_DB_URL
     tracker_path = config_dir / "tracker.toml"
     tracker = _parse(TrackerFile, tracker_path) if tracker_path.exists() else TrackerFile()
-    documents = load_documents(config_dir)
     f = tracker.fetch
+    documents = load_documents(config_dir, allow_private_addresses=f.allow_private_addresses)
     return Settings(
         config_dir=config_dir,
         archive_dir=archive_dir,
@@ -456,6 +515,8 @@ def load(
             backoff_seconds=f.backoff_seconds,
             max_bytes=f.max_bytes,
             host_delay_seconds=f.host_delay_seconds,
+            deadline_seconds=f.deadline_seconds,
+            allow_private_addresses=f.allow_private_addresses,
         ),
         schedule=tracker.schedule,
         alerts=tracker.alerts,

@@ -72,7 +72,8 @@ class Document:
     """One tracked legal text.
 
     ``id`` is the path of its TOML file under ``config/documents/`` without the suffix, e.g.
-    ``linkedin/privacy-policy``; it is also its folder in the archive.
+    ``linkedin/privacy-policy``; it is also its folder in the archive. ``redirect_hosts`` are
+    the hosts, besides the URL's own, that a redirect may lead to (lower case).
     """
 
     id: str
@@ -83,6 +84,7 @@ class Document:
     schedule: str | None = None
     accept_language: str | None = None
     translation_of: str | None = None
+    redirect_hosts: tuple[str, ...] = ()
 
     @property
     def host(self) -> str:
@@ -94,7 +96,13 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class FetchSettings:
-    """Network behaviour shared by every fetch (from ``config/tracker.toml``)."""
+    """Network behaviour shared by every fetch (from ``config/tracker.toml``).
+
+    ``read_timeout`` bounds the silence between two bytes; ``deadline_seconds`` bounds a whole
+    fetch (every attempt, redirect and backoff wait). ``allow_private_addresses`` lets the
+    tracker fetch from private, loopback, link-local ... addresses (tests and tools serving
+    pages on 127.0.0.1 set it).
+    """
 
     user_agent: str
     connect_timeout: float = 10.0
@@ -103,6 +111,8 @@ class FetchSettings:
     backoff_seconds: float = 2.0
     max_bytes: int = 10 * 1024 * 1024
     host_delay_seconds: float = 5.0
+    deadline_seconds: float = 120.0
+    allow_private_addresses: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """What every command of the command line shares: exit codes, options' context, error handling.
 
 Exit codes: 0 success; 1 a document was inaccessible (with ``--strict``), ``verify`` found a
-mismatch, or Telegram alerts failed; 2 bad configuration or input; 3 archive failure.
+mismatch, or Telegram alerts failed; 2 bad configuration or input, or a state database that
+cannot be used (:class:`~tracker.state.StateError`: locked by another process, read-only, not a
+database); 3 archive failure.
 """
 
 from __future__ import annotations

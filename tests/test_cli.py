@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -30,6 +31,8 @@ class Cli:
         self.archive = tmp / "snapshots"
         self.env = {
             **os.environ,
+            # this checkout's tracker, not the one the virtualenv was installed from
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             "TRACKER_CONFIG": str(self.config),
             "TRACKER_ARCHIVE": str(self.archive),
             "TRACKER_DB": f"sqlite:///{tmp}/state.db",
@@ -109,6 +112,26 @@ def test_bad_config_names_file_and_key_and_exits_2(cli: Cli):
     assert "Traceback" not in done.stderr
     done = cli("check", code=2)
     assert "colour: unknown key" in done.stderr
+
+
+def test_a_locked_state_database_is_one_line_and_exit_2(cli: Cli):
+    cli.document(DOC, "http://127.0.0.1:9/p")
+    cli("outbox")  # creates the database
+    path = cli.tmp / "state.db"
+    cli.env["TRACKER_DB"] = f"sqlite:///{path}?timeout=0.5"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # as a second tracker writing would
+    try:
+        done = cli("check", code=2)
+    finally:
+        holder.close()
+    assert done.stderr == (
+        f"error: state database sqlite:///{path}?timeout=0.5 ({path}): another process holds a "
+        "write lock on it (waited 0.5 s); is a second tracker running? Let it finish or stop it, "
+        "then try again (TRACKER_DB / --db sqlite:///PATH?timeout=SECONDS waits longer)\n"
+    )
+    assert done.stdout == ""
+    assert cli("check").stdout.startswith(f"{DOC}: inaccessible"), "fine once released"
 
 
 def test_validate_lists_the_shipped_documents():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,234 @@ def test_rules_digest_changes_with_the_rules(config_dir: Path):
     path.write_text(path.read_text().replace('["main"]', '["main", "article"]'))
     after = config.load(config_dir, environ={}).documents["acme/privacy"].rules.digest()
     assert before != after
+
+
+# --------------------------------------------------------------- configuration that broke runs
+def doc_text(extra: str = "") -> str:
+    """A valid document file, with ``extra`` top-level keys."""
+    return (
+        f'title = "T"\nurl = "https://a.test/"\nlanguage = "en"\n{extra}[extract]\nselect = ["m"]\n'
+    )
+
+
+DOC_TEXT = doc_text()
+
+
+def refused(config_dir: Path, now: datetime | None = None) -> str:
+    """The message of the ConfigError that loading ``config_dir`` raises."""
+    with pytest.raises(ConfigError) as info:
+        config.load(config_dir, environ={}, now=now)
+    return str(info.value)
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "probe/fixed/versions.toml",  # the case that wrote into probe/fixed/versions/
+        "probe/fixed/extra.toml",  # any document inside another document's folder
+    ],
+)
+def test_a_document_inside_another_documents_archive_folder_is_refused(
+    tmp_path: Path, relative: str
+):
+    documents = tmp_path / "config" / "documents"
+    write(documents / "probe" / "fixed.toml", DOC_TEXT)
+    inner = write(documents / relative, DOC_TEXT)
+    message = refused(tmp_path / "config")
+    assert message.startswith(f"{inner}: document id 'probe/fixed/")
+    assert "inside the archive folder of document 'probe/fixed'" in message
+    assert str(documents / "probe" / "fixed.toml") in message
+
+
+@pytest.mark.parametrize(
+    "name", ["versions", "raw", "changes", "rules", "checks.csv", "chain.csv", "current.md"]
+)
+def test_a_document_id_using_an_archive_name_is_refused(tmp_path: Path, name: str):
+    path = write(tmp_path / "config" / "documents" / "probe" / f"{name}.toml", DOC_TEXT)
+    message = refused(tmp_path / "config")
+    assert message.startswith(f"{path}: document id 'probe/{name}': ")
+    assert f"{name!r} is a name the archive uses" in message
+
+
+def test_an_archive_name_is_refused_as_a_platform_folder_too(tmp_path: Path):
+    path = write(tmp_path / "config" / "documents" / "readme.md" / "p.toml", DOC_TEXT)
+    assert refused(tmp_path / "config").startswith(f"{path}: document id 'readme.md/p': ")
+
+
+@pytest.mark.parametrize(
+    ("relative", "expected"),
+    [
+        ("probe.toml", "document id 'probe': expected <platform>/<name>"),
+        ("a/b/c/d.toml", "document id 'a/b/c/d': expected <platform>/<name>"),
+    ],
+)
+def test_a_document_id_needs_a_platform_and_at_most_one_group(
+    tmp_path: Path, relative: str, expected: str
+):
+    documents = tmp_path / "config" / "documents"
+    write(documents / "acme" / "privacy.toml", DOC_TEXT)
+    path = write(documents / relative, DOC_TEXT)
+    message = refused(tmp_path / "config")
+    assert message.startswith(f"{path}: {expected}")
+    assert "<platform>/<group>/<name>" in message, "the error says what is allowed"
+
+
+def test_a_group_folder_below_the_platform_is_allowed(tmp_path: Path):
+    write(tmp_path / "config" / "documents" / "acme" / "help" / "faq.toml", DOC_TEXT)
+    assert list(config.load(tmp_path / "config", environ={}).documents) == ["acme/help/faq"]
+
+
+def test_an_unknown_timezone_names_the_file_the_key_and_examples(config_dir: Path):
+    path = write(config_dir / "tracker.toml", '[schedule]\ntimezone = "Mars/Olympus"\n')
+    message = refused(config_dir)
+    assert message.startswith(f"{path}: schedule.timezone: ")
+    assert "'Mars/Olympus' is not a time zone" in message
+    assert "Europe/Paris" in message and "UTC" in message
+
+
+def test_a_known_timezone_is_kept(config_dir: Path):
+    write(config_dir / "tracker.toml", '[schedule]\ntimezone = "Europe/Paris"\n')
+    assert config.load(config_dir, environ={}).schedule.timezone == "Europe/Paris"
+
+
+@pytest.mark.parametrize(
+    "relative",
+    ["tracker.toml", "documents/acme/privacy.toml", "channels/c.toml", "rules/r.toml"],
+)
+def test_a_file_that_is_not_utf8_names_the_file_and_the_byte(config_dir: Path, relative: str):
+    write(config_dir / "documents" / "acme" / "privacy.toml", doc_text('rules = "r"\n'))
+    write(config_dir / "rules" / "r.toml", '[extract]\nselect = ["main"]\n')
+    path = config_dir / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b'# ok\ntitle = "Caf\xe9"\n')
+    message = refused(config_dir)
+    assert message == (
+        f"{path}: not UTF-8 text: byte 0xe9 at offset 17 (line 2); save the file as UTF-8"
+    )
+
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("relative", "text", "key"),
+    [
+        ("tracker.toml", '[schedule]\ncron = "0 0 31 2 *"\n', "schedule.cron"),
+        ("documents/acme/privacy.toml", doc_text('schedule = "0 0 30 2 *"\n'), "schedule"),
+        (
+            "channels/c.toml",
+            'chat_id = "@acme_watch"\ndocuments = ["acme/*"]\ndigest = "0 8 31 4 *"\n',
+            "digest",
+        ),
+    ],
+)
+def test_a_cron_that_never_fires_is_refused(config_dir: Path, relative: str, text: str, key: str):
+    path = write(config_dir / relative, text)
+    message = refused(config_dir, now=NOW)
+    assert message.startswith(f"{path}: {key}: ")
+    assert "never fires: no time matches it in the 5 years from 2026-06-01" in message
+
+
+def test_a_rare_cron_is_refused_only_when_it_misses_the_next_five_years(config_dir: Path):
+    # 29 February on a Monday: 2044 next after 2026, then 2072.
+    path = write(config_dir / "tracker.toml", '[schedule]\ncron = "0 0 29 2 1"\n')
+    assert refused(config_dir, now=NOW).startswith(f"{path}: schedule.cron: ")
+    settings = config.load(config_dir, environ={}, now=datetime(2043, 1, 1, tzinfo=UTC))
+    assert settings.schedule.cron == "0 0 29 2 1"
+    write(config_dir / "tracker.toml", '[schedule]\ncron = "0 0 29 2 *"\n')
+    assert config.load(config_dir, environ={}, now=NOW).schedule.cron == "0 0 29 2 *"
+
+
+@pytest.mark.parametrize("value", ["true", "false", "1.0", "-1001234567890.0"])
+def test_a_boolean_or_float_chat_id_is_refused(config_dir: Path, value: str):
+    path = write(config_dir / "channels" / "c.toml", f'chat_id = {value}\ndocuments = ["acme/*"]\n')
+    message = refused(config_dir)
+    assert message.startswith(f"{path}: chat_id: ")
+    assert f"{value} is not a chat id" in message
+    assert "not a boolean or a decimal number" in message
+
+
+@pytest.mark.parametrize("value", ["true", "-100.5"])
+def test_a_boolean_or_float_maintainers_chat_id_is_refused(config_dir: Path, value: str):
+    path = write(config_dir / "tracker.toml", f"[telegram]\nmaintainers_chat_id = {value}\n")
+    message = refused(config_dir)
+    assert message.startswith(f"{path}: telegram.maintainers_chat_id: ")
+    assert f"{value} is not a chat id" in message
+
+
+def test_numeric_chat_ids_may_be_toml_integers(config_dir: Path):
+    write(config_dir / "channels" / "c.toml", 'chat_id = -1001234567890\ndocuments = ["acme/*"]\n')
+    write(config_dir / "tracker.toml", "[telegram]\nmaintainers_chat_id = -1009876543210\n")
+    settings = config.load(config_dir, environ={})
+    assert settings.channels[0].chat_id == "-1001234567890"
+    assert settings.telegram.maintainers_chat_id == "-1009876543210"
+
+
+def test_an_empty_documents_folder_is_refused(tmp_path: Path):
+    (tmp_path / "config" / "documents").mkdir(parents=True)
+    message = refused(tmp_path / "config")
+    assert message.startswith(f"{tmp_path / 'config' / 'documents'}: no document file")
+
+
+def test_a_document_cannot_be_a_translation_of_itself(config_dir: Path):
+    path = config_dir / "documents" / "acme" / "privacy.toml"
+    path.write_text(doc_text('translation_of = "acme/privacy"\n'))
+    message = refused(config_dir)
+    assert message.startswith(f"{path}: translation_of: ")
+    assert "is this document itself" in message
+
+
+@pytest.mark.parametrize("name", ["../rules/r", "sub/r", "{outside}", ".r"])
+def test_a_rules_name_is_a_file_name_not_a_path(config_dir: Path, tmp_path: Path, name: str):
+    rule_set = '[extract]\nselect = ["main"]\n'
+    for target in ("rules/r.toml", "rules/sub/r.toml", "rules/.r.toml", "../outside.toml"):
+        write(config_dir / target, rule_set)  # each name would find its file
+    name = name.format(outside=tmp_path / "outside")
+    path = config_dir / "documents" / "acme" / "privacy.toml"
+    path.write_text(doc_text(f'rules = "{name}"\n'))
+    message = refused(config_dir)
+    assert message.startswith(f"{path}: rules: ")
+    assert f"{name!r} is not a rule set name" in message
+
+
+@pytest.mark.parametrize("title", ["   ", "\\t", "Two\\nlines"])
+def test_a_title_is_one_line_of_visible_text(config_dir: Path, title: str):
+    path = config_dir / "documents" / "acme" / "privacy.toml"
+    path.write_text(DOC_TEXT.replace('"T"', f'"{title}"'))
+    message = refused(config_dir)
+    assert message.startswith(f"{path}: title: ")
+    assert "one line of text" in message
+
+
+def test_a_title_is_kept_without_surrounding_spaces(config_dir: Path):
+    path = config_dir / "documents" / "acme" / "privacy.toml"
+    path.write_text(DOC_TEXT.replace('"T"', '" Acme privacy "'))
+    assert config.load(config_dir, environ={}).documents["acme/privacy"].title == "Acme privacy"
+
+
+@pytest.mark.parametrize(
+    ("relative", "text", "key"),
+    [
+        ("documents/acme/privacy.toml", doc_text('accept_language = "fr ✓"\n'), "accept_language"),
+        (
+            "documents/acme/privacy.toml",
+            doc_text('accept_language = "fr\\nX: y"\n'),
+            "accept_language",
+        ),
+        (
+            "tracker.toml",
+            '[fetch]\nuser_agent = "policy-tracker ✓ (+https://a.test)"\n',
+            "fetch.user_agent",
+        ),
+    ],
+)
+def test_http_header_values_must_be_sendable(config_dir: Path, relative: str, text: str, key: str):
+    path = write(config_dir / relative, text)
+    message = refused(config_dir)
+    assert message.startswith(f"{path}: {key}: ")
+    assert "cannot be sent in an HTTP header" in message
+
+
+def test_an_unsupported_database_url_is_refused_when_loading(config_dir: Path):
+    with pytest.raises(ConfigError, match="TRACKER_DB / --db: 'postgresql://x/y' is not supported"):
+        config.load(config_dir, db_url="postgresql://x/y", environ={})

@@ -139,9 +139,10 @@ def test_first_check_records_snapshot_version_and_check(world: World):
         ("version", f"versions/{stamp}.md"),
         ("check", "checks.csv#1"),
     ]
-    assert f"Archive head after the last record: `{world.archive.head()}`" in (
-        folder / "README.md"
-    ).read_text()
+    assert (
+        f"Archive head after the last record: `{world.archive.head()}`"
+        in (folder / "README.md").read_text()
+    )
     raw = (folder / f"raw/{stamp}.html").read_bytes()
     assert raw == page_bytes("linkedin/privacy-policy/v1.html"), (
         "the snapshot is the bytes received"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import pytest
 
 from tracker.errors import ConfigError
 from tracker.models import Validators
-from tracker.state import State, sqlite_path
+from tracker.state import State, StateError, parse_sqlite_url, probe, sqlite_path
 
 T0 = datetime(2026, 1, 2, tzinfo=UTC)
 
@@ -82,3 +84,113 @@ def test_a_version_1_database_gains_the_outbox_on_open(tmp_path):
         assert [row.message.html for row in box.pending()] == ["x"]
     finally:
         state.close()
+
+
+# ------------------------------------------------------------ failures of the database itself
+def hold_write_lock(path: Path) -> sqlite3.Connection:
+    """A second connection holding a write transaction, as another tracker process would."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_a_write_lock_held_elsewhere_is_a_state_error_naming_the_database(tmp_path: Path):
+    path = tmp_path / "state.db"
+    url = f"sqlite:///{path}?timeout=0.05"
+    state = State(url)
+    holder = hold_write_lock(path)
+    try:
+        with pytest.raises(StateError) as info:
+            state.record_failure("a/b", T0, "http-999")
+        assert str(info.value) == (
+            f"state database {url} ({path}): another process holds a write lock on it "
+            "(waited 0.05 s); is a second tracker running? Let it finish or stop it, then try "
+            "again (TRACKER_DB / --db sqlite:///PATH?timeout=SECONDS waits longer)"
+        )
+        assert isinstance(info.value.__cause__, sqlite3.OperationalError), "the cause is chained"
+        assert state.get("a/b").failures_in_row == 0, "reads go on (WAL)"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert state.record_failure("a/b", T0, "http-999") == 1, "usable again once released"
+    state.close()
+
+
+def test_opening_a_locked_database_is_a_state_error(tmp_path: Path):
+    path = tmp_path / "state.db"
+    State(f"sqlite:///{path}").close()
+    holder = hold_write_lock(path)
+    try:
+        with pytest.raises(StateError, match="another process holds a write lock on it"):
+            State(f"sqlite:///{path}?timeout=0")
+    finally:
+        holder.close()
+
+
+def test_a_file_that_is_not_a_database_is_a_state_error_and_is_left_alone(tmp_path: Path):
+    path = tmp_path / "state.db"
+    path.write_bytes(b"not a database " * 100)
+    with pytest.raises(StateError, match=r"\): not an SQLite database, or damaged \(") as info:
+        State(f"sqlite:///{path}")
+    assert str(info.value).startswith(f"state database sqlite:///{path} ({path}): ")
+    assert path.read_bytes() == b"not a database " * 100
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only files")
+def test_a_read_only_database_is_a_state_error(tmp_path: Path):
+    path = tmp_path / "state.db"
+    state = State(f"sqlite:///{path}")
+    state.close()
+    path.chmod(0o444)
+    tmp_path.chmod(0o555)
+    try:
+        with pytest.raises(StateError, match="cannot write to it"):
+            State(f"sqlite:///{path}").record_failure("a/b", T0, "x")
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_a_database_under_a_file_is_a_state_error(tmp_path: Path):
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(StateError, match=r"state\.db\): cannot create its folder \("):
+        State(f"sqlite:///{tmp_path}/plain/state.db")
+
+
+def test_our_own_sql_mistakes_are_not_disguised(tmp_path: Path):
+    state = State(f"sqlite:///{tmp_path}/state.db")
+    with pytest.raises(sqlite3.OperationalError, match="syntax error"):
+        state.read("SELEC 1")
+    state.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///s.db", ("s.db", 5.0)),
+        ("sqlite:///s.db?timeout=30", ("s.db", 30.0)),
+        ("sqlite://?timeout=0", (":memory:", 0.0)),
+    ],
+)
+def test_the_url_may_set_the_lock_wait(url: str, expected: tuple[str, float]):
+    assert parse_sqlite_url(url) == expected
+
+
+@pytest.mark.parametrize("query", ["timeout=soon", "timeout=-1", "mode=ro"])
+def test_other_url_options_are_refused(query: str):
+    with pytest.raises(ConfigError, match=r"is not an option; the only one is \?timeout=SECONDS"):
+        parse_sqlite_url(f"sqlite:///s.db?{query}")
+
+
+def test_probe_reads_without_creating_or_changing_anything(tmp_path: Path):
+    path = tmp_path / "state.db"
+    probe(f"sqlite:///{path}")
+    assert list(tmp_path.iterdir()) == [], "a missing database is fine, and is not created"
+    state = State(f"sqlite:///{path}")
+    state.record_failure("a/b", T0, "x")
+    state.close()
+    before = path.read_bytes()
+    probe(f"sqlite:///{path}")
+    assert path.read_bytes() == before
+    path.write_bytes(b"not a database " * 100)
+    with pytest.raises(StateError, match="not an SQLite database"):
+        probe(f"sqlite:///{path}")

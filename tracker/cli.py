@@ -437,10 +437,17 @@ def verify(obj: Context, documents: tuple[str, ...], head: str | None) -> None:
 )
 @click.pass_obj
 def validate(obj: Context, ask_telegram: bool) -> None:
-    """Check every file under config/ and report the first problems found."""
+    """Check every file under config/ and report the first problems found.
+
+    An existing state database is also opened read-only: a file that is not a database, or
+    cannot be read, is reported here rather than by the first run.
+    """
+    from tracker.state import probe
+
     with errors():
         settings = obj.settings()
         taxonomy = load_taxonomy(settings.taxonomy_path)
+        probe(settings.db_url)
     click.echo(
         f"configuration in {settings.config_dir} is valid: {len(settings.documents)} documents, "
         f"taxonomy {taxonomy.version} ({len(taxonomy.rules)} rules, "

@@ -1,8 +1,10 @@
 """What every command of the command line shares: exit codes, options' context, error handling.
 
 Exit codes: 0 success; 1 a document was inaccessible (with ``--strict``), ``verify`` found a
-mismatch, or Telegram alerts failed; 2 bad configuration or input; 3 archive failure; 4 the
-archive is locked by another process and ``--wait`` ran out (nothing was done).
+mismatch, or Telegram alerts failed; 2 bad configuration or input, or a state database that
+cannot be used (:class:`~tracker.state.StateError`: locked by another process, read-only, not a
+database); 3 archive failure; 4 the archive is locked by another process and ``--wait`` ran out
+(nothing was done).
 """
 
 from __future__ import annotations

@@ -8,20 +8,35 @@ Layout::
     config/channels/<name>.toml                one Telegram channel and what it follows
 
 Every file is validated with pydantic (unknown keys are errors). Any problem raises
-:class:`~tracker.errors.ConfigError` naming the file, the key and what was expected.
+:class:`~tracker.errors.ConfigError` naming the file, the key and what was expected. Whatever
+would break a run later is refused here, so that ``tracker validate`` and the start of every
+command catch it: document ids whose archive folders would collide (:mod:`tracker.document_ids`),
+unknown time zones, crons that never fire, chat ids that are not ids, header values that cannot
+be sent, files that are not UTF-8.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from tracker import __version__
 from tracker.addresses import (
@@ -32,16 +47,39 @@ from tracker.addresses import (
     refused_kind,
 )
 from tracker.channels import Channel
+from tracker.cron import FIRE_HORIZON_YEARS, next_fire
+from tracker.document_ids import enclosing, id_problem
 from tracker.errors import ConfigError
 from tracker.models import Document, ExtractRules, FetchSettings, Significance, TelegramSettings
+from tracker.state import sqlite_path
 from tracker.suspect import SuspectSettings
+from tracker.timestamps import utc_now
 
 DEFAULT_CONFIG_DIR = Path("config")
 DEFAULT_ARCHIVE_DIR = Path("snapshots")
 DEFAULT_DB_URL = "sqlite:///.tracker/state.sqlite3"
 
 _M = TypeVar("_M", bound=BaseModel)
-_DOC_ID_PART = r"[a-z0-9][a-z0-9._-]*"
+_RULE_SET_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+
+
+def check_header_value(value: str) -> str:
+    """Raise ValueError unless ``value`` can be sent as an HTTP header value.
+
+    A character beyond Latin-1 or a line break would make every request fail before it leaves.
+    """
+    if value and not re.fullmatch(r"[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?", value):
+        raise ValueError(
+            f"{value!r} cannot be sent in an HTTP header: use printable ASCII characters on one "
+            "line, without leading or trailing spaces"
+        )
+    return value
+
+
+def _now(info: ValidationInfo) -> datetime:
+    """The time crons are checked from: ``now`` in the validation context, else the clock."""
+    now = (info.context or {}).get("now")
+    return now if isinstance(now, datetime) else utc_now()
 
 
 class _Strict(BaseModel):
@@ -51,7 +89,7 @@ class _Strict(BaseModel):
 class FetchConfig(_Strict):
     """``[fetch]`` in tracker.toml."""
 
-    user_agent: str = Field(
+    user_agent: Annotated[str, AfterValidator(check_header_value)] = Field(
         default=f"policy-tracker/{__version__} (+https://github.com/policy-tracker/policy-tracker)",
         min_length=8,
     )
@@ -74,8 +112,20 @@ class ScheduleConfig(_Strict):
 
     @field_validator("cron")
     @classmethod
-    def _cron_is_valid(cls, value: str) -> str:
-        return check_cron(value)
+    def _cron_is_valid(cls, value: str, info: ValidationInfo) -> str:
+        return check_cron(value, _now(info))
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_is_known(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone of the IANA database (names are case-sensitive); "
+                "use e.g. 'Europe/Paris' or 'UTC'"
+            ) from None
+        return value
 
 
 class SuspectConfig(_Strict):
@@ -105,10 +155,10 @@ class TelegramConfig(_Strict):
     global_per_second: Annotated[int, Field(ge=1, le=1000)] = 25
     per_chat_per_minute: Annotated[int, Field(ge=1, le=1000)] = 20
 
-    @field_validator("maintainers_chat_id")
+    @field_validator("maintainers_chat_id", mode="before")
     @classmethod
-    def _chat_id_shape(cls, value: str | None) -> str | None:
-        return None if not value else check_chat_id(value)
+    def _chat_id_shape(cls, value: object) -> str | None:
+        return None if value is None or value == "" else chat_id_text(value)
 
 
 class TrackerFile(_Strict):
@@ -128,7 +178,7 @@ DIGEST_SCHEDULES = {"daily": "0 8 * * *", "weekly": "0 8 * * 1"}
 class ChannelFile(_Strict):
     """``config/channels/<name>.toml``: one Telegram channel (a user-facing contract)."""
 
-    chat_id: str | int
+    chat_id: str
     documents: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
     min_significance: Literal["substantive", "minor"] = "substantive"
     labels: list[str] = []
@@ -137,23 +187,36 @@ class ChannelFile(_Strict):
     digest: str | None = None
     public_url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
 
-    @field_validator("chat_id")
+    @field_validator("chat_id", mode="before")
     @classmethod
-    def _chat_id_shape(cls, value: str | int) -> str:
-        return check_chat_id(str(value))
+    def _chat_id_shape(cls, value: object) -> str:
+        return chat_id_text(value)
 
     @field_validator("digest")
     @classmethod
-    def _digest_schedule(cls, value: str | None) -> str | None:
+    def _digest_schedule(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
-        return DIGEST_SCHEDULES.get(value) or check_cron(value)
+        return DIGEST_SCHEDULES.get(value) or check_cron(value, _now(info))
+
+
+def chat_id_text(value: object) -> str:
+    """A chat id given in TOML as a string or an integer, as text; ValueError otherwise.
+
+    TOML ``true`` or ``1.0`` would otherwise pass as chat 1: booleans and floats are refused.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        shown = str(value).lower() if isinstance(value, bool) else repr(value)
+        raise ValueError(
+            f'{shown} is not a chat id: use "@channelname" (public channels) or the numeric id '
+            "such as -1001234567890, as a TOML string or integer (not a boolean or a decimal "
+            "number)"
+        )
+    return check_chat_id(str(value))
 
 
 def check_chat_id(value: str) -> str:
     """Raise ValueError unless ``value`` is ``@username`` or a numeric chat id."""
-    import re
-
     value = value.strip()
     if re.fullmatch(r"@[A-Za-z][A-Za-z0-9_]{3,31}", value) or re.fullmatch(r"-?\d{1,20}", value):
         return value
@@ -206,20 +269,47 @@ def _host_name(value: str) -> str:
 class DocumentFile(_Strict):
     """``config/documents/<platform>/<name>.toml``."""
 
-    title: Annotated[str, Field(min_length=1)]
+    title: str
     url: Annotated[str, Field(pattern=r"^https?://[^\s/]+(/\S*)?$")]
     language: Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Z]{2})?$")]
-    accept_language: str | None = None
+    accept_language: Annotated[str, AfterValidator(check_header_value)] | None = None
     schedule: str | None = None
     translation_of: str | None = None
     rules: str | None = None
     redirect_hosts: list[Annotated[str, AfterValidator(_host_name)]] = []
     extract: ExtractConfig = ExtractConfig()
 
+    @field_validator("title")
+    @classmethod
+    def _title_is_one_line(cls, value: str) -> str:
+        value = value.strip()
+        if not value or any(not char.isprintable() for char in value):
+            raise ValueError(
+                "the title must be one line of text (it heads the archive's pages and the alerts)"
+            )
+        return value
+
     @field_validator("schedule")
     @classmethod
-    def _cron_is_valid(cls, value: str | None) -> str | None:
-        return None if value is None else check_cron(value)
+    def _cron_is_valid(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else check_cron(value, _now(info))
+
+    @field_validator("translation_of")
+    @classmethod
+    def _not_itself(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and value == (info.context or {}).get("document_id"):
+            raise ValueError(f"{value!r} is this document itself; name the original's id")
+        return value
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _rule_set_name(cls, value: object) -> object:
+        if isinstance(value, str) and not re.fullmatch(_RULE_SET_NAME, value):
+            raise ValueError(
+                f"{value!r} is not a rule set name: give the <name> of config/rules/<name>.toml "
+                "(letters, digits, '-', '.' and '_'; no folder)"
+            )
+        return value
 
     @field_validator("url")
     @classmethod
@@ -251,14 +341,23 @@ def check_private_addresses(path: Path, spec: DocumentFile, tracker_toml: Path) 
             )
 
 
-def check_cron(value: str) -> str:
-    """Raise ValueError unless ``value`` is a five-field crontab expression."""
-    from tracker.cron import cron_trigger
+def check_cron(value: str, now: datetime | None = None) -> str:
+    """Raise ValueError unless ``value`` is a five-field crontab expression that fires.
 
+    It must fire within ``FIRE_HORIZON_YEARS`` after ``now`` (default: the clock): ``0 0 31 2
+    *`` (31 February) is valid syntax but would leave its document unchecked for ever.
+    """
+    start = now or utc_now()
     try:
-        cron_trigger(value)
+        fire = next_fire(value, start)
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a valid cron expression ({exc})") from None
+    if fire is None:
+        raise ValueError(
+            f"{value!r} never fires: no time matches it in the {FIRE_HORIZON_YEARS} years from "
+            f"{start:%Y-%m-%d} (is the day in the month, unlike 31 February? when a day of the "
+            "month and a weekday are both given, both must match)"
+        )
     return value
 
 
@@ -296,14 +395,23 @@ class Settings:
 def read_toml(path: Path) -> dict[str, Any]:
     """The parsed TOML file; ConfigError (naming the file) if it is missing or invalid."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{path}: not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} "
+            f"(line {line}); save the file as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
 def explain(path: Path, exc: ValidationError, prefix: str = "") -> ConfigError:
@@ -324,9 +432,9 @@ def explain(path: Path, exc: ValidationError, prefix: str = "") -> ConfigError:
     return ConfigError("\n".join(lines))
 
 
-def _parse(model: type[_M], path: Path) -> _M:
+def _parse(model: type[_M], path: Path, context: Mapping[str, object] | None = None) -> _M:
     try:
-        return model.model_validate(read_toml(path))
+        return model.model_validate(read_toml(path), context=dict(context or {}))
     except ValidationError as exc:
         raise explain(path, exc) from None
 
@@ -363,29 +471,53 @@ def document_id_for(documents_dir: Path, path: Path) -> str:
     return relative.as_posix()
 
 
+def check_document_ids(documents_dir: Path, paths: Mapping[str, Path]) -> None:
+    """ConfigError unless every id (mapped to its file) has a safe, stable archive folder.
+
+    An id is its file's path under ``documents_dir`` without ``.toml``; see
+    :mod:`tracker.document_ids`: ``<platform>/<name>`` or ``<platform>/<group>/<name>``, no
+    archive name as a segment, no document inside another document's folder.
+    """
+    for doc_id, path in paths.items():
+        outer = enclosing(doc_id, paths)
+        if outer is not None:
+            raise ConfigError(
+                f"{path}: document id {doc_id!r}: its folder would sit inside the archive folder "
+                f"of document {outer!r} ({paths[outer]}); rename one of the two files or folders"
+            )
+        problem = id_problem(doc_id)
+        if problem is not None:
+            raise ConfigError(f"{path}: document id {doc_id!r}: {problem}")
+
+
 def load_documents(
-    config_dir: Path, *, allow_private_addresses: bool = False
+    config_dir: Path, *, now: datetime | None = None, allow_private_addresses: bool = False
 ) -> dict[str, Document]:
     """Load every ``config/documents/**/*.toml``; ids are checked for a safe, stable shape.
 
-    Unless ``allow_private_addresses``, a URL or redirect host that is a private, loopback ...
-    IP address is a ConfigError (see :mod:`tracker.addresses`).
+    ``now`` is the time schedules are checked from (they must fire within a few years). Unless
+    ``allow_private_addresses``, a URL or redirect host that is a private, loopback ... IP
+    address is a ConfigError (see :mod:`tracker.addresses`).
     """
-    import re
-
     documents_dir = config_dir / "documents"
     if not documents_dir.is_dir():
         raise ConfigError(f"{documents_dir}: folder not found (one TOML file per document)")
+    paths = {
+        document_id_for(documents_dir, path): path
+        for path in sorted(
+            documents_dir.rglob("*.toml"), key=lambda p: p.with_suffix("").as_posix()
+        )
+    }
+    if not paths:
+        raise ConfigError(
+            f"{documents_dir}: no document file; add one per tracked document, e.g. "
+            f"{documents_dir / 'linkedin' / 'privacy-policy.toml'}"
+        )
+    check_document_ids(documents_dir, paths)
     rule_sets: dict[str, RuleSetFile] = {}
     documents: dict[str, Document] = {}
-    for path in sorted(documents_dir.rglob("*.toml"), key=lambda p: p.with_suffix("").as_posix()):
-        doc_id = document_id_for(documents_dir, path)
-        if not all(re.fullmatch(_DOC_ID_PART, part) for part in doc_id.split("/")):
-            raise ConfigError(
-                f"{path}: the file name gives document id {doc_id!r}; use lower-case letters, "
-                "digits, '-', '.' and '_' only"
-            )
-        spec = _parse(DocumentFile, path)
+    for doc_id, path in paths.items():
+        spec = _parse(DocumentFile, path, {"now": now, "document_id": doc_id})
         if not allow_private_addresses:
             check_private_addresses(path, spec, config_dir / "tracker.toml")
         base = None
@@ -414,19 +546,24 @@ def load_documents(
 
 
 def load_channels(
-    config_dir: Path, documents: Mapping[str, Document], label_ids: frozenset[str] | None = None
+    config_dir: Path,
+    documents: Mapping[str, Document],
+    label_ids: frozenset[str] | None = None,
+    *,
+    now: datetime | None = None,
 ) -> tuple[Channel, ...]:
     """Load every ``config/channels/*.toml`` (none is fine: nothing is posted).
 
     A glob that matches no configured document, or a label the taxonomy does not define
-    (when ``label_ids`` is given), is an error naming the file and the key.
+    (when ``label_ids`` is given), is an error naming the file and the key. ``now`` is the time
+    a ``digest`` cron is checked from.
     """
     channels_dir = config_dir / "channels"
     if not channels_dir.is_dir():
         return ()
     channels = []
     for path in sorted(channels_dir.glob("*.toml")):
-        spec = _parse(ChannelFile, path)
+        spec = _parse(ChannelFile, path, {"now": now})
         channel = Channel(
             name=path.stem,
             chat_id=str(spec.chat_id),
@@ -487,22 +624,28 @@ def load(
     archive_dir: Path | None = None,
     db_url: str | None = None,
     environ: Mapping[str, str] | None = None,
+    now: datetime | None = None,
 ) -> Settings:
     """Load the whole configuration.
 
     Explicit arguments win over the environment (``TRACKER_CONFIG``, ``TRACKER_ARCHIVE``,
     ``TRACKER_DB``), which wins over the defaults (``config/``, ``snapshots/``, an SQLite file
     under ``.tracker/``, outside the published archive). The Telegram bot token and endpoint
-    come from the environment only (``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_API_BASE_URL``).
+    come from the environment only (``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_API_BASE_URL``). Every
+    cron must fire within a few years after ``now`` (default: the clock).
     """
     env = os.environ if environ is None else environ
     config_dir = config_dir or Path(env.get("TRACKER_CONFIG") or DEFAULT_CONFIG_DIR)
     archive_dir = archive_dir or Path(env.get("TRACKER_ARCHIVE") or DEFAULT_ARCHIVE_DIR)
     db_url = db_url or env.get("TRACKER_DB") or DEFAULT_DB_URL
+    sqlite_path(db_url)  # an unsupported URL is refused before anything runs
     tracker_path = config_dir / "tracker.toml"
-    tracker = _parse(TrackerFile, tracker_path) if tracker_path.exists() else TrackerFile()
+    context = {"now": now}
+    tracker = _parse(TrackerFile, tracker_path, context) if tracker_path.exists() else TrackerFile()
     f = tracker.fetch
-    documents = load_documents(config_dir, allow_private_addresses=f.allow_private_addresses)
+    documents = load_documents(
+        config_dir, now=now, allow_private_addresses=f.allow_private_addresses
+    )
     return Settings(
         config_dir=config_dir,
         archive_dir=archive_dir,
@@ -521,7 +664,7 @@ def load(
         schedule=tracker.schedule,
         alerts=tracker.alerts,
         documents=documents,
-        channels=load_channels(config_dir, documents, _label_ids()),
+        channels=load_channels(config_dir, documents, _label_ids(), now=now),
         telegram=_telegram(tracker.telegram, env),
         suspect=SuspectSettings(
             clause_loss=tracker.suspect.clause_loss,

@@ -432,6 +432,18 @@ def test_a_member_twice_in_the_zip_is_a_problem(cli: Cli):
     assert f"{RAW}: twice in the zip file" in done.stdout
 
 
+def test_a_damaged_zip_member_is_named(cli: Cli):
+    cli("export", DOC, "-o", "b.zip")
+    data = bytearray((cli.tmp / "b.zip").read_bytes())
+    with zipfile.ZipFile(cli.tmp / "b.zip") as zipped:
+        info = zipped.getinfo(RAW)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + info.compress_size // 2] ^= 0xFF
+    (cli.tmp / "b.zip").write_bytes(bytes(data))
+    done = cli("verify", "--bundle", "b.zip", code=1)
+    assert f"{RAW}: damaged in the zip file (" in done.stdout
+
+
 def _rechain(entries: list[Entry], sha: dict[str, str]) -> list[Entry]:
     out: list[Entry] = []
     for entry in entries:
@@ -571,7 +583,8 @@ def test_a_version_recorded_before_rules_were_kept_says_so(tmp_path: Path):
             archive.commit(doc)
     bundle = build_bundle(archive, doc)
     write_bundle(bundle, tmp_path / "b.zip")
-    report = verify_bundle(read_bundle(tmp_path / "b.zip"))
+    found, damaged = read_bundle(tmp_path / "b.zip")
+    report = verify_bundle(found, damaged=damaged)
     assert report.ok, report.problems
     old, new = manifest_of(tmp_path / "b.zip")["versions"]
     assert old["rules"] is None
@@ -601,7 +614,8 @@ def test_bundle_of_a_real_linkedin_series(series: str, tmp_path: Path):
     write_bundle(build_bundle(archive, document.id), tmp_path / "all.zip")
     write_bundle(build_bundle(archive, document.id, stamps[1][:10]), tmp_path / "one.zip")
     for path in (tmp_path / "all.zip", tmp_path / "one.zip"):
-        report = verify_bundle(read_bundle(path), head=archive.head())
+        found, damaged = read_bundle(path)
+        report = verify_bundle(found, head=archive.head(), damaged=damaged)
         assert report.ok, report.problems
         into = tmp_path / path.stem
         zipfile.ZipFile(path).extractall(into)

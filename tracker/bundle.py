@@ -31,10 +31,11 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+import zlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tracker.chain import (
     ARCHIVE_COLUMNS,
@@ -64,6 +65,7 @@ LEDGERS = ("chain.csv", "checks.csv")
 #: Shortest prefix of a head accepted by ``--head`` (64 bits, as for the archive).
 MIN_HEAD_PREFIX = 16
 
+_Line = TypeVar("_Line", Entry, Anchor)
 _SUMS_LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
 
 
@@ -97,26 +99,43 @@ def check_lines(text: str) -> list[str]:
     return [csv_line(row).removesuffix("\n") for row in rows[1:]]
 
 
-def read_bundle(path: Path) -> list[tuple[str, bytes]]:
-    """The members of a bundle (name, bytes) in zip order; ConfigError if it is no zip file."""
+def read_bundle(path: Path) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The members of a bundle (name, bytes) in zip order, and the members that cannot be read.
+
+    A damaged member (its CRC or compressed stream broken) is a problem for
+    :func:`verify_bundle`, named; ConfigError if the file is not a zip file at all.
+    """
+    members: list[tuple[str, bytes]] = []
+    damaged: list[str] = []
     try:
         with zipfile.ZipFile(path) as archive:
-            return [
-                (info.filename, archive.read(info))
-                for info in archive.infolist()
-                if not info.is_dir()
-            ]
+            for info in archive.infolist():
+                if info.is_dir():
+                    continue
+                try:
+                    members.append((info.filename, archive.read(info)))
+                except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                    damaged.append(f"{info.filename}: damaged in the zip file ({exc})")
     except zipfile.BadZipFile as exc:
         raise ConfigError(
             f"{path}: not a zip file ({exc}); expected a bundle made by `tracker export`"
         ) from exc
     except (OSError, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
         raise ConfigError(f"{path}: cannot read the bundle ({exc})") from exc
+    return members, damaged
 
 
-def verify_bundle(members: Sequence[tuple[str, bytes]], *, head: str | None = None) -> BundleReport:
-    """Check a bundle's members (name, bytes); every problem is a line naming the member."""
-    problems: list[str] = []
+def verify_bundle(
+    members: Sequence[tuple[str, bytes]],
+    *,
+    head: str | None = None,
+    damaged: Sequence[str] = (),
+) -> BundleReport:
+    """Check a bundle's members (name, bytes); every problem is a line naming the member.
+
+    ``damaged``: problems :func:`read_bundle` found (members that could not be read).
+    """
+    problems = list(damaged)
     files: dict[str, bytes] = {}
     for name, data in members:
         if name in files:
@@ -125,7 +144,11 @@ def verify_bundle(members: Sequence[tuple[str, bytes]], *, head: str | None = No
     problems += _check_sums(files)
     manifest = _read_manifest(files, problems)
     document = _document_of(manifest, files, problems)
-    entries = _ledger(files, f"{document}/chain.csv", parse_entries, problems)
+    if document:
+        entries = _ledger(files, f"{document}/chain.csv", parse_entries, problems)
+    else:
+        problems.append("no document's chain.csv in the bundle: which document is it?")
+        entries = []
     anchors = _ledger(files, ARCHIVE_CHAIN, parse_anchors, problems)
     link_problems, hashes = check_links(entries)
     problems += [f"{document}/{p}" for p in link_problems]
@@ -133,7 +156,8 @@ def verify_bundle(members: Sequence[tuple[str, bytes]], *, head: str | None = No
     problems += anchor_problems
     records = _check_records(files, document, entries, problems)
     _check_rows(files, document, entries, problems)
-    _check_anchoring(document, entries, hashes, anchors, problems)
+    if document:
+        _check_anchoring(document, entries, hashes, anchors, problems)
     archive_head = heads[-1] if heads else ""
     if manifest is not None:
         _check_manifest(manifest, files, document, entries, anchors, archive_head, problems)
@@ -216,13 +240,15 @@ def _document_of(
     return folders[0] if len(folders) == 1 else ""
 
 
-def _ledger(files: Mapping[str, bytes], name: str, parse: Any, problems: list[str]) -> list[Any]:
+def _ledger(
+    files: Mapping[str, bytes], name: str, parse: Callable[[str], list[_Line]], problems: list[str]
+) -> list[_Line]:
     data = files.get(name)
     if data is None:
         problems.append(f"{name}: missing from the bundle")
         return []
     try:
-        return list(parse(data.decode("utf-8")))
+        return parse(data.decode("utf-8"))
     except (UnicodeDecodeError, LedgerError) as exc:
         problems.append(f"{name}: unreadable ledger ({exc})")
         return []

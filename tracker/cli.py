@@ -444,7 +444,8 @@ def _verify_bundle(path: Path, head: str | None, documents: tuple[str, ...]) -> 
     with errors():
         if documents:
             raise ConfigError("--document does not apply to --bundle: a bundle holds one document")
-        report = verify_bundle(read_bundle(path), head=head)
+        members, damaged = read_bundle(path)
+        report = verify_bundle(members, head=head, damaged=damaged)
     summary = (
         f"{report.document or 'no document'}: {report.versions} versions, {report.records} "
         f"records, {report.entries} chain entries, {report.anchors} archive chain entries"

@@ -31,11 +31,11 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from tracker import __version__
 from tracker.archive import Archive
@@ -62,6 +62,7 @@ from tracker.errors import ArchiveError, ConfigError, TrackerError
 from tracker.models import Outcome, sha256_hex
 from tracker.timestamps import STAMP_PATTERN, from_iso
 
+_Line = TypeVar("_Line", Entry, Anchor)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: Check outcomes that record a version (the row a version was recorded with).
 _RECORDING = frozenset(
@@ -208,10 +209,10 @@ def _read(path: Path) -> bytes:
         raise ArchiveError(f"{path}: cannot read ({exc.strerror})") from exc
 
 
-def _ledger(path: Path, parse: Any) -> tuple[bytes, list[Any]]:
+def _ledger(path: Path, parse: Callable[[str], list[_Line]]) -> tuple[bytes, list[_Line]]:
     data = _read(path)
     try:
-        return data, list(parse(data.decode("utf-8")))
+        return data, parse(data.decode("utf-8"))
     except (UnicodeDecodeError, LedgerError) as exc:
         raise ArchiveError(f"{path}: unreadable chain ({exc})") from exc
 

@@ -25,7 +25,7 @@ DOC_TEXT = (
 )
 
 #: No retries and no waits, should a case be accepted and a document fetched.
-FAST_FETCH = "[fetch]\nretries = 0\nhost_delay_seconds = 0\n"
+FAST_FETCH = "[fetch]\nretries = 0\nhost_delay_seconds = 0\nallow_private_addresses = true\n"
 
 #: Every command that loads the configuration, with the arguments it needs.
 COMMANDS = {

@@ -98,6 +98,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Made]:
     shutil.copy(ROOT / "config" / "taxonomy.toml", root / "config" / "taxonomy.toml")
     (root / "config" / "tracker.toml").write_text(
         "[fetch]\nretries = 0\nread_timeout = 5\nhost_delay_seconds = 0\n"
+        "allow_private_addresses = true\n"
     )
     cli = Cli(root)
     html = root / "html"

@@ -211,4 +211,4 @@ def test_a_trickled_page_is_an_inaccessible_timeout_never_a_version(world: World
     assert "deadline" in result.detail
     assert world.archive.version_stamps("linkedin/privacy-policy") == []
     assert world.outcomes() == [(Outcome.INACCESSIBLE, "timeout")]
-    assert world.tree() == ["README.md", "checks.csv"]
+    assert world.tree() == ["README.md", "chain.csv", "checks.csv"]

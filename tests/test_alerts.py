@@ -278,3 +278,51 @@ def test_failed_messages_are_retried_and_messages_cancelled_by_id(world: World):
         Status.SENT,
     ]
     assert box.retry() == 0
+
+
+def test_an_alert_lost_before_a_later_version_is_still_queued(
+    world: World, monkeypatch: pytest.MonkeyPatch
+):
+    """The two-writer bug: an alert left unqueued while newer versions were recorded after it."""
+    world.check(Reply.page(V1))
+
+    def die(*args: object, **kwargs: object) -> bool:
+        raise Crash
+
+    monkeypatch.setattr(Outbox, "enqueue", die)
+    with pytest.raises(Crash):
+        world.check(Reply.page(V2))
+    monkeypatch.undo()
+    lost = world.archive.version_stamps(DOC)[-1]
+    v3 = page_bytes(V2).replace(b"</p>", b" We may also sell your data.</p>", 3)
+    world.check(Reply(body=v3), alerting=False)  # a newer version, by a run without an outbox
+    world.check(Reply(body=v3))  # the next run with the outbox: unchanged page
+    keys = {row.alert_key for row in world.outbox.rows()}
+    newest = world.archive.version_stamps(DOC)[-1]
+    assert newest != lost
+    assert keys == {f"change:{DOC}:{lost}", f"change:{DOC}:{newest}"}, (
+        "the older version's alert was completed too, not only the latest one's"
+    )
+
+
+def test_a_change_record_missing_in_the_middle_is_written_and_chained(world: World):
+    from tracker.pipeline import recover
+    from tracker.verify import verify
+
+    world.check(Reply.page(V1))
+    world.check(Reply.page(V2))
+    world.check(Reply(body=page_bytes(V2).replace(b"</p>", b" Also this.</p>", 3)))
+    middle = world.archive.version_stamps(DOC)[1]
+    folder = world.archive.folder(DOC)
+    # An archive written before the chain, damaged by the old two-writer bug: no chain, and a
+    # middle version without its change record.
+    for path in [*folder.glob(f"changes/{middle}.*"), folder / "chain.csv"]:
+        path.unlink()
+    (world.archive.root / "chain.csv").unlink()
+    archive = world.archive
+    with archive.writing():
+        repaired = recover(world.document(), archive, world.deps().taxonomy)
+    assert f"wrote the missing change record of version {middle}" in repaired
+    assert any("started the hash chain" in line for line in repaired)
+    assert (folder / "changes" / f"{middle}.json").is_file()
+    assert verify(world.archive).ok

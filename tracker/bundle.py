@@ -49,6 +49,7 @@ from tracker.chain import (
     csv_line,
     parse_anchors,
     parse_entries,
+    passes_through,
 )
 from tracker.errors import ConfigError
 from tracker.models import sha256_hex
@@ -62,8 +63,6 @@ ARCHIVE_CHAIN = "chain.csv"
 FORMAT = "policy-tracker-bundle-1"
 #: The ledgers of a document folder, included whole.
 LEDGERS = ("chain.csv", "checks.csv")
-#: Shortest prefix of a head accepted by ``--head`` (64 bits, as for the archive).
-MIN_HEAD_PREFIX = 16
 
 _Line = TypeVar("_Line", Entry, Anchor)
 _SUMS_LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
@@ -162,26 +161,13 @@ def verify_bundle(
     if manifest is not None:
         _check_manifest(manifest, files, document, entries, anchors, archive_head, problems)
     if head is not None:
-        problems += passes_through(head, heads)
+        problems += passes_through(head, heads, ARCHIVE_CHAIN + ":")
     versions = sum(
         1 for name in files if name.startswith(f"{document}/versions/") and name.endswith(".md")
     )
     return BundleReport(
         document, tuple(problems), archive_head, versions, records, len(entries), len(anchors)
     )
-
-
-def passes_through(head: str, heads: Sequence[str]) -> list[str]:
-    """A problem unless one of ``heads`` starts with ``head`` (64 hex digits, or 16 or more)."""
-    wanted = head.strip().lower()
-    if len(wanted) < MIN_HEAD_PREFIX or any(c not in "0123456789abcdef" for c in wanted):
-        return [f"--head {head!r}: expected a SHA-256 in hex (at least {MIN_HEAD_PREFIX} digits)"]
-    if any(h.startswith(wanted) for h in heads):
-        return []
-    return [
-        f"{ARCHIVE_CHAIN}: does not pass through head {wanted}: the history that head vouched "
-        "for was rewritten (or the head is from another archive)"
-    ]
 
 
 def _check_sums(files: Mapping[str, bytes]) -> list[str]:

@@ -58,6 +58,8 @@ KINDS = (
 )
 
 CHECK_REF_PREFIX = "checks.csv#"
+#: Shortest prefix of a head accepted by ``--head`` (64 bits).
+MIN_HEAD_PREFIX = 16
 
 
 def digest(*fields: str) -> str:
@@ -257,3 +259,18 @@ def check_anchor_links(anchors: Sequence[Anchor]) -> tuple[list[str], list[str]]
         hashes.append(computed)
         prev = computed
     return problems, hashes
+
+
+def passes_through(
+    head: str, heads: Sequence[str], where: str = "the archive's chain"
+) -> list[str]:
+    """A problem unless one of ``heads`` starts with ``head`` (64 hex digits, or 16 or more)."""
+    wanted = head.strip().lower()
+    if len(wanted) < MIN_HEAD_PREFIX or any(c not in "0123456789abcdef" for c in wanted):
+        return [f"--head {head!r}: expected a SHA-256 in hex (at least {MIN_HEAD_PREFIX} digits)"]
+    if any(h.startswith(wanted) for h in heads):
+        return []
+    return [
+        f"{where} does not pass through head {wanted}: the history that head vouched for was "
+        "rewritten or removed (or the head is from another archive)"
+    ]

@@ -29,7 +29,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.archive import Archive, StoredVersion
-from tracker.chain import CHECK_REF_PREFIX, Entry, check_anchor_links, check_links
+from tracker.chain import (
+    CHECK_REF_PREFIX,
+    Entry,
+    check_anchor_links,
+    check_links,
+    passes_through,
+)
 from tracker.errors import ArchiveError
 from tracker.models import CheckRecord, Outcome, sha256_hex
 from tracker.timestamps import from_iso
@@ -47,8 +53,6 @@ FOLDERS = {
     "relabelled": "changes/relabelled",
     "rules": "rules",
 }
-#: Shortest prefix of a head accepted by ``--head`` (64 bits).
-MIN_HEAD_PREFIX = 16
 
 
 @dataclass
@@ -99,20 +103,8 @@ def verify(
         reports = [verify_document(archive, name) for name in names]
         problems, heads = _verify_anchors(archive, reports, whole=not documents)
     if head is not None:
-        problems += _passes_through(head, heads)
+        problems += passes_through(head, heads)
     return Verification(reports, problems, heads[-1] if heads else "", heads)
-
-
-def _passes_through(head: str, heads: Sequence[str]) -> list[str]:
-    wanted = head.strip().lower()
-    if len(wanted) < MIN_HEAD_PREFIX or any(c not in "0123456789abcdef" for c in wanted):
-        return [f"--head {head!r}: expected a SHA-256 in hex (at least {MIN_HEAD_PREFIX} digits)"]
-    if any(h.startswith(wanted) for h in heads):
-        return []
-    return [
-        f"the archive's chain does not pass through head {wanted}: the history that head "
-        "vouched for was rewritten or removed (or the head is from another archive)"
-    ]
 
 
 def _verify_anchors(

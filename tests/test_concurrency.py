@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import random
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import pytest
 from tests.servers import PageServer, Reply, page_bytes
 from tests.writers import RECORDING, Workspace, problems, variant
 from tracker.archive import Archive
+from tracker.lock import archive_lock_path
 from tracker.models import Outcome, sha256_hex
 
 #: document id → (fixture page, language)
@@ -49,6 +52,14 @@ def workspace(tmp_path: Path, page_server: PageServer) -> Workspace:
     for doc, (_, language) in DOCS.items():
         workspace.document(doc, page_server.url(_path(doc)), language=language)
     return workspace
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _plan(rng: random.Random, history: list[int], fresh: Iterator[int]) -> list[int]:
@@ -120,3 +131,72 @@ def test_a_page_flipping_back_or_held_as_suspect_is_reported_and_the_pass_goes_o
     assert done.returncode == 0, done.stderr
     assert f"{flipping}: suspect capture held: suspect-unterminated — " in done.stdout
     assert f"{after}: unchanged" in done.stdout
+
+
+#: Seconds the page server holds the answer to the lock holder's request (the lock is held).
+SLOW = 6.0
+
+
+def _holder_fetching(page_server: PageServer, doc: str, count: int) -> None:
+    """Wait until the ``count``-th request for ``doc`` arrived: its check holds the lock."""
+    deadline = time.monotonic() + 60
+    while len(page_server.requests_to(_path(doc))) < count:
+        assert time.monotonic() < deadline, f"{doc} was never fetched"
+        time.sleep(0.02)
+
+
+def test_a_second_writer_names_the_holder_and_waits_or_gives_up(
+    workspace: Workspace, page_server: PageServer
+):
+    doc = "linkedin/privacy-policy"
+    only = ("--document", doc)
+    page_server.route(_path(doc), Reply(body=_page(doc, 1)))
+    assert workspace.run("check", *only).returncode == 0
+    page_server.route(_path(doc), Reply(body=_page(doc, 2), delay_before_headers=SLOW))
+    holder = workspace.popen("check", *only)
+    _holder_fetching(page_server, doc, 2)
+    held = page_server.requests_to(_path(doc))[-1]
+    before = _tree(workspace.archive)
+    waiter = workspace.popen("check", *only)
+    busy = workspace.run("--wait", "0", "check", *only)
+    assert not held.done.is_set(), f"the holder's fetch ended within {SLOW} s: inconclusive"
+    assert busy.returncode == 4, busy.stderr
+    assert f"busy: the archive is locked by pid {holder.pid} (tracker " in busy.stderr
+    assert f"check --document {doc}, since " in busy.stderr
+    assert "gave up after 0 s" in busy.stderr and "--wait SECONDS" in busy.stderr
+    assert _tree(workspace.archive) == before, "a writer that gave up changed nothing"
+    assert len(page_server.requests_to(_path(doc))) == 2, "nor did it fetch"
+
+    holder_out, holder_err = holder.communicate(timeout=60)
+    waiter_out, waiter_err = waiter.communicate(timeout=60)
+    assert holder.returncode == 0, holder_err
+    assert waiter.returncode == 0, waiter_err
+    assert f"the archive is locked by pid {holder.pid} (tracker " in waiter_err
+    assert "waiting up to 600 s" in waiter_err
+    assert f"{doc}: new version" in holder_out
+    assert f"{doc}: unchanged" in waiter_out, "the waiter saw the holder's record"
+    assert problems(workspace.archive, workspace.db) == []
+
+
+def test_a_writer_killed_with_sigkill_does_not_wedge_the_next(
+    workspace: Workspace, page_server: PageServer
+):
+    doc = "linkedin/privacy-policy"
+    only = ("--document", doc)
+    page_server.route(_path(doc), Reply(body=_page(doc, 1), delay_before_headers=60))
+    holder = workspace.popen("check", *only)
+    _holder_fetching(page_server, doc, 1)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.communicate(timeout=30)
+    lock = archive_lock_path(workspace.archive).read_text()
+    assert f'"pid": {holder.pid}' in lock, "the dead holder is still named in the lock file"
+
+    page_server.route(_path(doc), Reply(body=_page(doc, 1)))
+    started = time.monotonic()
+    done = workspace.run("--wait", "0", "check", *only)
+    assert done.returncode == 0, done.stderr
+    assert f"{doc}: first record" in done.stdout
+    assert "locked" not in done.stderr
+    assert time.monotonic() - started < 30
+    assert f'"pid": {holder.pid}' not in archive_lock_path(workspace.archive).read_text()
+    assert problems(workspace.archive, workspace.db) == []

@@ -1,5 +1,5 @@
-"""``kill -9`` at random moments: ``tracker import`` killed with SIGKILL wherever it is,
-then run again normally; the archive must verify and keep every record.
+"""``kill -9`` at random moments: ``tracker check`` and ``tracker import`` killed with SIGKILL
+wherever they are, then run again normally; the archive must verify and keep every record.
 
 Each command runs in a child forked from this test process, which has imported the tracker
 already: a run costs its own work, not an interpreter start-up, so a hundred kills fit in a
@@ -17,6 +17,7 @@ import os
 import random
 import signal
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,13 +26,16 @@ import pytest
 import tracker.backfill
 import tracker.cli
 import tracker.runtime  # imported once here, not in every forked child
-from tests.servers import page_bytes
+from tests.servers import PageServer, Reply, page_bytes
 from tests.writers import Workspace, exit_code, fork_tracker, problems, variant
 from tracker.archive import Archive
+from tracker.models import sha256_hex
 
 #: Kills per command (``CRASH_RUNS`` to search harder).
 RUNS = int(os.environ.get("CRASH_RUNS") or 50)
 SEED = int(os.environ.get("CRASH_SEED") or random.SystemRandom().randrange(2**32))
+#: Runs on one archive before the next starts afresh (the archive's history grows meanwhile).
+SERIES = 10
 
 #: document id → (fixture page, language)
 DOCS = {
@@ -84,6 +88,69 @@ def _kill_then_resume(argv: list[str], log: Path, delay: float) -> tuple[int, in
     os.kill(pid, signal.SIGKILL)
     status = exit_code(pid)
     return status, exit_code(fork_tracker(argv, log))
+
+
+# --------------------------------------------------------------------------- check
+def _serve(page_server: PageServer, n: int) -> dict[str, bytes]:
+    """Every document's page becomes variant ``n``, with its ETag; returns the bodies served.
+
+    The ETag matters: a check that sends the validators of a page it never recorded gets a
+    304, and would take the old version for the page.
+    """
+    bodies = {}
+    for doc, (fixture, language) in DOCS.items():
+        bodies[doc] = variant(page_bytes(fixture), n, french=language == "fr")
+        page_server.route(f"/{doc}", Reply(body=bodies[doc], etag=f'"{n}"'))
+    return bodies
+
+
+def _workspaces(root: Path, page_server: PageServer) -> Iterator[Workspace]:
+    for number in range(RUNS + 1):
+        tmp = root / f"archive-{number}"
+        tmp.mkdir()
+        workspace = Workspace.create(tmp)
+        for doc, (_, language) in DOCS.items():
+            workspace.document(doc, page_server.url(f"/{doc}"), language=language)
+        yield workspace
+
+
+@pytest.mark.slow
+def test_check_killed_at_random_moments_leaves_a_sound_archive(
+    tmp_path: Path, page_server: PageServer
+):
+    rng = random.Random(SEED)
+    tally = Tally(SEED, "check")
+    workspaces = _workspaces(tmp_path, page_server)
+    log = tmp_path / "check.log"
+    n = 0
+    restart = True
+    for run in range(RUNS):
+        if restart:  # a new series, or a fault to leave behind: a new archive
+            workspace = next(workspaces)
+            argv = workspace.argv("check")
+            n += 1
+            _serve(page_server, n)
+            _run(argv, log)  # the first records
+            n += 1
+            _serve(page_server, n)
+            duration = _run(argv, log)  # an uninterrupted check that records new versions
+        n += 1
+        bodies = _serve(page_server, n)  # every page changed: the run has records to write
+        delay = rng.uniform(0, duration)
+        status, resumed = _kill_then_resume(argv, log, delay)
+        found = [] if resumed == 0 else [f"the run after the kill exited with {resumed}"]
+        found += problems(workspace.archive, workspace.db)
+        archive = Archive(workspace.archive)
+        for doc, body in bodies.items():
+            latest = archive.latest_version(doc)
+            if latest is None or latest.meta["raw_sha256"] != sha256_hex(body):
+                found.append(f"{doc}: the page served was never recorded (change lost)")
+            elif archive.checks(doc)[-1].version != latest.timestamp:
+                found.append(f"{doc}: the last check row is not about the page served")
+        tally.add(run, delay, status, found)
+        restart = bool(found) or (run + 1) % SERIES == 0
+    print(tally.message())
+    assert not tally.faults, tally.message()
 
 
 # --------------------------------------------------------------------------- import
@@ -188,6 +255,31 @@ def test_killed_while_writing_the_platform_index_leaves_no_temporary_file(
     assert exit_code(fork_tracker(argv, tmp_path / "log")) == 0
     assert problems(workspace.archive) == []
     assert platform_index.is_file()
+
+
+def test_a_check_killed_before_its_record_keeps_no_validators_of_the_page(
+    tmp_path: Path, page_server: PageServer, monkeypatch: pytest.MonkeyPatch
+):
+    """Found by the random kills: the page's ETag was saved before the page was recorded, so
+    the next check sent it, got a 304 and took the old version for the page: a change lost."""
+    doc = "linkedin/privacy-policy"
+    workspace = Workspace.create(tmp_path)
+    workspace.document(doc, page_server.url(f"/{doc}"))
+    argv = workspace.argv("check")
+    log = tmp_path / "log"
+    page = page_bytes(DOCS[doc][0])
+    page_server.route(f"/{doc}", Reply(body=page, etag='"1"'))
+    assert exit_code(fork_tracker(argv, log)) == 0
+    page_server.route(f"/{doc}", Reply(body=variant(page, 1), etag='"2"'))
+    with monkeypatch.context() as patch:
+        patch.setattr(Archive, "record_snapshot", _die)
+        assert exit_code(fork_tracker(argv, log)) == -signal.SIGKILL
+    assert exit_code(fork_tracker(argv, log)) == 0
+    assert page_server.requests_to(f"/{doc}")[-1].header("If-None-Match") == '"1"'
+    latest = Archive(workspace.archive).latest_version(doc)
+    assert latest is not None
+    assert latest.meta["raw_sha256"] == sha256_hex(variant(page, 1)), "the change is recorded"
+    assert problems(workspace.archive, workspace.db) == []
 
 
 def test_the_forked_runs_use_this_checkout():

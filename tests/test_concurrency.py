@@ -13,7 +13,7 @@ import os
 import random
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -207,21 +207,33 @@ def test_a_writer_killed_with_sigkill_does_not_wedge_the_next(
     assert problems(workspace.archive, workspace.db) == []
 
 
+def _rows(archive: Archive) -> list[int]:
+    """How many rows each document has in its ``checks.csv``."""
+    return [len(archive.check_lines(doc)) for doc in DOCS]
+
+
+def _wait_until(done: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not done():
+        assert time.monotonic() < deadline, f"{what} within 60 s"
+        time.sleep(0.05)
+
+
 def test_a_manual_check_while_tracker_run_works(workspace: Workspace, page_server: PageServer):
     """The everyday case of the bug report: the scheduler catches up every document at
     start-up while someone runs ``tracker check`` by hand."""
     for doc in DOCS:
         page_server.route(_path(doc), Reply(body=_page(doc, 1), etag='"1"'))
+    archive = Archive(workspace.archive)
     worker = workspace.popen("run")
-    manual = workspace.popen("check")
     try:
+        # Once its first check is there, the worker has found every document due (never
+        # checked) and checks them one a second; the manual check runs meanwhile.
+        _wait_until(lambda: any(_rows(archive)), "tracker run checked a document")
+        manual = workspace.popen("check")
         out, err = manual.communicate(timeout=60)
         assert manual.returncode == 0, err
-        archive = Archive(workspace.archive)
-        deadline = time.monotonic() + 60
-        while any(len(archive.check_lines(doc)) < 2 for doc in DOCS):
-            assert time.monotonic() < deadline, "tracker run did not check every document"
-            time.sleep(0.1)
+        _wait_until(lambda: min(_rows(archive)) >= 2, "both checked every document")
     finally:
         worker.send_signal(signal.SIGTERM)
         worker_out, worker_err = worker.communicate(timeout=60)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.archive import Archive
+from tracker.config import FetchConfig
 from tracker.models import Outcome
 from tracker.timestamps import from_iso
 from tracker.verify import verify
@@ -37,6 +38,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: Outcomes of a check row that records a version (its ``version`` column is that version).
 RECORDING = frozenset({Outcome.FIRST_RECORD, Outcome.NEW_VERSION, Outcome.TECHNICAL_UPGRADE})
+
+#: The pages are on 127.0.0.1: allowed where the configuration refuses private addresses by
+#: default (a key that older configurations do not know, and would refuse).
+_LOOPBACK = (
+    "allow_private_addresses = true\n"
+    if "allow_private_addresses" in FetchConfig.model_fields
+    else ""
+)
 
 #: Words of the clause :func:`variant` adds, cycled by ``n`` (English, then French).
 _DATA = ("messages", "location", "profile", "contacts", "search history", "posts", "device data")
@@ -89,7 +98,7 @@ class Workspace:
         shutil.copytree(ROOT / "config" / "rules", tmp / "config" / "rules")
         shutil.copy(ROOT / "config" / "taxonomy.toml", tmp / "config" / "taxonomy.toml")
         (tmp / "config" / "tracker.toml").write_text(
-            "[fetch]\nretries = 0\nread_timeout = 10\nhost_delay_seconds = 0\n"
+            "[fetch]\nretries = 0\nread_timeout = 10\nhost_delay_seconds = 0\n" + _LOOPBACK
         )
         (tmp / "config" / "channels").mkdir(parents=True)
         (tmp / "config" / "channels" / "watch.toml").write_text(

@@ -151,6 +151,7 @@ def _holder_fetching(page_server: PageServer, doc: str, count: int) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_a_second_writer_names_the_holder_and_waits_or_gives_up(
     workspace: Workspace, page_server: PageServer
 ):

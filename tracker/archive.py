@@ -554,6 +554,12 @@ class Archive:
         for path in (self.root / "chain.csv",):
             repaired += _truncate_partial_row(path)
         folder = self.folder(document)
+        # The folders above the document's hold generated indexes (``linkedin/README.md``):
+        # a run killed while replacing one leaves its temporary file there.
+        for parent in folder.relative_to(self.root).parents:
+            for tmp in sorted((self.root / parent).glob(f"{_TMP_PREFIX}*")):
+                tmp.unlink()
+                repaired.append(f"removed temporary file {tmp.relative_to(self.root)}")
         if not folder.is_dir():
             return repaired
         for tmp in sorted(folder.rglob(f"{_TMP_PREFIX}*")):

@@ -37,6 +37,8 @@ _OUTCOME_WORDS = {
     Outcome.NEW_VERSION: "new version",
     Outcome.TECHNICAL_UPGRADE: "technical upgrade",
     Outcome.INACCESSIBLE: "inaccessible",
+    Outcome.FLIP_BACK: "flip-back",
+    Outcome.SUSPECT: "suspect capture held",
 }
 
 
@@ -125,7 +127,7 @@ def _print_result(result: Result) -> None:
     line = f"{result.document}: {words}"
     if result.version:
         line += f" ({result.version})"
-    if result.outcome is Outcome.INACCESSIBLE:
+    if result.outcome in (Outcome.INACCESSIBLE, Outcome.SUSPECT):
         line += f": {result.cause}"
         if result.failures_in_row > 1:
             line += f" ({result.failures_in_row} checks in a row)"

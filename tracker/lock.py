@@ -109,9 +109,26 @@ def file_lock(
         handle.close()  # closing the descriptor releases the lock
 
 
+#: Longest command line written in the lock file (its start and its end are kept).
+COMMAND_CHARS = 200
+
+
 def _command() -> str:
-    argv = [Path(sys.argv[0]).name, *sys.argv[1:]] if sys.argv else ["?"]
-    return " ".join(argv)[:200]
+    """This process's command line, short: ``tracker check --document ...``.
+
+    Run as ``python -m tracker``, ``argv[0]`` is the package's ``__main__.py``: the package
+    is named instead. A long line keeps its start and its end, where the command is (long
+    ``--config``/``--archive`` paths come first).
+    """
+    if not sys.argv:
+        return "?"
+    program = Path(sys.argv[0])
+    name = program.parent.name if program.name == "__main__.py" else program.name
+    line = " ".join([name, *sys.argv[1:]])
+    if len(line) <= COMMAND_CHARS:
+        return line
+    head = COMMAND_CHARS * 2 // 5
+    return f"{line[:head]} … {line[head + 3 - COMMAND_CHARS :]}"
 
 
 def archive_lock_path(root: Path) -> Path:

@@ -195,7 +195,6 @@ def _capture_and_record(document: Document, deps: Deps, notes: tuple[str, ...]) 
                 )
     except (FetchError, ExtractError) as exc:
         return _inaccessible(document, deps, exc, capture, notes)
-    failures = deps.state.record_success(document.id, capture.fetched_at, _validators(capture))
     evidence = Evidence(
         captured_at=capture.fetched_at,
         body=capture.body,
@@ -215,6 +214,9 @@ def _capture_and_record(document: Document, deps: Deps, notes: tuple[str, ...]) 
         taxonomy=deps.taxonomy,
         detail=detail,
     )
+    # Only now: a run killed before the record must not have kept the page's validators (the
+    # next check would send them, get a 304 and take the old version for the page).
+    failures = deps.state.record_success(document.id, capture.fetched_at, _validators(capture))
     return Result(
         document=result.document,
         outcome=result.outcome,

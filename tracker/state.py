@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -194,6 +195,29 @@ def probe(url: str) -> None:
             db.close()
 
 
+#: Seconds to keep trying to switch a database to WAL while other processes open it too.
+WAL_WAIT_SECONDS = 5.0
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """Switch the database to WAL journaling (a no-op once it is).
+
+    Several processes opening a new database at once (a manual ``tracker check`` started with
+    ``tracker run``) race to switch it: SQLite refuses the loser at once with "database is
+    locked", without waiting for its busy timeout (to avoid a deadlock). The switch is tried
+    again until it holds, or ``WAL_WAIT_SECONDS`` have passed.
+    """
+    deadline = time.monotonic() + WAL_WAIT_SECONDS
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentState:
     """What the database knows about one document."""
@@ -230,7 +254,7 @@ class State:
                 path, timeout=timeout, check_same_thread=False, isolation_level=None
             )
             try:
-                self._db.execute("PRAGMA journal_mode=WAL")
+                _use_wal(self._db)
                 self._db.executescript(_SCHEMA)
                 self._db.execute(
                     "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",

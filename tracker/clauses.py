@@ -18,8 +18,9 @@ The clause model (docs/significance.md tells it for lawyers):
   how LinkedIn's Service Terms and developer terms mark their sections, and how the User
   Agreement introduces its lists of dos and don'ts. A heading without words opens nothing.
 * **Paragraphs** are clauses of kind ``paragraph``. A paragraph longer than
-  :data:`LONG_PARAGRAPH_CHARS` characters of visible text that holds two sentences or more is
-  cut into clauses of kind ``sentence`` (see :func:`split_sentences`).
+  :data:`LONG_PARAGRAPH_CHARS` characters of visible text (or of more than
+  :data:`MAX_CLAUSE_CHARS` characters of Markdown) that holds two sentences or more is cut into
+  clauses of kind ``sentence`` (see :func:`split_sentences`).
 * **List items** are clauses of kind ``list-item`` (the item's first paragraph, without its
   marker: ``1.`` or ``-`` is list markup). Nested items are clauses of their own whose id
   continues the parent item's id. More paragraphs of an item are ``paragraph`` clauses with
@@ -35,12 +36,20 @@ The clause model (docs/significance.md tells it for lawyers):
   use"). Header cells are clauses too, with ``row`` None.
 * Block quotes are read as their content; fenced code is one paragraph; thematic breaks and
   blank lines make no clause.
+* **Bounds**: a clause of more than :data:`MAX_CLAUSE_CHARS` characters (a paragraph without
+  sentence ends, a giant cell: no real page has one; the longest clause of the corpus has
+  2,576) is cut into pieces of :data:`PIECE_MIN_CHARS` to :data:`PIECE_MAX_CHARS` characters,
+  at the first white space after the minimum (:func:`cut_long`), so an edit only changes the
+  pieces around it; a heading that long is read as a paragraph, and row and column texts are
+  cut at that length. Every later stage (alignment, word diff, classification, rendering) then
+  works on clauses of bounded size, and a hostile page cannot make it quadratic.
 
 Ids are slugs of the heading path joined with ``/``, then a key of the block: ``p3`` (third
 paragraph of the section), ``p3/s2`` (its second sentence), ``li4`` and ``li4/li2`` (list
 items, nested), ``t1/<row>/<column>`` (a cell of the section's first table: slugs of the row's
 first cell and of the column header, so a new row does not renumber the others),
-``t1/head/<column>`` (a header cell). A repeated id gets ``-2``, ``-3``... Ordinals change when
+``t1/head/<column>`` (a header cell), ``p3/part2`` (the second piece of an overlong clause). A
+repeated id gets ``-2``, ``-3``... Ordinals change when
 a paragraph is inserted before; the alignment uses ids only as one hint among others.
 """
 
@@ -49,17 +58,24 @@ a paragraph is inserted before; the alignment uses ids only as one hint among ot
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import unicodedata
+import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tracker.models import Clause, ClauseKind
 from tracker.wording import visible_words
 
 __all__ = [
     "LONG_PARAGRAPH_CHARS",
+    "MAX_CLAUSE_CHARS",
+    "PIECE_MAX_CHARS",
+    "PIECE_MIN_CHARS",
     "LocatedClause",
+    "cut_long",
     "locate_clauses",
     "plain_text",
     "split_clauses",
@@ -69,6 +85,12 @@ __all__ = [
 #: A paragraph with more visible characters than this (and two sentences or more) is split
 #: into sentence clauses.
 LONG_PARAGRAPH_CHARS = 400
+#: A clause longer than this (in characters of Markdown) is cut into pieces (cut_long).
+MAX_CLAUSE_CHARS = 10_000
+#: The pieces of an overlong clause are this long at least (but the last)...
+PIECE_MIN_CHARS = 2_000
+#: ... and at most this long.
+PIECE_MAX_CHARS = 4_000
 #: A bold-only paragraph is read as a heading when its visible text is at most this long.
 PSEUDO_HEADING_MAX_CHARS = 120
 _SLUG_WORDS = 8
@@ -92,7 +114,13 @@ _LINK_DESTINATION = re.compile(
     r"(?<=\])\((?:<[^>]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+\"[^\"]*\")?\)"
 )
 _CODE_SPAN = re.compile(r"`+[^`]*`+")
-_SENTENCE_END = re.compile(r"(?:[.!?]+|…)(?:[)\"”’»\]*_]|[ \u00a0\u202f]»)*(?:\\(?=\n))?(?=\s)")
+_STRONG = re.compile(r"\*\*")
+_SPACE = re.compile(r"\s")
+_SPACED_WORD = re.compile(r"\s+(\S+)")
+#: About one word in this many is a cut word of cut_long.
+_CUT_EVERY = 16
+_NOT_WORD = re.compile(r"\W")
+_SENTENCE_END = re.compile(r"(?:[.!?]++|…)(?:[)\"”’»\]*_]|[ \u00a0\u202f]»)*(?:\\(?=\n))?(?=\s)")
 _OPENERS = "([\"“‘«*_\\'"
 _ABBREVIATIONS = frozenset(
     (
@@ -120,6 +148,53 @@ class LocatedClause:
     cell: tuple[int, int, int] | None = None
 
 
+def cut_long(text: str) -> list[str]:
+    """``text`` itself, or in pieces when it is longer than :data:`MAX_CLAUSE_CHARS`.
+
+    Each piece but the last holds :data:`PIECE_MIN_CHARS` to :data:`PIECE_MAX_CHARS`
+    characters. It ends, past the minimum, before the first word that is a *cut word* (one
+    word in :data:`_CUT_EVERY`, chosen by a hash of the word itself), else before the first
+    word, else after the first other non-word character, else at the maximum; the white space
+    between pieces goes. Cut points depend on the words, not on a count from the start: an
+    edit moves the cut points that follow it only until one lands on the same cut word again,
+    usually the next one, so it changes one or two pieces, not all the rest.
+
+    Args:
+        text: a clause's Markdown.
+
+    Returns:
+        ``[text]``, or the pieces (stripped, none empty), in order.
+    """
+    if len(text) <= MAX_CLAUSE_CHARS:
+        return [text]
+    pieces: list[str] = []
+    start = 0
+    while len(text) - start > PIECE_MAX_CHARS:
+        low, high = start + PIECE_MIN_CHARS, start + PIECE_MAX_CHARS
+        cut_word = next(
+            (
+                word.start()
+                for word in _SPACED_WORD.finditer(text, low, high)
+                if zlib.crc32(word.group(1).encode("utf-8", "surrogatepass")) % _CUT_EVERY == 0
+            ),
+            None,
+        )
+        space = _SPACE.search(text, low, high) if cut_word is None else None
+        if cut_word is not None:
+            cut = cut_word
+        elif space is not None:
+            cut = space.start()
+        else:
+            other = _NOT_WORD.search(text, low, high)
+            cut = other.end() if other is not None else high
+        pieces.append(text[start:cut])
+        start = cut
+        while start < len(text) and text[start].isspace():
+            start += 1
+    pieces.append(text[start:])
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
 def split_clauses(markdown: str) -> tuple[Clause, ...]:
     """Split a version's Markdown into clauses with stable ids (see the module docstring).
 
@@ -133,6 +208,7 @@ def split_clauses(markdown: str) -> tuple[Clause, ...]:
     return tuple(located.clause for located in locate_clauses(markdown))
 
 
+@functools.lru_cache(maxsize=4)  # pure; a comparison, then its classification, split both
 def locate_clauses(markdown: str) -> tuple[LocatedClause, ...]:
     """Like :func:`split_clauses`, with each clause's parent heading and table coordinates.
 
@@ -176,17 +252,22 @@ def split_sentences(text: str) -> list[str]:
         hold all the words of ``text``.
     """
     masked = _LINK_DESTINATION.sub(lambda m: ")" * len(m.group(0)), text)
-    protected = [(m.start(), m.end()) for m in _LINK_SPAN.finditer(text)]
-    protected += [(m.start(), m.end()) for m in _CODE_SPAN.finditer(masked)]
+    # inside[i]: position i is strictly inside a link or a code span (one pass, not one
+    # scan of the spans per sentence end: a paragraph may hold thousands of both)
+    inside = bytearray(len(text) + 1)
+    for span in (*_LINK_SPAN.finditer(text), *_CODE_SPAN.finditer(masked)):
+        inside[span.start() + 1 : span.end()] = b"\x01" * max(0, span.end() - span.start() - 1)
+    # ends of the "**" that str.count(masked, "**", 0, end) would count, for any end
+    strong_ends = [m.end() for m in _STRONG.finditer(masked)]
     sentences: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(masked):
         end = match.end()
-        if any(lo < end < hi for lo, hi in protected):
+        if inside[end]:
             continue
         if not _starts_sentence(masked, end) or _is_abbreviation(masked, match.start()):
             continue
-        if masked.count("**", 0, end) % 2:
+        if bisect.bisect_right(strong_ends, end) % 2:
             continue
         piece = text[start:end].strip()
         if piece.endswith("\\"):  # a hard break after the sentence: markup between two
@@ -330,7 +411,12 @@ class _Builder:
         return self.counters[key]
 
     def _add(self, clause: _Pending) -> None:
-        self.clauses.append(clause)
+        pieces = cut_long(clause.text)
+        if len(pieces) == 1:
+            self.clauses.append(clause)
+            return
+        for number, piece in enumerate(pieces, start=1):
+            self.clauses.append(replace(clause, id=f"{clause.id}/part{number}", text=piece))
 
     def _item_id(self, item: _Item) -> str:
         if item.id is None:
@@ -345,6 +431,9 @@ class _Builder:
     # -- blocks ----------------------------------------------------------------------------
 
     def heading(self, level: int, text: str, *, pseudo: bool = False) -> None:
+        if len(text) > MAX_CLAUSE_CHARS:  # no title is that long: its words are a paragraph
+            self._plain_paragraph(text.strip(), None)
+            return
         title = plain_text(text)
         if not title:
             return
@@ -380,7 +469,9 @@ class _Builder:
                 self._add(_Pending(paragraph_id, ClauseKind.PARAGRAPH, text, parent, section))
             return
         paragraph_id = f"{self._prefix()}p{self._count('p')}"
-        long = len(text) > LONG_PARAGRAPH_CHARS and len(plain_text(text)) > LONG_PARAGRAPH_CHARS
+        long = len(text) > MAX_CLAUSE_CHARS or (  # without reading the words of a huge one
+            len(text) > LONG_PARAGRAPH_CHARS and len(plain_text(text)) > LONG_PARAGRAPH_CHARS
+        )
         sentences = split_sentences(text) if long else [text]
         if len(sentences) < 2:
             self._add(_Pending(paragraph_id, ClauseKind.PARAGRAPH, text, parent, section))
@@ -418,7 +509,7 @@ class _Builder:
         self.tables += 1
         table_id = f"{self._prefix()}t{self._count('t')}"
         parent, section = self._parent(), self._section()
-        columns = [plain_text(cell) for cell in header]
+        columns = [plain_text(cell)[:MAX_CLAUSE_CHARS] for cell in header]
         width = max(len(header), *(len(row) for row in body)) if body else len(header)
         columns += [""] * (width - len(columns))
         column_slugs = [_slug(name) or f"c{index + 1}" for index, name in enumerate(columns)]
@@ -436,7 +527,7 @@ class _Builder:
                     )
                 )
         for row_number, row in enumerate(body, start=1):
-            key = plain_text(row[0]) if row else ""
+            key = plain_text(row[0])[:MAX_CLAUSE_CHARS] if row else ""
             row_slug = _slug(key, _ROW_SLUG_WORDS) or f"r{row_number}"
             for column, cell in enumerate(row):
                 if not cell:

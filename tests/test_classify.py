@@ -18,7 +18,7 @@ from tracker.classify import (
     Evidence,
     Polarity,
     Source,
-
+    _Negations,
     classify_clause,
     labels,
 )

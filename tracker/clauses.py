@@ -116,10 +116,14 @@ _LINK_DESTINATION = re.compile(
 _CODE_SPAN = re.compile(r"`+[^`]*`+")
 _STRONG = re.compile(r"\*\*")
 _SPACE = re.compile(r"\s")
+_SPACE_RUN = re.compile(r"\s+")
 _SPACED_WORD = re.compile(r"\s+(\S+)")
-#: About one word in this many is a cut word of cut_long.
+#: About one word (or position) in this many is a cut word (or position) of cut_long...
 _CUT_EVERY = 16
-_NOT_WORD = re.compile(r"\W")
+#: ... a position is one by the hash of the characters before it...
+_CUT_CONTEXT = 8
+#: ... and so many positions past the minimum are tried before cutting at the maximum.
+_CUT_SCAN = 256
 _SENTENCE_END = re.compile(r"(?:[.!?]++|…)(?:[)\"”’»\]*_]|[ \u00a0\u202f]»)*(?:\\(?=\n))?(?=\s)")
 _OPENERS = "([\"“‘«*_\\'"
 _ABBREVIATIONS = frozenset(
@@ -152,12 +156,14 @@ def cut_long(text: str) -> list[str]:
     """``text`` itself, or in pieces when it is longer than :data:`MAX_CLAUSE_CHARS`.
 
     Each piece but the last holds :data:`PIECE_MIN_CHARS` to :data:`PIECE_MAX_CHARS`
-    characters. It ends, past the minimum, before the first word that is a *cut word* (one
-    word in :data:`_CUT_EVERY`, chosen by a hash of the word itself), else before the first
-    word, else after the first other non-word character, else at the maximum; the white space
-    between pieces goes. Cut points depend on the words, not on a count from the start: an
-    edit moves the cut points that follow it only until one lands on the same cut word again,
-    usually the next one, so it changes one or two pieces, not all the rest.
+    characters. Past the minimum, it ends before the first *cut word* (one word in
+    :data:`_CUT_EVERY`, chosen by a hash of the word itself), else before the first word;
+    in a text without white space, at the first *cut position* (where a hash of the
+    :data:`_CUT_CONTEXT` characters before it says so, within :data:`_CUT_SCAN` characters),
+    else at the maximum. The white space between pieces goes. Cut points depend on the text
+    around them, not on a count from the start: an edit moves the cut points that follow it
+    only until one lands on the same cut word (or position) again, usually the next one, so
+    it changes one or two pieces, not all the rest.
 
     Args:
         text: a clause's Markdown.
@@ -170,29 +176,31 @@ def cut_long(text: str) -> list[str]:
     pieces: list[str] = []
     start = 0
     while len(text) - start > PIECE_MAX_CHARS:
-        low, high = start + PIECE_MIN_CHARS, start + PIECE_MAX_CHARS
-        cut_word = next(
-            (
-                word.start()
-                for word in _SPACED_WORD.finditer(text, low, high)
-                if zlib.crc32(word.group(1).encode("utf-8", "surrogatepass")) % _CUT_EVERY == 0
-            ),
-            None,
-        )
-        space = _SPACE.search(text, low, high) if cut_word is None else None
-        if cut_word is not None:
-            cut = cut_word
-        elif space is not None:
-            cut = space.start()
-        else:
-            other = _NOT_WORD.search(text, low, high)
-            cut = other.end() if other is not None else high
+        cut = _cut_point(text, start + PIECE_MIN_CHARS, start + PIECE_MAX_CHARS)
         pieces.append(text[start:cut])
-        start = cut
-        while start < len(text) and text[start].isspace():
-            start += 1
+        space = _SPACE_RUN.match(text, cut)
+        start = space.end() if space is not None else cut
     pieces.append(text[start:])
     return [piece.strip() for piece in pieces if piece.strip()]
+
+
+def _cut_point(text: str, low: int, high: int) -> int:
+    """Where a piece that may end anywhere in ``[low, high]`` ends (see :func:`cut_long`)."""
+    for word in _SPACED_WORD.finditer(text, low, high):
+        if _hash(word.group(1)) % _CUT_EVERY == 0:
+            return word.start()
+    space = _SPACE.search(text, low, high)
+    if space is not None:
+        return space.start()
+    for position in range(low, min(high, low + _CUT_SCAN)):
+        if _hash(text[position - _CUT_CONTEXT : position]) % _CUT_EVERY == 0:
+            return position
+    return high
+
+
+def _hash(text: str) -> int:
+    """A hash that is the same in every process (``hash()`` of a str is salted)."""
+    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
 
 
 def split_clauses(markdown: str) -> tuple[Clause, ...]:

@@ -117,13 +117,16 @@ _CODE_SPAN = re.compile(r"`+[^`]*`+")
 _STRONG = re.compile(r"\*\*")
 _SPACE = re.compile(r"\s")
 _SPACE_RUN = re.compile(r"\s+")
-_SPACED_WORD = re.compile(r"\s+(\S+)")
-#: About one word (or position) in this many is a cut word (or position) of cut_long...
-_CUT_EVERY = 16
-#: ... a position is one by the hash of the characters before it...
-_CUT_CONTEXT = 8
-#: ... and so many positions past the minimum are tried before cutting at the maximum.
-_CUT_SCAN = 256
+_SPACE_BEFORE_WORD = re.compile(r"\s+(?=\S)")
+#: cut_long cuts before about one word in this many, chosen by a hash of the characters
+#: before it (not of the word alone: a small vocabulary would make the gaps irregular)...
+_CUT_WORDS = 32
+#: ... in a text without white space, at about one position in this many...
+_CUT_POSITIONS = 64
+#: ... by the hash of this many characters before it...
+_CUT_CONTEXT = 16
+#: ... trying this many positions past the minimum before cutting at the maximum.
+_CUT_SCAN = 1024
 _SENTENCE_END = re.compile(r"(?:[.!?]++|…)(?:[)\"”’»\]*_]|[ \u00a0\u202f]»)*(?:\\(?=\n))?(?=\s)")
 _OPENERS = "([\"“‘«*_\\'"
 _ABBREVIATIONS = frozenset(
@@ -156,14 +159,14 @@ def cut_long(text: str) -> list[str]:
     """``text`` itself, or in pieces when it is longer than :data:`MAX_CLAUSE_CHARS`.
 
     Each piece but the last holds :data:`PIECE_MIN_CHARS` to :data:`PIECE_MAX_CHARS`
-    characters. Past the minimum, it ends before the first *cut word* (one word in
-    :data:`_CUT_EVERY`, chosen by a hash of the word itself), else before the first word;
-    in a text without white space, at the first *cut position* (where a hash of the
-    :data:`_CUT_CONTEXT` characters before it says so, within :data:`_CUT_SCAN` characters),
-    else at the maximum. The white space between pieces goes. Cut points depend on the text
-    around them, not on a count from the start: an edit moves the cut points that follow it
-    only until one lands on the same cut word (or position) again, usually the next one, so
-    it changes one or two pieces, not all the rest.
+    characters. Past the minimum, it ends before the first *cut word* (about one word in
+    :data:`_CUT_WORDS`, where a hash of the :data:`_CUT_CONTEXT` characters before the word
+    says so), else before the first word; in a text without white space, at the first *cut
+    position* chosen the same way (one in :data:`_CUT_POSITIONS`, within
+    :data:`_CUT_SCAN` characters), else at the maximum. The white space between pieces goes.
+    Cut points depend on the text around them, not on a count from the start: an edit moves
+    the cut points that follow it only until one lands on the same cut word (or position)
+    again, usually the next one, so it changes one or two pieces, not all the rest.
 
     Args:
         text: a clause's Markdown.
@@ -186,14 +189,14 @@ def cut_long(text: str) -> list[str]:
 
 def _cut_point(text: str, low: int, high: int) -> int:
     """Where a piece that may end anywhere in ``[low, high]`` ends (see :func:`cut_long`)."""
-    for word in _SPACED_WORD.finditer(text, low, high):
-        if _hash(word.group(1)) % _CUT_EVERY == 0:
-            return word.start()
+    for space in _SPACE_BEFORE_WORD.finditer(text, low, high):
+        if _hash(text[space.end() - _CUT_CONTEXT : space.end()]) % _CUT_WORDS == 0:
+            return space.start()
     space = _SPACE.search(text, low, high)
     if space is not None:
         return space.start()
     for position in range(low, min(high, low + _CUT_SCAN)):
-        if _hash(text[position - _CUT_CONTEXT : position]) % _CUT_EVERY == 0:
+        if _hash(text[position - _CUT_CONTEXT : position]) % _CUT_POSITIONS == 0:
             return position
     return high
 

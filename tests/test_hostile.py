@@ -74,7 +74,7 @@ def test_a_megabyte_paragraph_is_cut_into_bounded_pieces_holding_every_word() ->
     pieces = clauses[1:]
     assert len(pieces) > len(text) // PIECE_MAX_CHARS
     assert all(len(c.text) <= PIECE_MAX_CHARS for c in pieces)
-    assert all(len(c.text) >= PIECE_MIN_CHARS - 20 for c in pieces[:-1])
+    assert sum(len(c.text) < PIECE_MIN_CHARS for c in pieces[:-1]) < len(pieces) // 50
     assert [w for c in pieces for w in c.text.split()] == text.split()
     assert len({c.id for c in clauses}) == len(clauses)
     assert pieces[0].id == "privacy-policy/p1/part1"
@@ -100,7 +100,9 @@ def test_a_few_edits_in_a_megabyte_paragraph_change_a_few_bounded_clauses() -> N
     words = legal_words(170_000)
     change = compare(" ".join(words), " ".join(edited(words, 5)))
     assert 5 <= len(change.clauses) <= 10
-    assert all(c.kind is ChangeKind.MODIFIED for c in change.clauses)
+    # an edit may also make or unmake a cut: two pieces merged into one, or one split
+    edited_kinds = {ChangeKind.MODIFIED, ChangeKind.SPLIT, ChangeKind.MERGED}
+    assert all(c.kind in edited_kinds for c in change.clauses)
     assert all(len(text) <= PIECE_MAX_CHARS for text in texts_of(change))
     inserted = [t for c in change.clauses for op, t in c.diff if op.value == "insert"]
     assert sum(t.count("changed") for t in inserted) == 5

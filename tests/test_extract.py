@@ -441,3 +441,23 @@ def test_markup_text_chars_is_one_pass_over_unclosed_markup() -> None:
     # Each unclosed opener once made the scan run to the end of the page: quadratic.
     html = "<!--<script><p " * 100_000
     assert markup_text_chars(html) == 0
+
+
+# ------------------------------------------------------------------------------ hostile pages
+@pytest.mark.parametrize("charset", ["rot13", "idna", "hex"])
+def test_a_charset_that_is_not_a_text_encoding_reads_as_utf8(charset: str) -> None:
+    # Python knows these codecs but they do not decode pages: they used to crash the check.
+    rules = ExtractRules(select=("#c",), min_text_chars=0)
+    body = '<div id="c"><p>Données</p></div>'.encode()
+    assert extract(body, rules, url="https://x.test/", charset=charset) == "Données\n"
+
+
+def test_a_link_urllib_cannot_read_is_kept_as_written() -> None:
+    # "http://[oops" made urllib raise ValueError (an IPv6 literal without its bracket).
+    rules = ExtractRules(select=("#c",), min_text_chars=0)
+    body = (
+        b'<div id="c"><p>See <a href="http://[oops/x">this</a>'
+        b' and <a href="//[a">that</a>.</p></div>'
+    )
+    text = extract(body, rules, url="https://x.test/")
+    assert text == "See [this](http://%5boops/x) and [that](https://%5ba).\n"

@@ -12,7 +12,8 @@ from the HTTP header, and returns Markdown passed through
 Steps:
 
 1. Decode: a byte order mark wins, then the charset of the HTTP header, then a ``<meta>``
-   charset in the first 4 KiB, else UTF-8. Undecodable bytes become U+FFFD (never an error).
+   charset in the first 4 KiB, else UTF-8. Undecodable bytes become U+FFFD (never an error);
+   a label naming a codec that is not a text encoding ("rot13", "idna") counts as none.
    ``iso-8859-1``, ``latin1`` and ``ascii`` labels are decoded as windows-1252, as browsers do.
 2. Parse with lxml; remove every match of ``rules.remove``.
 3. Select: every match of every ``rules.select`` selector, in document order, without
@@ -237,7 +238,10 @@ def decode_html(body: bytes, charset: str | None = None) -> str:
         declared = _META_CHARSET.search(body[:4096])
         if declared is not None:
             encoding = _codec(declared.group(1).decode("ascii", "replace"), from_meta=True)
-    return body.decode(encoding or "utf-8", errors="replace")
+    try:
+        return body.decode(encoding or "utf-8", errors="replace")
+    except (LookupError, UnicodeError):  # "rot13", "idna": codecs, but not for pages
+        return body.decode("utf-8", errors="replace")
 
 
 def _codec(label: str | None, *, from_meta: bool) -> str | None:

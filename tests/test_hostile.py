@@ -10,22 +10,40 @@ failed (one clause of a megabyte), ran for minutes (a few edits in it: more than
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
+import os
 import random
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.servers import FIXED_NOW
+from tests.servers import FIXED_NOW, FakeClock, PageServer, Reply
+from tracker import config
+from tracker.archive import Archive
 from tracker.changes import compare_classified
 from tracker.channels import Channel
 from tracker.clauses import MAX_CLAUSE_CHARS, PIECE_MAX_CHARS, PIECE_MIN_CHARS, split_clauses
+from tracker.config import Settings
 from tracker.diff import change_to_dict, compare
-from tracker.models import Change, ChangeKind
+from tracker.errors import ArchiveError
+from tracker.fetch import HostPacer, new_session
+from tracker.models import Change, ChangeKind, Outcome
+from tracker.pipeline import Deps, Result
 from tracker.render.html import render_change_page
 from tracker.render.markdown import render_change_markdown
 from tracker.render.telegram import PostContext, render_post
 from tracker.render.telegram_limits import fits
-from tracker.taxonomy import Taxonomy
+from tracker.runtime import check_documents
+from tracker.state import State
+from tracker.taxonomy import Taxonomy, load_taxonomy
 from tracker.wording import visible_words
 
 LEGAL_WORDS = tuple(
@@ -185,3 +203,151 @@ def test_a_hostile_change_makes_a_telegram_post_within_the_limits(hostile_change
     messages = render_post(hostile_change, context, channel)
     assert all(fits(m.html, caption=m.attachment is not None) for m in messages)
     assert any("more changed clauses" in m.html for m in messages)
+
+
+# ------------------------------------------------------------------------- one failing document
+# A check that raises anything must not stop the pass: the document is recorded inaccessible
+# with the cause and the next one is checked. Two real seams, no mocks: a taxonomy without
+# its label specs (classification raises KeyError on the first match), and an archive folder
+# whose path is taken by a file (writing the snapshot raises ArchiveError, even as root).
+ROOT = Path(__file__).resolve().parents[1]
+FIRST, SECOND = "linkedin/privacy-policy", "linkedin/eu-regional-privacy-notice"
+PATHS = {FIRST: "/legal/privacy-policy", SECOND: "/legal/privacy/eu"}
+
+
+def write_config(folder: Path, server: PageServer) -> None:
+    """A config folder with the two documents served by ``server``, no delays, no retries."""
+    shutil.copytree(ROOT / "config" / "rules", folder / "rules")
+    shutil.copy(ROOT / "config" / "taxonomy.toml", folder / "taxonomy.toml")
+    (folder / "tracker.toml").write_text(
+        "[fetch]\nretries = 0\nhost_delay_seconds = 0\n"
+        '[schedule]\ncron = "*/5 * * * *"\njitter_seconds = 0\n',
+        encoding="utf-8",
+    )
+    for doc_id, path in PATHS.items():
+        target = folder / "documents" / f"{doc_id}.toml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(
+            f'title = "{doc_id}"\nurl = "{server.url(path)}"\nlanguage = "en"\n'
+            'rules = "linkedin-legal"\n',
+            encoding="utf-8",
+        )
+    server.route(PATHS[FIRST], Reply.page("linkedin/privacy-policy/v1.html"))
+    server.route(PATHS[SECOND], Reply.page("linkedin/eu-regional-privacy-notice/v1.html"))
+
+
+def make_deps(
+    settings: Settings, state: State, now: Callable[[], datetime], **changes: Any
+) -> Deps:
+    """The dependencies of a pass (``changes`` replace some, e.g. the taxonomy)."""
+    deps = Deps(
+        http=new_session(settings.fetch),
+        archive=Archive(settings.archive_dir),
+        state=state,
+        fetch_settings=settings.fetch,
+        pacer=HostPacer(0),
+        now=now,
+        taxonomy=load_taxonomy(settings.taxonomy_path),
+    )
+    return dataclasses.replace(deps, **changes)
+
+
+@pytest.fixture
+def tracked(tmp_path: Path, page_server: PageServer) -> Iterator[tuple[Settings, State]]:
+    write_config(tmp_path / "config", page_server)
+    settings = config.load(tmp_path / "config", tmp_path / "snapshots", "sqlite://", environ={})
+    state = State(f"sqlite:///{tmp_path}/state.db")
+    yield settings, state
+    state.close()
+
+
+def test_a_check_that_raises_is_recorded_and_the_next_document_is_checked(
+    tracked: tuple[Settings, State],
+    page_server: PageServer,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings, state = tracked
+    documents = list(settings.documents.values())
+    assert [d.id for d in documents] == [SECOND, FIRST]  # the failing one comes first
+    check_documents(documents, make_deps(settings, state, clock.now))
+    page_server.route(PATHS[SECOND], Reply.page("linkedin/privacy-policy/v2.html"))
+    clock.advance(3600)
+    broken = make_deps(settings, state, clock.now)
+    broken = dataclasses.replace(broken, taxonomy=dataclasses.replace(broken.taxonomy, labels={}))
+    seen: list[Result] = []
+
+    results = check_documents(documents, broken, on_result=seen.append)
+
+    assert seen == results
+    failed, checked = results
+    assert (failed.document, failed.outcome, failed.cause) == (
+        SECOND,
+        Outcome.INACCESSIBLE,
+        "internal-error",
+    )
+    assert failed.detail.startswith("KeyError: ")
+    assert failed.failures_in_row == 1
+    assert (checked.document, checked.outcome) == (FIRST, Outcome.UNCHANGED)
+    row = Archive(settings.archive_dir).checks(SECOND)[-1]
+    assert (row.outcome, row.cause, row.detail) == (
+        Outcome.INACCESSIBLE,
+        "internal-error",
+        failed.detail,
+    )
+    assert state.get(SECOND).failures_in_row == 1
+    logged = [r for r in caplog.records if r.levelno == logging.ERROR and r.exc_info]
+    assert [r.getMessage().split(":")[0] for r in logged] == [SECOND]
+
+
+def test_an_archive_error_stops_nothing_but_is_raised_after_the_pass(
+    tracked: tuple[Settings, State], clock: FakeClock
+) -> None:
+    settings, state = tracked
+    blocked = settings.archive_dir / SECOND
+    blocked.parent.mkdir(parents=True)
+    blocked.write_text("a file where the document's folder should be", encoding="utf-8")
+    seen: list[Result] = []
+
+    with pytest.raises(ArchiveError):
+        check_documents(
+            list(settings.documents.values()),
+            make_deps(settings, state, clock.now),
+            on_result=seen.append,
+        )
+
+    assert [(r.document, r.outcome, r.cause) for r in seen] == [
+        (SECOND, Outcome.INACCESSIBLE, "archive-error"),
+        (FIRST, Outcome.FIRST_RECORD, ""),
+    ]
+    assert "Not a directory" in seen[0].detail
+    assert Archive(settings.archive_dir).latest_version(FIRST) is not None
+
+
+def test_tracker_check_exits_3_after_checking_the_other_documents(
+    tmp_path: Path, page_server: PageServer
+) -> None:
+    write_config(tmp_path / "config", page_server)
+    blocked = tmp_path / "snapshots" / SECOND
+    blocked.parent.mkdir(parents=True)
+    blocked.write_text("a file where the document's folder should be", encoding="utf-8")
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),  # the code under test, wherever the tests run from
+        "TRACKER_CONFIG": str(tmp_path / "config"),
+        "TRACKER_ARCHIVE": str(tmp_path / "snapshots"),
+        "TRACKER_DB": f"sqlite:///{tmp_path}/state.db",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker", "check"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 3, (done.stdout, done.stderr)
+    assert f"{SECOND}: inaccessible: archive-error" in done.stdout
+    assert f"{FIRST}: first record" in done.stdout
+    assert "archive error" in done.stderr

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck check bench bench-diff eval ci clean
+.PHONY: run test install lint typecheck check bench bench-diff bench-hostile eval ci clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ typecheck: $(STAMP)
 
 check: lint typecheck test ## everything CI checks
 
-bench: $(STAMP) bench-diff ## speed and memory figures, beside the peer tools, in docs/
+bench: $(STAMP) bench-diff bench-hostile ## speed and memory figures, beside the peer tools, in docs/
 	$(BIN)/python benchmarks/run.py --write docs/benchmarks.md
 	$(BIN)/python benchmarks/classification.py --bench --write docs/benchmarks-classification.md
 	$(BIN)/python benchmarks/telegram.py --write docs/benchmarks-telegram.md
@@ -48,6 +48,9 @@ $(PEER_WMD):
 
 bench-diff: $(STAMP) $(PEER_WMD) ## the comparison path beside web-monitoring-diff
 	$(BIN)/python benchmarks/diff.py --peer-python $(PEER_WMD) --write docs/benchmarks-diff.md
+
+bench-hostile: $(STAMP) ## 10 MB hostile pages through every stage, beside urlwatch's diff
+	$(BIN)/python benchmarks/hostile.py --write docs/benchmarks-hostile.md
 
 eval: $(STAMP) ## significance and classification against the hand-labelled real changes
 	$(BIN)/python benchmarks/significance.py --check --write docs/significance-eval.md

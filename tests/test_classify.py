@@ -5,12 +5,23 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from tracker.classify import Evidence, Polarity, Source, classify_clause, labels
+from tracker.classify import (
+    NEGATION_WINDOW_WORDS,
+    Evidence,
+    Polarity,
+    Source,
+    _Negations,
+    classify_clause,
+    labels,
+)
 from tracker.errors import ConfigError
 from tracker.models import Clause, ClauseKind
 from tracker.taxonomy import Group, Label, Taxonomy, load_taxonomy
@@ -364,3 +375,62 @@ def test_evidence_is_deduplicated_and_ordered(taxonomy: Taxonomy) -> None:
         (e.source for e in found),
         key=[Source.TEXT, Source.ROW, Source.HEADING, Source.COLUMN].index,
     )
+
+
+# --------------------------------------------------------------------------- long clauses
+def _polarity_by_rereading(text: str, start: int) -> Polarity:
+    """The definition of a match's polarity, read again from the start for every match."""
+    before = text[:start]
+    breaks = list(re.finditer(r"[.;!?](?=\s|$)", before))
+    if breaks:
+        before = before[breaks[-1].end() :]
+    french = r"(?<!\w)(?:ne\s+|n')(?:\w+\s+){0,2}?\w+\s+(?:pas|jamais|plus|aucunement)(?!\w)"
+    if re.search(french, before, re.IGNORECASE):
+        return Polarity.NEGATED
+    window = " ".join(before.split()[-NEGATION_WINDOW_WORDS:])
+    window = re.sub(r"(?<!\w)(?:not only|non seulement)(?!\w)", " ", window, flags=re.I)
+    negators = (
+        r"(?<!\w)(?:not|never|no|cannot|without|neither|nor|jamais|aucune?|sans|ni|pas)(?!\w)"
+        r"|n't(?!\w)|(?<!\w)n'(?=\w)"
+    )
+    return Polarity.NEGATED if re.search(negators, window, re.IGNORECASE) else Polarity.ASSERTED
+
+
+_TOKENS = (
+    *("we", "use", "your", "data", "messages", "Nous", "utilisons", "vos", "ne", "n'", "Ne"),
+    *("not", "no", "never", "don't", "pas", "jamais", "plus", "only", "non", "seulement"),
+    *(" ", " ", " ", "  ", "\n", ".", ". ", "; ", "!", "? ", ",", "(", ")", "-", "'", "é"),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), max_size=60))
+@example(["Nous ne utilisons pas vos messages. Nous utilisons vos messages"])
+@example(["Nous n'utilisons jamais plus vos messages; ne pas"])
+@example(["we don't use. your data, not only your messages! no ", "\n", "data"])
+@example(["non seulement vos données, mais not your messages."])
+def test_polarity_read_once_is_the_polarity_read_again_for_every_match(
+    tokens: list[str],
+) -> None:
+    # Polarity is now read from one pass over the clause (it used to re-read everything
+    # before each match: quadratic). It must be the same wherever a match can start: a
+    # word character after a non-word one.
+    text = "".join(tokens)
+    negations = _Negations(text)
+    for start in range(len(text)):
+        if text[start].isalnum() and (start == 0 or not (text[start - 1].isalnum())):
+            if start and text[start - 1] == "_":
+                continue
+            assert negations.polarity(start) is _polarity_by_rereading(text, start), start
+
+
+def test_a_long_clause_gets_every_label_and_polarity_right(taxonomy: Taxonomy) -> None:
+    # 2,000 sentences in one clause (about 190 kB): each match's polarity is its sentence's.
+    sentences = [
+        "We do not read your private messages" if i % 2 else "We use your private messages"
+        for i in range(2000)
+    ]
+    found = classify_clause(clause(" to detect spam; ".join(sentences) + "."), taxonomy)
+    messages = evidence_for(found, Label.MESSAGES)
+    assert {e.polarity for e in messages} == {Polarity.NEGATED, Polarity.ASSERTED}
+    assert Label.MESSAGES in labels(found)

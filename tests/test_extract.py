@@ -17,12 +17,15 @@ from tracker.errors import EmptyContentError, ExtractError, SelectorNotFoundErro
 from tracker.extract import decode_html, extract, html_to_markdown
 from tracker.models import ExtractRules
 from tracker.normalise import INVISIBLE_CHARS, normalise_markdown
+from tracker.truncation import check_complete, markup_text_chars
+from tracker.wording import visible_words
 
 RSQUO = "\u2019"  # the typographic apostrophe LinkedIn's texts use
 
 CASES = case_folders("extract")
 LEGAL_PAGE = Path(__file__).parent / "golden" / "extract" / "legal-privacy-page"
 HELP_PAGE = Path(__file__).parent / "golden" / "extract" / "help-centre-answer"
+PAGES = Path(__file__).parent / "fixtures" / "pages"
 
 
 def test_there_are_golden_cases() -> None:
@@ -326,13 +329,135 @@ def test_aria_hidden_cookie_banner_is_dropped_when_it_is_not_selected() -> None:
 
 def test_absurdly_deep_nesting_is_an_extract_error_not_a_crash() -> None:
     rules = ExtractRules(select=("body",), min_text_chars=0)
-    body = ("<div>" * 5000 + "deep text" + "</div>" * 5000).encode()
+    body = ("<div>" * 1000 + "deep text" + "</div>" * 1000).encode()
     with pytest.raises(ExtractError) as caught:
         extract(body, rules, url="https://x.test/")
     assert caught.value.cause == "too-deeply-nested"
+
+
+# -------------------------------------------------------------------- parser limits
+# libxml2 stops building the tree at 256 levels of nesting unless told otherwise, without
+# raising: a real privacy policy behind 300 unclosed <div> lost 95 % of its text. The pages
+# below are our privacy-policy fixture with the nesting put just inside the container.
+PRIVACY_V1 = PAGES / "linkedin" / "privacy-policy" / "v1.html"
+CONTAINER = b'<section id="component-container" data-attach-collapse-behavior="true">'
+PRIVACY_URL = "https://www.linkedin.com/legal/privacy-policy"
+
+
+def _nested(opening: bytes, count: int, *, closed: bool) -> bytes:
+    page = PRIVACY_V1.read_bytes()
+    assert page.count(CONTAINER) == 1
+    page = page.replace(CONTAINER, CONTAINER + opening * count)
+    if closed:
+        closing = opening.replace(b"<", b"</")
+        page = page.replace(b"</section>", closing * count + b"</section>", 1)
+    return page
+
+
+def _words(markdown: str) -> str:
+    return " ".join(visible_words(markdown))
+
+
+@pytest.mark.parametrize(
+    ("opening", "count", "closed"),
+    [
+        pytest.param(b"<div>", 300, False, id="300-unclosed-div"),
+        pytest.param(b"<b>", 300, False, id="300-unclosed-b"),
+        pytest.param(b'<div class="wrapper">', 400, True, id="400-nested-div"),
+    ],
+)
+def test_text_behind_hundreds_of_levels_of_nesting_is_complete(
+    opening: bytes, count: int, closed: bool
+) -> None:
+    rules = load_rule_set("linkedin-legal")
+    plain = extract(PRIVACY_V1.read_bytes(), rules, url=PRIVACY_URL)
+    deep = extract(_nested(opening, count, closed=closed), rules, url=PRIVACY_URL)
+    # Every word of the page, in order (unclosed elements may also pull the footer in).
+    assert _words(plain) in _words(deep)
+    assert len(_words(plain)) > 3900
+
+
+@pytest.mark.parametrize("opening", [b"<div>", b"<span>"], ids=["div", "span"])
+def test_5000_nested_elements_are_refused_not_truncated(opening: bytes) -> None:
+    rules = load_rule_set("linkedin-legal")
+    with pytest.raises(ExtractError) as caught:
+        extract(_nested(opening, 5000, closed=True), rules, url=PRIVACY_URL)
+    assert caught.value.cause == "parse-truncated"
+    assert "Excessive depth" in str(caught.value)
+
+
+def test_a_text_node_over_10_mb_is_kept_whole() -> None:
+    rules = ExtractRules(select=("#c",), min_text_chars=0)
+    words = "we process your data with your consent " * 280_000  # 10.9 MB in one text node
+    body = f'<html><body><div id="c"><p>{words}</p></div></body></html>'.encode()
+    assert extract(body, rules, url="https://x.test/") == words.strip() + "\n"
+
+
+def test_the_beautifulsoup_path_parses_deep_pages_without_the_cut_too() -> None:
+    # ":nth-child(1 of p)" is beyond cssselect: the page goes through BeautifulSoup
+    rules = ExtractRules(select=("#c :nth-child(1 of p)",), min_text_chars=0)
+    body = b'<div id="c">' + b"<div>" * 300 + b"<p>deep text</p>" + b"</div>" * 300 + b"</div>"
+    assert extract(body, rules, url="https://x.test/") == "deep text\n"
 
 
 def test_ordinary_deep_nesting_converts() -> None:
     rules = ExtractRules(select=("body",), min_text_chars=0)
     body = ("<div>" * 200 + "<p>deep <b>text</b></p>" + "</div>" * 200).encode()
     assert extract(body, rules, url="https://x.test/") == "deep **text**\n"
+
+
+def test_a_tree_holding_far_less_text_than_its_markup_is_refused() -> None:
+    # libxml2 reports the limits we know of; a tree cut short without a report is caught by
+    # comparing its text with a plain scan of the markup.
+    html = "<html><body>" + "<p>Clause about your data.</p>" * 200 + "</body></html>"
+    expected = markup_text_chars(html)
+    check_complete(html, expected, ())  # the whole text: fine
+    check_complete(html, expected - 999, ())  # small differences are noise
+    with pytest.raises(ExtractError) as caught:
+        check_complete(html, 20, ())
+    assert caught.value.cause == "parse-truncated"
+    assert f"about {expected}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        pytest.param("<p>a b</p>", 2, id="tags"),
+        pytest.param("<p>caf&eacute; &#233;&#xE9;</p>", 6, id="references-count-once"),
+        pytest.param("<script>var x = '<p>no</p>';</script><p>yes</p>", 3, id="script"),
+        pytest.param("<style>p{}</style><template><p>no</p></template>ok", 2, id="raw"),
+        pytest.param("<p>kept</p><!-- a comment --><p>too</p>", 7, id="comment"),
+        pytest.param("<p>kept</p><!-- never closed <p>text</p>", 4, id="unclosed-comment"),
+        pytest.param("<p>kept</p><script>never closed", 4, id="unclosed-script"),
+        pytest.param("kept <p never closed", 4, id="unclosed-tag"),
+        pytest.param("1 < 2", 3, id="a-lone-less-than-is-text"),
+    ],
+)
+def test_markup_text_chars(html: str, expected: int) -> None:
+    assert markup_text_chars(html) == expected
+
+
+def test_markup_text_chars_is_one_pass_over_unclosed_markup() -> None:
+    # Each unclosed opener once made the scan run to the end of the page: quadratic.
+    html = "<!--<script><p " * 100_000
+    assert markup_text_chars(html) == 0
+
+
+# ------------------------------------------------------------------------------ hostile pages
+@pytest.mark.parametrize("charset", ["rot13", "idna", "hex"])
+def test_a_charset_that_is_not_a_text_encoding_reads_as_utf8(charset: str) -> None:
+    # Python knows these codecs but they do not decode pages: they used to crash the check.
+    rules = ExtractRules(select=("#c",), min_text_chars=0)
+    body = '<div id="c"><p>Données</p></div>'.encode()
+    assert extract(body, rules, url="https://x.test/", charset=charset) == "Données\n"
+
+
+def test_a_link_urllib_cannot_read_is_kept_as_written() -> None:
+    # "http://[oops" made urllib raise ValueError (an IPv6 literal without its bracket).
+    rules = ExtractRules(select=("#c",), min_text_chars=0)
+    body = (
+        b'<div id="c"><p>See <a href="http://[oops/x">this</a>'
+        b' and <a href="//[a">that</a>.</p></div>'
+    )
+    text = extract(body, rules, url="https://x.test/")
+    assert text == "See [this](http://%5boops/x) and [that](https://%5ba).\n"

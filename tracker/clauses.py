@@ -18,8 +18,9 @@ The clause model (docs/significance.md tells it for lawyers):
   how LinkedIn's Service Terms and developer terms mark their sections, and how the User
   Agreement introduces its lists of dos and don'ts. A heading without words opens nothing.
 * **Paragraphs** are clauses of kind ``paragraph``. A paragraph longer than
-  :data:`LONG_PARAGRAPH_CHARS` characters of visible text that holds two sentences or more is
-  cut into clauses of kind ``sentence`` (see :func:`split_sentences`).
+  :data:`LONG_PARAGRAPH_CHARS` characters of visible text (or of more than
+  :data:`MAX_CLAUSE_CHARS` characters of Markdown) that holds two sentences or more is cut into
+  clauses of kind ``sentence`` (see :func:`split_sentences`).
 * **List items** are clauses of kind ``list-item`` (the item's first paragraph, without its
   marker: ``1.`` or ``-`` is list markup). Nested items are clauses of their own whose id
   continues the parent item's id. More paragraphs of an item are ``paragraph`` clauses with
@@ -35,12 +36,20 @@ The clause model (docs/significance.md tells it for lawyers):
   use"). Header cells are clauses too, with ``row`` None.
 * Block quotes are read as their content; fenced code is one paragraph; thematic breaks and
   blank lines make no clause.
+* **Bounds**: a clause of more than :data:`MAX_CLAUSE_CHARS` characters (a paragraph without
+  sentence ends, a giant cell: no real page has one; the longest clause of the corpus has
+  2,576) is cut into pieces of :data:`PIECE_MIN_CHARS` to :data:`PIECE_MAX_CHARS` characters,
+  at the first white space after the minimum (:func:`cut_long`), so an edit only changes the
+  pieces around it; a heading that long is read as a paragraph, and row and column texts are
+  cut at that length. Every later stage (alignment, word diff, classification, rendering) then
+  works on clauses of bounded size, and a hostile page cannot make it quadratic.
 
 Ids are slugs of the heading path joined with ``/``, then a key of the block: ``p3`` (third
 paragraph of the section), ``p3/s2`` (its second sentence), ``li4`` and ``li4/li2`` (list
 items, nested), ``t1/<row>/<column>`` (a cell of the section's first table: slugs of the row's
 first cell and of the column header, so a new row does not renumber the others),
-``t1/head/<column>`` (a header cell). A repeated id gets ``-2``, ``-3``... Ordinals change when
+``t1/head/<column>`` (a header cell), ``p3/part2`` (the second piece of an overlong clause). A
+repeated id gets ``-2``, ``-3``... Ordinals change when
 a paragraph is inserted before; the alignment uses ids only as one hint among others.
 """
 
@@ -49,17 +58,24 @@ a paragraph is inserted before; the alignment uses ids only as one hint among ot
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import unicodedata
+import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tracker.models import Clause, ClauseKind
 from tracker.wording import visible_words
 
 __all__ = [
     "LONG_PARAGRAPH_CHARS",
+    "MAX_CLAUSE_CHARS",
+    "PIECE_MAX_CHARS",
+    "PIECE_MIN_CHARS",
     "LocatedClause",
+    "cut_long",
     "locate_clauses",
     "plain_text",
     "split_clauses",
@@ -69,6 +85,12 @@ __all__ = [
 #: A paragraph with more visible characters than this (and two sentences or more) is split
 #: into sentence clauses.
 LONG_PARAGRAPH_CHARS = 400
+#: A clause longer than this (in characters of Markdown) is cut into pieces (cut_long).
+MAX_CLAUSE_CHARS = 10_000
+#: A piece of an overlong clause shorter than this joins the next one...
+PIECE_MIN_CHARS = 300
+#: ... and none is longer than this.
+PIECE_MAX_CHARS = 4_000
 #: A bold-only paragraph is read as a heading when its visible text is at most this long.
 PSEUDO_HEADING_MAX_CHARS = 120
 _SLUG_WORDS = 8
@@ -92,7 +114,23 @@ _LINK_DESTINATION = re.compile(
     r"(?<=\])\((?:<[^>]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+\"[^\"]*\")?\)"
 )
 _CODE_SPAN = re.compile(r"`+[^`]*`+")
-_SENTENCE_END = re.compile(r"(?:[.!?]+|…)(?:[)\"”’»\]*_]|[ \u00a0\u202f]»)*(?:\\(?=\n))?(?=\s)")
+_STRONG = re.compile(r"\*\*")
+_SPACE = re.compile(r"\s")
+_SPACE_BEFORE_WORD = re.compile(r"\s+(?=\S)")
+#: cut_long cuts before about one word in this many, chosen by a hash of the characters
+#: before it (not of the word alone: a small vocabulary would make the gaps irregular)...
+_CUT_WORDS = 128
+#: ... of this many characters.
+_CUT_CONTEXT = 16
+#: Where a text has no words to cut before, each character stands for one bit (from a hash
+#: of the character) and a cut falls after "0" and nine "1": about one place in 1,024 in a
+#: random text, found in one pass of C code.
+_BITS = {
+    code: "01"[zlib.crc32(chr(code).encode("utf-8", "surrogatepass")) & 1]
+    for code in (*range(0x3000), *range(0x4E00, 0xA000))
+}
+_ANCHOR = re.compile("01{9}")
+_SENTENCE_END = re.compile(r"(?:[.!?]++|…)(?:[)\"”’»\]*_]|[ \u00a0\u202f]»)*(?:\\(?=\n))?(?=\s)")
 _OPENERS = "([\"“‘«*_\\'"
 _ABBREVIATIONS = frozenset(
     (
@@ -120,6 +158,78 @@ class LocatedClause:
     cell: tuple[int, int, int] | None = None
 
 
+def cut_long(text: str) -> list[str]:
+    """``text`` itself, or in pieces when it is longer than :data:`MAX_CLAUSE_CHARS`.
+
+    Content-defined chunking, so that an edit changes only the piece it falls in (or two): a
+    piece ends before a *cut word*, about one word in :data:`_CUT_WORDS` where a hash of the
+    :data:`_CUT_CONTEXT` characters before the word says so; a piece shorter than
+    :data:`PIECE_MIN_CHARS` joins the next one. A stretch longer than :data:`PIECE_MAX_CHARS`
+    is cut, when it has no white space, at places chosen the same way from its characters
+    (see :data:`_BITS`); what is still too long, into even pieces (at white space when there
+    is some). The white space between pieces goes. No cut point depends on a count from
+    the start of the text, only on the text around it.
+
+    Args:
+        text: a clause's Markdown.
+
+    Returns:
+        ``[text]``, or the pieces (stripped, none empty), in order.
+    """
+    if len(text) <= MAX_CLAUSE_CHARS:
+        return [text]
+    cuts = [
+        space.start()
+        for space in _SPACE_BEFORE_WORD.finditer(text)
+        if _hash(text[space.end() - _CUT_CONTEXT : space.end()]) % _CUT_WORDS == 0
+    ]
+    pieces: list[str] = []
+    for start, end in _spans(0, [*cuts, len(text)]):
+        if end - start <= PIECE_MAX_CHARS:
+            pieces.append(text[start:end])
+            continue
+        wordless = _SPACE.search(text, start, end) is None
+        anchors = _anchors(text, start, end) if wordless else []
+        for stretch_start, stretch_end in _spans(start, [*anchors, end]):
+            pieces.extend(_hard_cut(text, stretch_start, stretch_end))
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
+def _spans(start: int, cuts: Sequence[int]) -> list[tuple[int, int]]:
+    """The spans from ``start`` to each cut in turn; one shorter than the minimum joins the next."""
+    spans: list[tuple[int, int]] = []
+    for cut in cuts:
+        if cut - start < PIECE_MIN_CHARS and cut < cuts[-1]:
+            continue
+        spans.append((start, cut))
+        start = cut
+    return spans
+
+
+def _anchors(text: str, start: int, end: int) -> list[int]:
+    """Places chosen by the characters of ``text[start:end]`` (see :data:`_BITS`)."""
+    bits = text[start:end].translate(_BITS)
+    return [start + match.end() for match in _ANCHOR.finditer(bits)]
+
+
+def _hard_cut(text: str, start: int, end: int) -> list[str]:
+    """``text[start:end]`` in pieces of at most :data:`PIECE_MAX_CHARS`, of even sizes."""
+    pieces: list[str] = []
+    while end - start > PIECE_MAX_CHARS:
+        size = (end - start) // -(-(end - start) // PIECE_MAX_CHARS)  # pieces of even size
+        space = _SPACE.search(text, start + size, start + PIECE_MAX_CHARS)
+        cut = space.start() if space is not None else start + size
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:end])
+    return pieces
+
+
+def _hash(text: str) -> int:
+    """A hash that is the same in every process (``hash()`` of a str is salted)."""
+    return zlib.crc32(text.encode("utf-8", "surrogatepass"))
+
+
 def split_clauses(markdown: str) -> tuple[Clause, ...]:
     """Split a version's Markdown into clauses with stable ids (see the module docstring).
 
@@ -133,6 +243,7 @@ def split_clauses(markdown: str) -> tuple[Clause, ...]:
     return tuple(located.clause for located in locate_clauses(markdown))
 
 
+@functools.lru_cache(maxsize=4)  # pure; a comparison, then its classification, split both
 def locate_clauses(markdown: str) -> tuple[LocatedClause, ...]:
     """Like :func:`split_clauses`, with each clause's parent heading and table coordinates.
 
@@ -176,17 +287,22 @@ def split_sentences(text: str) -> list[str]:
         hold all the words of ``text``.
     """
     masked = _LINK_DESTINATION.sub(lambda m: ")" * len(m.group(0)), text)
-    protected = [(m.start(), m.end()) for m in _LINK_SPAN.finditer(text)]
-    protected += [(m.start(), m.end()) for m in _CODE_SPAN.finditer(masked)]
+    # inside[i]: position i is strictly inside a link or a code span (one pass, not one
+    # scan of the spans per sentence end: a paragraph may hold thousands of both)
+    inside = bytearray(len(text) + 1)
+    for span in (*_LINK_SPAN.finditer(text), *_CODE_SPAN.finditer(masked)):
+        inside[span.start() + 1 : span.end()] = b"\x01" * max(0, span.end() - span.start() - 1)
+    # ends of the "**" that str.count(masked, "**", 0, end) would count, for any end
+    strong_ends = [m.end() for m in _STRONG.finditer(masked)]
     sentences: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(masked):
         end = match.end()
-        if any(lo < end < hi for lo, hi in protected):
+        if inside[end]:
             continue
         if not _starts_sentence(masked, end) or _is_abbreviation(masked, match.start()):
             continue
-        if masked.count("**", 0, end) % 2:
+        if bisect.bisect_right(strong_ends, end) % 2:
             continue
         piece = text[start:end].strip()
         if piece.endswith("\\"):  # a hard break after the sentence: markup between two
@@ -330,7 +446,12 @@ class _Builder:
         return self.counters[key]
 
     def _add(self, clause: _Pending) -> None:
-        self.clauses.append(clause)
+        pieces = cut_long(clause.text)
+        if len(pieces) == 1:
+            self.clauses.append(clause)
+            return
+        for number, piece in enumerate(pieces, start=1):
+            self.clauses.append(replace(clause, id=f"{clause.id}/part{number}", text=piece))
 
     def _item_id(self, item: _Item) -> str:
         if item.id is None:
@@ -345,6 +466,9 @@ class _Builder:
     # -- blocks ----------------------------------------------------------------------------
 
     def heading(self, level: int, text: str, *, pseudo: bool = False) -> None:
+        if len(text) > MAX_CLAUSE_CHARS:  # no title is that long: its words are a paragraph
+            self._plain_paragraph(text.strip(), None)
+            return
         title = plain_text(text)
         if not title:
             return
@@ -380,7 +504,9 @@ class _Builder:
                 self._add(_Pending(paragraph_id, ClauseKind.PARAGRAPH, text, parent, section))
             return
         paragraph_id = f"{self._prefix()}p{self._count('p')}"
-        long = len(text) > LONG_PARAGRAPH_CHARS and len(plain_text(text)) > LONG_PARAGRAPH_CHARS
+        long = len(text) > MAX_CLAUSE_CHARS or (  # without reading the words of a huge one
+            len(text) > LONG_PARAGRAPH_CHARS and len(plain_text(text)) > LONG_PARAGRAPH_CHARS
+        )
         sentences = split_sentences(text) if long else [text]
         if len(sentences) < 2:
             self._add(_Pending(paragraph_id, ClauseKind.PARAGRAPH, text, parent, section))
@@ -418,7 +544,7 @@ class _Builder:
         self.tables += 1
         table_id = f"{self._prefix()}t{self._count('t')}"
         parent, section = self._parent(), self._section()
-        columns = [plain_text(cell) for cell in header]
+        columns = [plain_text(cell)[:MAX_CLAUSE_CHARS] for cell in header]
         width = max(len(header), *(len(row) for row in body)) if body else len(header)
         columns += [""] * (width - len(columns))
         column_slugs = [_slug(name) or f"c{index + 1}" for index, name in enumerate(columns)]
@@ -436,7 +562,7 @@ class _Builder:
                     )
                 )
         for row_number, row in enumerate(body, start=1):
-            key = plain_text(row[0]) if row else ""
+            key = plain_text(row[0])[:MAX_CLAUSE_CHARS] if row else ""
             row_slug = _slug(key, _ROW_SLUG_WORDS) or f"r{row_number}"
             for column, cell in enumerate(row):
                 if not cell:

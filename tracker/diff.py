@@ -37,6 +37,13 @@ How it works:
    clauses without edits are reported as one move (a moved section).
 7. The rest is added or removed.
 
+Bounds: every step is linear in the number of clauses or bounded, so that a hostile page
+(100,000 clauses, one text repeated thousands of times, thousands of long unrelated clauses)
+cannot stall a check. Clauses are at most :data:`tracker.clauses.MAX_CLAUSE_CHARS` long;
+clauses of one text are paired through indexes; steps 3 to 5 stop pairing once they have done
+:data:`COMPARE_BUDGET` word comparisons (no real transition comes near it: their results are
+unchanged), and the word diff has its own budget.
+
 Significance (:func:`tracker.significance.clause_significance`, per clause; the whole
 change takes the highest) is described in :mod:`tracker.significance`; a move to another
 section, row or column is substantive, a reorder minor. Inside every modified,
@@ -48,7 +55,7 @@ from __future__ import annotations
 
 import bisect
 import unicodedata
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -75,6 +82,7 @@ from tracker.significance import (
 from tracker.worddiff import DIFF_BUDGET, word_diff
 
 __all__ = [
+    "COMPARE_BUDGET",
     "DIFF_BUDGET",
     "ELSEWHERE_RATIO",
     "GROUP_RATIO",
@@ -100,6 +108,12 @@ ELSEWHERE_RATIO = 0.8
 GROUP_RATIO = 0.8
 #: A run member must share this share of its words with the clause of a split or merge.
 GROUP_CONTAINMENT = 0.5
+#: Most work steps 3 to 5 may do in one comparison, in word comparisons: a similarity ratio
+#: costs the product of the two clauses' lengths in words, its quick bounds their sum, a
+#: look-up of the clauses sharing a word or of a run member the number of clauses or words
+#: read. The real transitions of the corpus need at most about 400,000; beyond this budget,
+#: the clauses still unpaired are reported added and removed.
+COMPARE_BUDGET = 20_000_000
 
 _BONUS = {0: 1.0, 1: 0.15, 2: 0.1, 3: 0.0}
 _THRESHOLD = {0: SAME_CELL_RATIO, 1: SAME_ID_RATIO, 2: SAME_SECTION_RATIO, 3: ELSEWHERE_RATIO}
@@ -195,6 +209,16 @@ class _Aligner:
     grouped_old: set[int] = field(default_factory=set)
     grouped_new: set[int] = field(default_factory=set)
     _rows: dict[tuple[int, int], tuple[int, int]] | None = None
+    work: int = 0
+    exhausted: bool = False
+
+    def spend(self, units: int) -> bool:
+        """Count ``units`` of near-match work; False (from then on) once over the budget."""
+        if self.exhausted or self.work + units > COMPARE_BUDGET:
+            self.exhausted = True
+            return False
+        self.work += units
+        return True
 
     def pair(self, o: int, n: int) -> None:
         self.o2n[o] = n
@@ -281,41 +305,43 @@ class _Aligner:
             self._pair_group(olds[value], new_list)
 
     def _pair_group(self, olds: list[int], news: list[int]) -> None:
+        """Pair clauses of the same text: each new one, in order, with the first old one left
+        that has the same id and kind, else the same section, row, column and kind, else the
+        same kind, else any.
+
+        Each rule indexes the old clauses by what it compares, so a text repeated thousands
+        of times costs a pass, not a pass per repetition.
+        """
         if len(olds) == 1 and len(news) == 1:
             self.pair(olds[0], news[0])
             return
-        left = list(olds)
+        taken: set[int] = set()
         waiting = list(news)
-        rules: tuple[Callable[[Clause, Clause, bool], bool], ...] = (
-            lambda old, new, same_group: old.id == new.id and same_group,
-            lambda old, new, same_group: (
-                same_group
-                and old.section == new.section
-                and old.row == new.row
-                and old.column == new.column
+        keys: tuple[Callable[[_Side, int], Hashable], ...] = (
+            lambda side, i: (side.clause(i).id, side.group[i]),
+            lambda side, i: (
+                side.group[i],
+                side.clause(i).section,
+                side.clause(i).row,
+                side.clause(i).column,
             ),
-            lambda old, new, same_group: same_group,
-            lambda old, new, same_group: True,
+            lambda side, i: side.group[i],
+            lambda side, i: None,
         )
-        for rule in rules:  # the same id, then section, row and column, then kind, then any
+        for key in keys:  # the same id, then section, row and column, then kind, then any
+            queues: dict[Hashable, deque[int]] = {}
+            for o in olds:  # in document order: the first one left wins
+                if o not in taken:
+                    queues.setdefault(key(self.old, o), deque()).append(o)
             rest: list[int] = []
             for n in waiting:
-                new_clause = self.new.clause(n)
-                found = next(
-                    (
-                        o
-                        for o in left
-                        if rule(
-                            self.old.clause(o), new_clause, self.old.group[o] == self.new.group[n]
-                        )
-                    ),
-                    None,
-                )
-                if found is None:
-                    rest.append(n)
-                else:
-                    left.remove(found)
+                queue = queues.get(key(self.new, n))
+                if queue:
+                    found = queue.popleft()
+                    taken.add(found)
                     self.pair(found, n)
+                else:
+                    rest.append(n)
             waiting = rest
 
     # -- near matches ----------------------------------------------------------------------
@@ -341,6 +367,8 @@ class _Aligner:
         anchors_new = sorted(self.n2o)
         scored: list[tuple[float, int, int]] = []
         for n in news:
+            if self.exhausted:
+                break
             if not self.new.loose[n]:
                 continue
             candidates: set[int] = set()
@@ -377,6 +405,8 @@ class _Aligner:
             (word for word in self.new.words[n] if word in index),
             key=lambda word: (len(index[word]), word),
         )[:_RARE_WORDS]
+        if not self.spend(sum(len(index[word]) for word in words)):
+            return []
         counts: Counter[int] = Counter()
         for word in words:
             counts.update(index[word])
@@ -403,8 +433,13 @@ class _Aligner:
             if min(len(self.old.loose[o]), len(self.new.loose[n])) < _MIN_WORDS_ELSEWHERE:
                 return None
         threshold = _THRESHOLD[tier]
-        matcher = SequenceMatcher(None, self.old.loose[o], self.new.loose[n], False)
+        old_words, new_words = self.old.loose[o], self.new.loose[n]
+        if not self.spend(len(old_words) + len(new_words)):
+            return None
+        matcher = SequenceMatcher(None, old_words, new_words, False)
         if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
+            return None
+        if not self.spend(len(old_words) * len(new_words)):
             return None
         ratio = matcher.ratio()
         return ratio + _BONUS[tier] if ratio >= threshold else None
@@ -412,32 +447,37 @@ class _Aligner:
     # -- splits and merges -----------------------------------------------------------------
 
     def groups(self) -> None:
+        paired_old = sorted(self.o2n)
         for o in range(len(self.old)):
             if self.free_old(o) and self.old.group[o] == _TEXT and self.old.loose[o]:
-                run = self._best_run(self.old, o, self.new, self.o2n, self.free_new)
+                run = self._best_run(self.old, o, self.new, self.o2n, paired_old, self.free_new)
                 if run:
                     self.splits.append((o, run))
                     self.grouped_old.add(o)
                     self.grouped_new.update(run)
+        paired_new = sorted(self.n2o)
         for n in range(len(self.new)):
             if self.free_new(n) and self.new.group[n] == _TEXT and self.new.loose[n]:
-                run = self._best_run(self.new, n, self.old, self.n2o, self.free_old)
+                run = self._best_run(self.new, n, self.old, self.n2o, paired_new, self.free_old)
                 if run:
                     self.merges.append((run, n))
                     self.grouped_new.add(n)
                     self.grouped_old.update(run)
 
-    @staticmethod
     def _best_run(
+        self,
         side: _Side,
         index: int,
         other: _Side,
         pairs: dict[int, int],
+        paired: Sequence[int],
         free: Callable[[int], bool],
     ) -> tuple[int, ...]:
-        """The run of adjacent free clauses of ``other`` that ``side[index]`` became."""
+        """The run of adjacent free clauses of ``other`` that ``side[index]`` became.
+
+        ``paired`` are the keys of ``pairs``, sorted.
+        """
         words = side.words[index]
-        paired = sorted(pairs)
         at = bisect.bisect_left(paired, index)
         low = pairs[paired[at - 1]] if at > 0 else -1
         high = pairs[paired[at]] if at < len(paired) else len(other)
@@ -445,18 +485,19 @@ class _Aligner:
             low, high = high, low
 
         def member(position: int) -> bool:
+            if not free(position) or other.group[position] != _TEXT:
+                return False
             other_words = other.words[position]
             return (
-                free(position)
-                and other.group[position] == _TEXT
-                and bool(other_words)
+                bool(other_words)
+                and self.spend(len(other_words))
                 and len(other_words & words) >= GROUP_CONTAINMENT * len(other_words)
             )
 
         best: tuple[int, ...] = ()
         best_ratio = 0.0
         position = low + 1
-        while position < high:
+        while position < high and not self.exhausted:
             if not member(position):
                 position += 1
                 continue
@@ -466,12 +507,20 @@ class _Aligner:
             position = run[-1] + 1
             if len(run) < 2:
                 continue
+            mine = side.loose[index]
+            size = sum(len(other.loose[member_index]) for member_index in run)
+            if 2 * min(len(mine), size) < GROUP_RATIO * (len(mine) + size):
+                continue  # the lengths alone keep the ratio under GROUP_RATIO
+            if not self.spend(len(mine) * size):
+                break
             joined = tuple(word for member_index in run for word in other.loose[member_index])
-            ratio = SequenceMatcher(None, side.loose[index], joined, False).ratio()
-            single = max(
-                SequenceMatcher(None, side.loose[index], other.loose[m], False).ratio() for m in run
-            )
-            if ratio >= GROUP_RATIO and ratio >= single + 0.05 and ratio > best_ratio:
+            ratio = SequenceMatcher(None, mine, joined, False).ratio()
+            if ratio < GROUP_RATIO or ratio <= best_ratio:
+                continue
+            if not self.spend(len(mine) * size):
+                break
+            single = max(SequenceMatcher(None, mine, other.loose[m], False).ratio() for m in run)
+            if ratio >= single + 0.05:
                 best, best_ratio = tuple(run), ratio
         return best
 

@@ -11,12 +11,19 @@
     ├── ExtractError            operational: recorded as *inaccessible*; a human should look
     │   ├── SelectorNotFoundError   the page's structure changed: no ``select`` rule matched
     │   └── EmptyContentError       the selection holds (almost) no text
-    ├── ArchiveError            fatal: the run stops, integrity first
+    │   (other causes: too-deeply-nested, parse-truncated: the parser lost part of the page)
+    ├── ArchiveError            fatal to the document's check, integrity first (see below)
     └── BackfillError           a backfill folder is unusable (bad file name, unknown document)
 
 Policy: stages raise; only :mod:`tracker.pipeline` decides what a failure means (an outcome, a
 retry, an abort); only :mod:`tracker.cli` turns errors into exit codes and human messages.
-Programmer errors (``TypeError``, ``KeyError`` ...) are never caught. Every error carries a
+Stages never catch programmer errors (``TypeError``, ``KeyError`` ...). One document's failure
+never stops the others: :func:`tracker.runtime.check_documents` and the scheduler's worker
+catch *any* exception of one document's check, log it at ERROR with its traceback and record
+it as an inaccessible check (:func:`tracker.pipeline.record_error`: cause ``internal-error``,
+or ``archive-error`` for an :class:`ArchiveError`), then go on with the next document.
+``tracker check`` still exits 3 after its pass when an archive error occurred; ``tracker run``
+keeps checking. Every error carries a
 ``cause`` (a short, stable, kebab-case word recorded in ``checks.csv``) and chains the exception
 it translates (``raise ... from exc``): ``requests`` errors never leak above :mod:`tracker.fetch`.
 

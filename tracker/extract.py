@@ -12,7 +12,8 @@ from the HTTP header, and returns Markdown passed through
 Steps:
 
 1. Decode: a byte order mark wins, then the charset of the HTTP header, then a ``<meta>``
-   charset in the first 4 KiB, else UTF-8. Undecodable bytes become U+FFFD (never an error).
+   charset in the first 4 KiB, else UTF-8. Undecodable bytes become U+FFFD (never an error);
+   a label naming a codec that is not a text encoding ("rot13", "idna") counts as none.
    ``iso-8859-1``, ``latin1`` and ``ascii`` labels are decoded as windows-1252, as browsers do.
 2. Parse with lxml; remove every match of ``rules.remove``.
 3. Select: every match of every ``rules.select`` selector, in document order, without
@@ -47,6 +48,7 @@ from tracker.markdown_lxml import convert_lxml_elements
 from tracker.markdown_writer import convert_elements, html_to_markdown, parse_html
 from tracker.models import ExtractRules
 from tracker.normalise import normalise_version
+from tracker.truncation import check_complete, text_chars
 
 __all__ = ["decode_html", "extract", "html_to_markdown"]
 
@@ -94,8 +96,11 @@ def extract(body: bytes, rules: ExtractRules, *, url: str, charset: str | None =
             markdown, chars = convert_lxml_elements(roots, url)
         else:
             # runs of empty paragraphs (thousands on some pages) would slow BeautifulSoup down
-            soup = parse_html(_EMPTY_P_RUN.sub("<p></p>", html))
+            cleaned = _EMPTY_P_RUN.sub("<p></p>", html)
+            soup = parse_html(cleaned)
             try:
+                parser = getattr(soup.builder, "parser", None)
+                check_complete(cleaned, text_chars(soup.strings), getattr(parser, "error_log", ()))
                 markdown, chars = _extract_from(soup, rules, url)
             finally:
                 soup.decompose()  # breaks the tree's reference cycles: freed now, not by GC
@@ -126,6 +131,10 @@ def _extract_from(soup: BeautifulSoup, rules: ExtractRules, url: str) -> tuple[s
     return convert_elements(roots, url)
 
 
+#: The text nodes of a parsed page that a reader sees (what BeautifulSoup's ``strings`` are).
+_TREE_TEXT = lxml.etree.XPath(
+    "//text()[not(ancestor::script or ancestor::style or ancestor::template)]"
+)
 #: Elements that the HTML parser would move or drop outside their own context.
 _CONTEXT_BOUND = frozenset(
     {
@@ -168,6 +177,11 @@ def _elements(result: object) -> list[lxml.html.HtmlElement]:
     return [e for e in result if isinstance(e, lxml.html.HtmlElement)]
 
 
+def _strings(result: object) -> list[str]:
+    """The strings of an XPath result."""
+    return [item for item in result if isinstance(item, str)] if isinstance(result, list) else []
+
+
 def _preselect(html: str, rules: ExtractRules) -> list[lxml.html.HtmlElement] | None:
     """Apply ``remove`` then ``select`` with lxml's C-speed XPath, without BeautifulSoup.
 
@@ -184,10 +198,12 @@ def _preselect(html: str, rules: ExtractRules) -> list[lxml.html.HtmlElement] | 
     groups = [g for g in (_xpath(selectors) for selectors in wanted) if g is not None]
     if (rules.remove and remove is None) or len(groups) < len(wanted):
         return None
+    parser = lxml.html.HTMLParser(huge_tree=True)  # no cut at 256 levels or 10 MB of text
     try:
-        root = lxml.html.document_fromstring(html)
+        root = lxml.html.document_fromstring(html, parser=parser)
     except (ValueError, lxml.etree.ParserError):
         return None
+    check_complete(html, text_chars(_strings(_TREE_TEXT(root))), parser.error_log)
     if remove is not None:
         for element in _elements(remove(root)):
             if element.getparent() is not None:
@@ -222,7 +238,10 @@ def decode_html(body: bytes, charset: str | None = None) -> str:
         declared = _META_CHARSET.search(body[:4096])
         if declared is not None:
             encoding = _codec(declared.group(1).decode("ascii", "replace"), from_meta=True)
-    return body.decode(encoding or "utf-8", errors="replace")
+    try:
+        return body.decode(encoding or "utf-8", errors="replace")
+    except (LookupError, UnicodeError):  # "rot13", "idna": codecs, but not for pages
+        return body.decode("utf-8", errors="replace")
 
 
 def _codec(label: str | None, *, from_meta: bool) -> str | None:

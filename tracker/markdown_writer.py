@@ -106,10 +106,14 @@ class _Format:
 
 
 def parse_html(html: str) -> BeautifulSoup:
-    """Parse with lxml's HTML parser, also for XHTML pages (served as HTML by the platforms)."""
+    """Parse with lxml's HTML parser, also for XHTML pages (served as HTML by the platforms).
+
+    ``huge_tree``: libxml2 neither stops at 256 levels of nesting nor cuts a text node over
+    10 MB (:mod:`tracker.truncation` checks that nothing else was cut).
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        return BeautifulSoup(html, "lxml")
+        return BeautifulSoup(html, "lxml", huge_tree=True)
 
 
 def convert_elements(roots: list[Tag], url: str) -> tuple[str, int]:

@@ -16,7 +16,7 @@ from enum import IntEnum, StrEnum
 
 #: Bumped whenever extraction or normalisation output changes for the same input and rules.
 #: Part of every rules digest, so an engine change is recorded as a technical upgrade.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 
 def sha256_hex(data: bytes | str) -> str:

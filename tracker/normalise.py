@@ -34,6 +34,7 @@ are, because a change between them is a real (if minor) change of the text.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import unicodedata
@@ -173,7 +174,8 @@ def normalise_url(
             break
         url = unwrapped
     if base_url and not _SCHEME.match(url):
-        url = urljoin(base_url, url)
+        with contextlib.suppress(ValueError):  # "//[oops": kept as written
+            url = urljoin(base_url, url)
     elif url.startswith("//"):
         url = "https:" + url
     url = _canonical_host(url)
@@ -183,7 +185,10 @@ def normalise_url(
 
 
 def _unwrap_safelink(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "http://[oops": not a URL urllib can read; kept as written
+        return url
     if not _SAFELINKS_HOST.search((parts.hostname or "").lower()):
         return url
     for piece in parts.query.split("&"):

@@ -643,3 +643,79 @@ def render_index(document: Document, archive: Archive) -> None:
             title = str(archive.read_version(doc_id, stamps[-1]).meta.get("title", doc_id))
         listed.append((doc_id, title, stamps[-1] if stamps else ""))
     archive.write_text(f"{platform}/README.md", render_platform_index(platform, listed, head))
+
+
+# --------------------------------------------------------------------------- unexpected errors
+#: The longest detail an unexpected error leaves in ``checks.csv``.
+ERROR_DETAIL_CHARS = 300
+
+
+def record_error(document: Document, deps: Deps, exc: Exception) -> Result:
+    """Record a check that an unexpected error stopped, so that the pass goes on.
+
+    :func:`tracker.runtime.check_documents` and the scheduler's worker call it with whatever
+    a document's check raised (a bug, a hostile page a stage did not expect, an archive that
+    cannot be written). The error is logged at ERROR with its traceback, and recorded like an
+    inaccessible check: a row in ``checks.csv`` with the cause ``internal-error`` (or
+    ``archive-error`` for an :class:`~tracker.errors.ArchiveError`) and the error's one-line
+    summary as detail, a failure counted in the state database, and the maintainers told
+    through ``deps.alerts`` (after ``inaccessible_after`` failures in a row, as for any
+    inaccessible check). If recording fails too (the archive may be what failed), that is
+    logged and the result is returned all the same.
+
+    Args:
+        document: the document whose check failed.
+        deps: the dependencies of the pass.
+        exc: what the check raised.
+
+    Returns:
+        An ``inaccessible`` result with the cause and the summary.
+    """
+    from tracker.errors import ArchiveError
+
+    cause = "archive-error" if isinstance(exc, ArchiveError) else "internal-error"
+    lines = str(exc).strip().splitlines()
+    detail = f"{type(exc).__name__}: {lines[0] if lines else ''}".strip().rstrip(":")
+    if len(detail) > ERROR_DETAIL_CHARS:
+        detail = detail[: ERROR_DETAIL_CHARS - 1] + "…"
+    log.error("%s: the check failed (%s): %s", document.id, cause, detail, exc_info=exc)
+    at = deps.now()
+    failures = 0
+    try:
+        failures = deps.state.record_failure(document.id, at, cause)
+    except Exception:
+        log.exception("%s: could not count the failure in the state database", document.id)
+    try:
+        with deps.archive.writing(wait=deps.lock_wait, waiting=log.warning):
+            deps.archive.append_check(
+                document.id,
+                CheckRecord(
+                    checked_at=at,
+                    outcome=Outcome.INACCESSIBLE,
+                    cause=cause,
+                    url=document.url,
+                    detail=detail,
+                ),
+            )
+            deps.archive.commit(document.id)
+    except Exception:
+        log.exception("%s: could not record the failed check in the archive", document.id)
+    if deps.alerts is not None:
+        try:
+            deps.alerts.on_result(
+                document,
+                Outcome.INACCESSIBLE,
+                failures_in_row=failures,
+                recovered_after=0,
+                cause=cause,
+                detail=detail,
+            )
+        except Exception:
+            log.exception("%s: could not tell the maintainers", document.id)
+    return Result(
+        document.id,
+        Outcome.INACCESSIBLE,
+        cause=cause,
+        detail=detail,
+        failures_in_row=failures,
+    )

@@ -14,13 +14,13 @@ from contextlib import contextmanager
 from tracker.alerts import Alerts
 from tracker.archive import Archive
 from tracker.config import Settings
-from tracker.errors import FetchError
+from tracker.errors import ArchiveError, FetchError
 from tracker.fetch import HostPacer, new_session
 from tracker.lock import LockTimeout, file_lock, send_lock_path
 from tracker.models import Document
 from tracker.notify import Report, deliver
 from tracker.outbox import Outbox
-from tracker.pipeline import Deps, Result, check, record_inaccessible
+from tracker.pipeline import Deps, Result, check, record_error, record_inaccessible
 from tracker.state import State
 from tracker.taxonomy import load_taxonomy
 from tracker.timestamps import utc_now
@@ -81,25 +81,42 @@ def check_documents(
     When a host does not resolve or refuses connections, the pass does not knock again for
     the other documents on that host: they are recorded as inaccessible with the same cause
     (a circuit breaker for one pass; the next pass tries again).
+
+    A document whose check raises anything (a bug, a page a stage did not expect, an archive
+    error) never stops the pass: the error is logged with its traceback and recorded as an
+    inaccessible check (:func:`tracker.pipeline.record_error`, cause ``internal-error`` or
+    ``archive-error``), and the next document is checked.
+
+    Raises:
+        ArchiveError: the first archive error of the pass, once every document was checked
+            (``tracker check`` then exits 3).
     """
     results: list[Result] = []
     down: dict[str, Result] = {}
+    archive_error: ArchiveError | None = None
     for document in documents:
-        if document.host in down:
-            first = down[document.host]
-            error = FetchError(
-                f"{document.id}: not tried: {document.host} was unreachable for "
-                f"{first.document} in this pass ({first.cause})",
-                cause=first.cause,
-            )
-            outcome = [record_inaccessible(document, deps, error)]
-        else:
-            outcome = check(document, deps)
+        try:
+            if document.host in down:
+                first = down[document.host]
+                error = FetchError(
+                    f"{document.id}: not tried: {document.host} was unreachable for "
+                    f"{first.document} in this pass ({first.cause})",
+                    cause=first.cause,
+                )
+                outcome = [record_inaccessible(document, deps, error)]
+            else:
+                outcome = check(document, deps)
+        except Exception as exc:  # one document's failure never stops the others
+            if isinstance(exc, ArchiveError) and archive_error is None:
+                archive_error = exc
+            outcome = [record_error(document, deps, exc)]
         for result in outcome:
             on_result(result)
             results.append(result)
             if result.cause in HOST_DOWN_CAUSES and document.host not in down:
                 down[document.host] = result
+    if archive_error is not None:
+        raise archive_error
     return results
 
 

@@ -8,7 +8,11 @@
 - at start-up, a document whose last check is older than its cron's latest fire time (or that
   was never checked) is checked at once: missed runs after downtime are caught up, once;
 - SIGTERM or SIGINT: no new check starts, the running one finishes, the process exits 0;
-- an archive error stops the worker (exit 3) so the supervisor restarts it and it is seen;
+- a check that raises anything, an archive error included, never stops the worker nor the
+  other documents' jobs: the error is logged with its traceback, recorded as an inaccessible
+  check (:func:`tracker.pipeline.record_error`, cause ``internal-error`` or
+  ``archive-error``; the maintainers hear of it after ``inaccessible_after`` in a row), and the
+  document is checked again at its next run;
 - after each check, and every minute (for messages waiting out a flood limit or a backoff),
   the outbox is drained on the same worker thread (``send``), so a send never overlaps a check.
 """
@@ -27,9 +31,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from tracker.config import Settings
 from tracker.cron import cron_trigger
-from tracker.errors import ArchiveError
 from tracker.models import Document
-from tracker.pipeline import Deps, Result, check
+from tracker.pipeline import Deps, Result, check, record_error
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +60,6 @@ class Worker:
         self.on_result = on_result
         self.send = send
         self.stopping = threading.Event()
-        self.fatal: ArchiveError | None = None
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={
@@ -118,13 +120,11 @@ class Worker:
         if self.stopping.is_set():
             return
         try:
-            for result in check(document, self.deps):
-                self.on_result(result)
-        except ArchiveError as exc:
-            log.critical("%s: archive error, stopping the worker: %s", document.id, exc)
-            self.fatal = exc
-            self.stopping.set()
-            return
+            results = check(document, self.deps)
+        except Exception as exc:  # one document's failure never stops the worker
+            results = [record_error(document, self.deps, exc)]
+        for result in results:
+            self.on_result(result)
         self._run_send()
 
     def _run_send(self) -> None:
@@ -152,7 +152,7 @@ def run_forever(
     on_result: Callable[[Result], None] = lambda _: None,
     send: Callable[[], object] | None = None,
 ) -> None:
-    """Run the worker until SIGTERM/SIGINT; re-raise an archive error after a clean stop."""
+    """Run the worker until SIGTERM/SIGINT."""
     worker = Worker(settings, deps, on_result, send)
 
     def _request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -181,5 +181,3 @@ def run_forever(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.warning("worker stopped")
-    if worker.fatal is not None:
-        raise worker.fatal

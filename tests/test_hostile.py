@@ -220,7 +220,7 @@ def write_config(folder: Path, server: PageServer) -> None:
     shutil.copytree(ROOT / "config" / "rules", folder / "rules")
     shutil.copy(ROOT / "config" / "taxonomy.toml", folder / "taxonomy.toml")
     (folder / "tracker.toml").write_text(
-        "[fetch]\nretries = 0\nhost_delay_seconds = 0\n"
+        "[fetch]\nretries = 0\nhost_delay_seconds = 0\nallow_private_addresses = true\n"
         '[schedule]\ncron = "*/5 * * * *"\njitter_seconds = 0\n',
         encoding="utf-8",
     )

@@ -106,6 +106,8 @@ def check_documents(
                 outcome = [record_inaccessible(document, deps, error)]
             else:
                 outcome = check(document, deps)
+        except LockTimeout:
+            raise  # another process holds the archive: nothing was done, say so (exit 4)
         except Exception as exc:  # one document's failure never stops the others
             if isinstance(exc, ArchiveError) and archive_error is None:
                 archive_error = exc

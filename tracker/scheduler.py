@@ -31,6 +31,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from tracker.config import Settings
 from tracker.cron import cron_trigger
+from tracker.lock import LockTimeout
 from tracker.models import Document
 from tracker.pipeline import Deps, Result, check, record_error
 
@@ -121,6 +122,9 @@ class Worker:
             return
         try:
             results = check(document, self.deps)
+        except LockTimeout as exc:  # another process held the archive: try at the next run
+            log.warning("%s: check skipped: %s", document.id, exc)
+            return
         except Exception as exc:  # one document's failure never stops the worker
             results = [record_error(document, self.deps, exc)]
         for result in results:

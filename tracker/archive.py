@@ -499,7 +499,7 @@ class Archive:
             hashed.append(("check", f"{CHECK_REF_PREFIX}{number}", sha256_hex(line)))
         if hashed:
             self._append_entries(document, entries, hashed)
-        self._anchor(document)
+        self._anchor(document, entries)
         return len(hashed)
 
     def _append_entries(
@@ -518,8 +518,8 @@ class Archive:
         path = self.ledger_path(document)
         _append_lines(path, lines, header(DOCUMENT_COLUMNS))
 
-    def _anchor(self, document: str) -> None:
-        entries = self.entries(document)
+    def _anchor(self, document: str, entries: Sequence[Entry]) -> None:
+        """Anchor the document's head (the last of ``entries``) if it moved since its last one."""
         if not entries:
             return
         anchors = self.anchors()

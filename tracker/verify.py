@@ -168,14 +168,28 @@ def verify_document(archive: Archive, document: str) -> Report:
         report.problems.append(
             "chain.csv is missing: the records are not in a hash chain (a check starts one)"
         )
-    _check_entries(report, folder, entries, lines)
+    digests = _Digests()
+    _check_entries(report, folder, entries, lines, digests)
     _check_coverage(report, folder, entries, lines)
-    _check_versions(report, archive, document, versions, checks, changes)
+    _check_versions(report, archive, document, versions, checks, changes, digests)
     return report
 
 
+class _Digests(dict[Path, str]):
+    """SHA-256 of files, each read once though both the chain and the versions name it."""
+
+    def of(self, path: Path) -> str:
+        if path not in self:
+            self[path] = sha256_hex(path.read_bytes())
+        return self[path]
+
+
 def _check_entries(
-    report: Report, folder: Path, entries: Sequence[Entry], lines: Sequence[str]
+    report: Report,
+    folder: Path,
+    entries: Sequence[Entry],
+    lines: Sequence[str],
+    digests: _Digests,
 ) -> None:
     """Every record the chain names is there, unchanged."""
     counts = Counter(entry.ref for entry in entries)
@@ -197,7 +211,7 @@ def _check_entries(
                 f"on {entry.recorded_at})"
             )
             continue
-        digest = sha256_hex(path.read_bytes())
+        digest = digests.of(path)
         if digest != entry.sha256:
             report.problems.append(
                 f"{entry.ref}: changed since it was recorded (SHA-256 {digest}, chain.csv entry "
@@ -253,6 +267,7 @@ def _check_versions(
     versions: Sequence[StoredVersion],
     checks: Sequence[CheckRecord],
     changes: set[str],
+    digests: _Digests,
 ) -> None:
     """The records agree with one another (hashes, times, links, change records)."""
     folder = archive.folder(document)
@@ -275,7 +290,7 @@ def _check_versions(
                 f"{where}: previous is {meta.get('previous')}, but the version before it is "
                 f"{expected_previous}"
             )
-        _check_snapshot(report, folder, version, where, seen_snapshots)
+        _check_snapshot(report, folder, version, where, seen_snapshots, digests)
         _check_times(report, version, rows.get(version.timestamp), where)
         if previous is not None and not version.technical_upgrade:
             _check_change(report, archive, document, version, previous, changes, where)
@@ -291,7 +306,12 @@ _NOT_RECORDING = frozenset({Outcome.UNCHANGED, Outcome.FLIP_BACK, Outcome.SUSPEC
 
 
 def _check_snapshot(
-    report: Report, folder: Path, version: StoredVersion, where: str, seen: set[str]
+    report: Report,
+    folder: Path,
+    version: StoredVersion,
+    where: str,
+    seen: set[str],
+    digests: _Digests,
 ) -> None:
     snapshot = version.snapshot
     if not snapshot:
@@ -303,7 +323,7 @@ def _check_snapshot(
     if not path.is_file():
         report.problems.append(f"{where}: its snapshot {snapshot} is missing")
         return
-    digest = sha256_hex(path.read_bytes())
+    digest = digests.of(path)
     if digest != version.meta.get("raw_sha256"):
         report.problems.append(f"{snapshot}: SHA-256 {digest} differs from {where}")
     if snapshot in seen:

@@ -146,6 +146,12 @@ def _enlist(sock: socket.socket, *, check_peer: bool) -> None:
 
 
 class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
+    """A connection enlisted with the deadline's watch (and its peer checked) once open.
+
+    Also the mixin of the HTTPS connection: placed first in its bases, these methods wrap
+    HTTPS's own through ``super()``.
+    """
+
     check_peer = True
 
     def _new_conn(self) -> socket.socket:
@@ -159,18 +165,8 @@ class _WatchedHTTPConnection(urllib3.connection.HTTPConnection):
         super().request(*args, **kwargs)
 
 
-class _WatchedHTTPSConnection(urllib3.connection.HTTPSConnection):
-    check_peer = True
-
-    def _new_conn(self) -> socket.socket:
-        sock = super()._new_conn()
-        _enlist(sock, check_peer=self.check_peer)
-        return sock
-
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        if self.sock is not None:
-            _enlist(self.sock, check_peer=self.check_peer)
-        super().request(*args, **kwargs)
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, urllib3.connection.HTTPSConnection):
+    pass
 
 
 class _ProxyHTTPConnection(_WatchedHTTPConnection):

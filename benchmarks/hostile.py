@@ -164,9 +164,10 @@ def legal_rules() -> Any:
 
 
 def _timed(times: dict[str, float], name: str, work: Callable[[], Any]) -> Any:
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     result = work()
     times[name] = time.perf_counter() - start
+    times["cpu"] = times.get("cpu", 0.0) + time.process_time() - cpu
     return result
 
 
@@ -195,7 +196,7 @@ def run_tracker(page: str, scenario: str) -> dict[str, Any]:
     channel = Channel("bench", "@bench", ("*",))
     context = PostContext("Privacy Policy", URL, datetime.now(UTC), "bench/changes/x.html")
     messages = _timed(times, "telegram", lambda: render_post(change, context, channel))
-    times["total"] = sum(times.values())
+    times["total"] = sum(seconds for stage, seconds in times.items() if stage != "cpu")
     return {
         "times": times,
         "page_bytes": len(new_page),
@@ -265,13 +266,17 @@ def texts_of(page: str, scenario: str, folder: Path) -> None:
 
 # ------------------------------------------------------------------------------- report
 STAGES = ("extract", "compare", "classify", "html", "markdown", "json", "telegram", "total")
+#: Columns: the stages' wall-clock seconds, then their CPU seconds (less moved by other work).
+COLUMNS = (*STAGES, "cpu")
 
 
 def _seconds(value: float | None, timeout: float) -> str:
     return f"> {timeout:.0f}" if value is None else f"{value:.2f}"
 
 
-def report(results: list[dict[str, Any]], timeout: float, seconds: float) -> str:
+def report(
+    results: list[dict[str, Any]], timeout: float, peer_timeout: float, seconds: float
+) -> str:
     """The Markdown report."""
     lines = [
         "# Hostile pages (benchmark)",
@@ -289,22 +294,24 @@ def report(results: list[dict[str, Any]], timeout: float, seconds: float) -> str
         "kind (`unrelated`). Extraction is of the new page only: the previous version's text "
         "comes from the archive.",
         "",
-        f"Target: a 10 MB page with a few edits, from extraction to the rendered alert, in "
-        f"under {TARGET_SECONDS:.0f} s.",
+        f"Target (issue 10): a 10 MB page from extraction to the rendered alert in under "
+        f"{TARGET_SECONDS:.0f} s (✓ where the wall-clock total is). `cpu` is the CPU time of "
+        "the same stages: wall-clock time also counts waiting for a core that other work holds.",
         "",
-        "| page | previous version | " + " | ".join(STAGES) + " | changed clauses | "
+        "| page | previous version | " + " | ".join(COLUMNS) + " | changed clauses | "
         "Telegram messages | peak MiB |",
-        "|---|---|" + "---:|" * (len(STAGES) + 3),
+        "|---|---|" + "---:|" * (len(COLUMNS) + 3),
     ]
     for item in results:
         result = item["tracker"]
         if result is None:
-            cells = [_seconds(None, timeout)] * len(STAGES) + ["", "", ""]
+            cells = [_seconds(None, timeout)] * len(COLUMNS) + ["", "", ""]
         else:
             total = result["times"]["total"]
-            mark = " ✓" if item["scenario"] == "few-edits" and total < TARGET_SECONDS else ""
+            mark = " ✓" if total < TARGET_SECONDS else ""
             cells = [f"{result['times'][stage]:.2f}" for stage in STAGES[:-1]]
-            cells += [f"**{total:.2f}**{mark}", str(result["changed_clauses"])]
+            cells += [f"**{total:.2f}**{mark}", f"{result['times']['cpu']:.2f}"]
+            cells += [str(result["changed_clauses"])]
             cells += [str(result["messages"]), f"{result['max_rss_mib']:.0f}"]
         lines.append(f"| {item['page']} | {item['scenario']} | " + " | ".join(cells) + " |")
     lines += [
@@ -312,7 +319,7 @@ def report(results: list[dict[str, Any]], timeout: float, seconds: float) -> str
         "## Beside urlwatch",
         "",
         "urlwatch 2.29 on the same pairs of texts (the tracker's extraction of both pages), in "
-        f"processes stopped after {timeout:.0f} s. Its diff is `difflib.unified_diff` over "
+        f"processes stopped after {peer_timeout:.0f} s. Its diff is `difflib.unified_diff` over "
         "lines: a page whose text is one line (a paragraph, a clause without spaces) comes out "
         "as that whole line removed and added again. When a job changed, its worker also "
         "looks for the closest previous version with `difflib.get_close_matches`, a "
@@ -329,8 +336,8 @@ def report(results: list[dict[str, Any]], timeout: float, seconds: float) -> str
         ours = "" if result is None else f"{result['times']['compare']:.2f}"
         lines.append(
             f"| {item['page']} | {item['scenario']} | "
-            f"{_seconds(None if diff is None else diff['seconds'], timeout)} | {size} | "
-            f"{_seconds(None if match is None else match['seconds'], timeout)} | {ours} |"
+            f"{_seconds(None if diff is None else diff['seconds'], peer_timeout)} | {size} | "
+            f"{_seconds(None if match is None else match['seconds'], peer_timeout)} | {ours} |"
         )
     lines += [
         "",
@@ -339,9 +346,11 @@ def report(results: list[dict[str, Any]], timeout: float, seconds: float) -> str
         "repeated texts are paired through indexes; near matches, splits and merges share a "
         "budget of word comparisons; negations are read once per clause; pages nested "
         "deeper than libxml2 can parse are refused (`parse-truncated`), never truncated. "
-        "Classifying 10 MB of new text (`first-appearance`, `unrelated`) is linear but "
-        "dominated by the taxonomy's 89 text rules, each a regular expression over every "
-        "changed clause.",
+        "The taxonomy's 89 text rules cost about 2 s a megabyte of text, so labelling stops "
+        "after 600,000 characters of changed text per change (the largest real page of the "
+        "corpus has 131,796): the clauses past it are counted as not labelled, in the record "
+        "and in the alert. The near-match work of the alignment is bounded at 4,000,000 word "
+        "comparisons (the 535 real transitions of the corpus need at most 404,003).",
     ]
     return "\n".join(lines) + "\n"
 
@@ -351,6 +360,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", type=Path, help="write the Markdown report here")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per process")
+    parser.add_argument(
+        "--peer-timeout",
+        type=float,
+        default=30.0,
+        help="seconds per urlwatch process (its history match does not end on 10 MB)",
+    )
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--bytes", type=int, default=DEFAULT_BYTES, help="size of the pages")
@@ -375,10 +390,10 @@ def main() -> None:
                 texts_of(page, scenario, Path(folder))
                 for part in ("diff", "match"):
                     peer = ["--child", part, "--texts", folder, "--bytes", str(args.bytes)]
-                    item[f"peer_{part}"] = spawn(peer, args.timeout)
+                    item[f"peer_{part}"] = spawn(peer, args.peer_timeout)
             print(page, scenario, json.dumps(item), file=sys.stderr, flush=True)
             results.append(item)
-    text = report(results, args.timeout, time.perf_counter() - started)
+    text = report(results, args.timeout, args.peer_timeout, time.perf_counter() - started)
     if args.write:
         args.write.write_text(text, encoding="utf-8")
     print(text)

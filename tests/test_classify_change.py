@@ -257,3 +257,34 @@ def test_reclassify_command(tmp_path: Path, taxonomy: Taxonomy) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "example/notice: 1 changes classified again" in result.output
+
+
+def test_labelling_stops_at_its_budget_and_says_how_many_clauses_it_left(
+    taxonomy: Taxonomy,
+) -> None:
+    """A replaced or hostile page is labelled up to the budget, in order; the rest is counted."""
+    from tracker import classify
+    from tracker.diff import change_to_dict
+
+    clause = "We rely on your consent to use your profile to train our AI models."
+    new = "# Notice\n\n" + "\n\n".join(f"{number}. {clause}" for number in range(1, 201))
+    whole = classified(taxonomy, "# Notice\n\nNothing yet.\n", new)
+    assert whole.unlabelled == 0
+    assert "unlabelled" not in change_to_dict(whole)  # records written before stay the same
+    assert all(c.labels for c in whole.clauses if c.new and "consent" in c.new)
+
+    budget = sum(len(c.new or "") + len(c.old or "") for c in whole.clauses[:50])
+    original = classify.LABEL_BUDGET_CHARS
+    classify.LABEL_BUDGET_CHARS = budget
+    try:
+        capped = classified(taxonomy, "# Notice\n\nNothing yet.\n", new)
+    finally:
+        classify.LABEL_BUDGET_CHARS = original
+    assert [c.labels for c in capped.clauses[:50]] == [c.labels for c in whole.clauses[:50]]
+    assert not any(c.labels or c.evidence for c in capped.clauses[50:])
+    assert capped.unlabelled == len(whole.clauses) - 50
+    assert change_to_dict(capped)["unlabelled"] == capped.unlabelled
+    assert f"{capped.unlabelled} clauses not labelled" in summary_line(capped)
+    assert f"{capped.unlabelled} clauses not labelled" in render_change_markdown(
+        capped, title="Notice", source_url="https://example.org/notice"
+    )

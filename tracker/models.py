@@ -407,3 +407,6 @@ class Change:
     lost: tuple[str, ...] = ()
     rank: Rank | None = None
     taxonomy: TaxonomyStamp | None = None
+    #: Clauses left without labels because the change is larger than the labelling budget
+    #: (:data:`tracker.classify.LABEL_BUDGET_CHARS`): only a replaced or hostile page has any.
+    unlabelled: int = 0

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from difflib import SequenceMatcher
 
 from tracker.models import Significance
@@ -119,14 +119,17 @@ def loose_words(text: str) -> list[str]:
     return [_strip_accents(word) if len(word) >= 4 else word for word in words]
 
 
-def loose_key(text: str) -> tuple[str, ...]:
+def loose_key(text: str, visible: Sequence[str] | None = None) -> tuple[str, ...]:
     """Words up to case, punctuation, quote style, accents of long words and numbering.
 
     A numbering marker (``1.``, ``1.2.``, ``(a)``, ``iv)``, or ``2.5`` before a capitalised
     word) at the start of a line or of a ``<br>`` segment goes, as does the number after
     "section", "article", "clause"...
+
+    ``visible``: the text's :func:`visible_key` when the caller has it (it is not read again).
     """
-    segments = _SEGMENT.split(_HARD_BREAK.sub("\n", text))
+    broken = _HARD_BREAK.sub("\n", text)
+    segments = _SEGMENT.split(broken)
     if any(_MAYBE_MARKER.match(segment) for segment in segments):
         words: list[str] = []
         for segment in segments:
@@ -138,12 +141,13 @@ def loose_key(text: str) -> tuple[str, ...]:
                 seen = seen[1:]
             words.extend(seen)
     else:  # no segment can start with a marker: one pass over the whole clause
-        words = visible_words("\n".join(segments))
+        joined = "\n".join(segments)
+        words = list(visible) if visible is not None and joined == broken else visible_words(joined)
     kept: list[str] = []
     for token in _comparable(words):
-        if kept and _NUMBER.match(token) and kept[-1] in _REFERENCE_WORDS:
+        if kept and kept[-1] in _REFERENCE_WORDS and _NUMBER.match(token):
             continue
-        kept.append(_strip_accents(token) if len(token) >= 4 else token)
+        kept.append(token if len(token) < 4 or token.isascii() else _strip_accents(token))
     return tuple(kept)
 
 

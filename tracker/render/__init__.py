@@ -47,6 +47,8 @@ def summary_line(change: Change) -> str:
         line += f"; {RANK_WORDS[change.rank]}" + (f" ({' '.join(delta)})" if delta else "")
     if change.flip_back_of:
         line += f" (flip-back to the version of {change.flip_back_of})"
+    if change.unlabelled:
+        line += f"; {change.unlabelled} clauses not labelled (too much changed text)"
     return line
 
 

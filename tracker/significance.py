@@ -143,8 +143,11 @@ def loose_key(text: str, visible: Sequence[str] | None = None) -> tuple[str, ...
     else:  # no segment can start with a marker: one pass over the whole clause
         joined = "\n".join(segments)
         words = list(visible) if visible is not None and joined == broken else visible_words(joined)
+    tokens = _comparable(words)
+    if _REFERENCE_WORDS.isdisjoint(tokens) and all(token.isascii() for token in tokens):
+        return tuple(tokens)  # the common case: nothing to drop, no accent to strip
     kept: list[str] = []
-    for token in _comparable(words):
+    for token in tokens:
         if kept and kept[-1] in _REFERENCE_WORDS and _NUMBER.match(token):
             continue
         kept.append(token if len(token) < 4 or token.isascii() else _strip_accents(token))

@@ -64,6 +64,11 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
+def redacting(inner: logging.Formatter, secret: str | None) -> logging.Formatter:
+    """A formatter that formats with ``inner``, then hides ``secret`` anywhere in the line."""
+    return _Redacting(inner, secret)
+
+
 class _Redacting(logging.Formatter):
     """Formats with ``inner``, then hides a secret (the bot token) anywhere in the line."""
 
@@ -81,7 +86,7 @@ def setup(level: str, fmt: str = "text", secret: str | None = None) -> None:
     """Log to standard error at ``level`` in ``fmt`` (``text`` or ``json``), hiding ``secret``."""
     inner = JsonFormatter() if fmt == "json" else logging.Formatter(_TEXT_FORMAT)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Redacting(inner, secret))
+    handler.setFormatter(redacting(inner, secret))
     root = logging.getLogger()
     for old in list(root.handlers):
         if isinstance(old.formatter, _Redacting):  # ours, from an earlier call in this process

@@ -179,7 +179,7 @@ def run_forever(
         ConfigError: the health server cannot listen on its address (taken, not ours).
     """
     worker = Worker(settings, deps, on_result, send)
-    server = _health_server(worker, health) if health is not None and health.port else None
+    server = health_server(worker, health) if health is not None and health.port else None
 
     def _request_stop(signum: int, _frame: FrameType | None) -> None:
         log.warning(
@@ -213,7 +213,7 @@ def run_forever(
     log.warning("worker stopped")
 
 
-def _health_server(worker: Worker, options: HealthOptions) -> HealthServer:
+def health_server(worker: Worker, options: HealthOptions) -> HealthServer:
     """The ``/healthz`` and ``/metrics`` server of ``worker`` (bound, not yet serving)."""
     settings = worker.settings
     max_age = options.max_age_seconds

@@ -1,11 +1,12 @@
-"""The command line: ``tracker check | run | send | outbox | import | history | diff | verify |
-export | validate``.
+"""The command line: ``tracker check | run | status | send | outbox | import | history | diff |
+verify | export | validate``.
 
-With :mod:`tracker.cli_alerts` (``send``, ``outbox``) and :mod:`tracker.cli_common` (exit
-codes, error handling), the only modules that print, read options and turn errors into exit
-codes: 0 success, 1 a document was inaccessible (with ``--strict``), ``verify`` found a mismatch
-or Telegram alerts failed, 2 bad configuration or input, 3 archive failure (integrity first: the
-run stopped).
+With :mod:`tracker.cli_alerts` (``send``, ``outbox``), :mod:`tracker.cli_status` (``status``)
+and :mod:`tracker.cli_common` (exit codes, error handling), the only modules that print, read
+options and turn errors into exit codes: 0 success, 1 a document was inaccessible (with
+``--strict``), ``verify`` found a mismatch, Telegram alerts failed or ``status`` found
+something that needs a maintainer, 2 bad configuration or input, 3 archive failure (integrity
+first: the run stopped).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tracker import __version__
 from tracker.archive import Archive
 from tracker.cli_alerts import check_telegram, outbox, send, send_alerts_now
 from tracker.cli_common import EXIT_INACCESSIBLE, Context, errors
+from tracker.cli_status import status
 from tracker.errors import ConfigError
 from tracker.logs import FORMATS
 from tracker.logs import setup as setup_logging
@@ -551,6 +553,7 @@ def validate(obj: Context, ask_telegram: bool) -> None:
 
 cli.add_command(send)
 cli.add_command(outbox)
+cli.add_command(status)
 
 
 def main() -> None:

@@ -63,8 +63,8 @@ def test_status_names_the_failing_document_since_when_and_why(cli: Cli, page_ser
     docs = {d["document"]: d for d in data["documents"]}
     checks = Archive(cli.archive).checks(BLOCKED)
     failing = docs[BLOCKED]["failing"]
-    assert failing == {"since": checks[0].checked_at.isoformat().replace("+00:00", "Z"),
-                       "cause": "http-999", "count": 2}  # fmt: skip
+    since = checks[0].checked_at.isoformat().replace("+00:00", "Z")
+    assert failing == {"since": since, "cause": "http-999", "count": 2}
     assert docs[BLOCKED]["last_check"]["outcome"] == "inaccessible"
     assert docs[BLOCKED]["last_success_at"] is None and docs[BLOCKED]["latest_version"] is None
     assert from_iso(docs[BLOCKED]["next_run"]).strftime("%a %H:%M") == "Mon 06:00"

@@ -16,7 +16,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,9 +29,11 @@ from tracker.errors import ConfigError
 from tracker.logs import FORMATS
 from tracker.logs import setup as setup_logging
 from tracker.models import Outcome
-from tracker.pipeline import Result
-from tracker.taxonomy import load_taxonomy
 from tracker.timestamps import to_stamp
+
+if TYPE_CHECKING:  # the pipeline's imports take a while: `tracker status` does without them
+    from tracker.pipeline import Result
+    from tracker.taxonomy import Taxonomy
 
 log = logging.getLogger("tracker")
 
@@ -103,6 +105,12 @@ def cli(
     """Watch the legal pages of online platforms and archive what changed."""
     setup_logging(log_level, log_format, secret=os.environ.get("TELEGRAM_BOT_TOKEN"))
     ctx.obj = Context(config_dir, archive_dir, db, wait)
+
+
+def _load_taxonomy(path: Path) -> Taxonomy:
+    from tracker.taxonomy import load_taxonomy
+
+    return load_taxonomy(path)
 
 
 def _print_result(result: Result) -> None:
@@ -209,7 +217,7 @@ def import_(obj: Context, folder: Path, document_id: str, attribution: str | Non
         (document,) = settings.select([document_id])
         if attribution is None and any(folder.glob("*.md")):
             attribution = "Open Terms Archive (ODC-BY 1.0)"
-        taxonomy = load_taxonomy(settings.taxonomy_path)
+        taxonomy = _load_taxonomy(settings.taxonomy_path)
         results = backfill(
             document,
             Archive(settings.archive_dir),
@@ -353,7 +361,7 @@ def diff(
             document=document_id,
             from_version=from_stamp,
             to_version=to_stamp,
-            taxonomy=load_taxonomy(settings.taxonomy_path),
+            taxonomy=_load_taxonomy(settings.taxonomy_path),
         )
     title = str(new.meta.get("title") or document_id)
     source = str(new.meta.get("source_url") or "")
@@ -382,7 +390,7 @@ def reclassify(obj: Context, documents: tuple[str, ...]) -> None:
 
     with errors():
         settings = obj.settings()
-        taxonomy = load_taxonomy(settings.taxonomy_path)
+        taxonomy = _load_taxonomy(settings.taxonomy_path)
         archive = Archive(settings.archive_dir)
         with archive.writing(wait=obj.lock_wait(), waiting=log.warning):
             for document in settings.select(list(documents)):
@@ -527,7 +535,7 @@ def validate(obj: Context, ask_telegram: bool) -> None:
 
     with errors():
         settings = obj.settings()
-        taxonomy = load_taxonomy(settings.taxonomy_path)
+        taxonomy = _load_taxonomy(settings.taxonomy_path)
         probe(settings.db_url)
     click.echo(
         f"configuration in {settings.config_dir} is valid: {len(settings.documents)} documents, "

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck check bench bench-diff bench-hostile eval ci clean
+.PHONY: run test install lint typecheck check bench bench-diff bench-hostile bench-status eval ci clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ typecheck: $(STAMP)
 
 check: lint typecheck test ## everything CI checks
 
-bench: $(STAMP) bench-diff bench-hostile ## speed and memory figures, beside the peer tools, in docs/
+bench: $(STAMP) bench-diff bench-hostile bench-status ## speed and memory figures, beside the peer tools, in docs/
 	$(BIN)/python benchmarks/run.py --write docs/benchmarks.md
 	$(BIN)/python benchmarks/classification.py --bench --write docs/benchmarks-classification.md
 	$(BIN)/python benchmarks/telegram.py --write docs/benchmarks-telegram.md
@@ -51,6 +51,9 @@ bench-diff: $(STAMP) $(PEER_WMD) ## the comparison path beside web-monitoring-di
 
 bench-hostile: $(STAMP) ## 10 MB hostile pages through every stage, beside urlwatch's diff
 	$(BIN)/python benchmarks/hostile.py --write docs/benchmarks-hostile.md
+
+bench-status: $(STAMP) ## `tracker status` on 16 documents with 10,000 checks each
+	$(BIN)/python benchmarks/status.py --write docs/benchmarks-status.md
 
 eval: $(STAMP) ## significance and classification against the hand-labelled real changes
 	$(BIN)/python benchmarks/significance.py --check --write docs/significance-eval.md

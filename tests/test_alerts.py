@@ -219,12 +219,13 @@ def test_maintainers_hear_of_inaccessible_documents_and_recoveries(world: World)
     world.check()  # a third failure: still one notice, not one per check
     notices = world.outbox.rows()
     assert [(row.channel, row.chat_id) for row in notices] == [(MAINTAINERS, "-100999")]
-    assert "inaccessible for 2 checks in a row" in notices[0].message.html
-    assert "http-999" in notices[0].message.html
+    assert "127.0.0.1 inaccessible (http-999) since" in notices[0].message.html
+    assert DOC in notices[0].message.html
     world.check(Reply.page(V1))
     notices = world.outbox.rows()
     assert len(notices) == 2
-    assert "accessible again after 3 inaccessible checks" in notices[1].message.html
+    assert "127.0.0.1 accessible again after" in notices[1].message.html
+    assert DOC in notices[1].message.html
 
 
 def test_without_a_maintainers_channel_notices_are_only_logged(world: World):

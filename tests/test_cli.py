@@ -69,15 +69,20 @@ class Cli:
         )
 
 
-@pytest.fixture
-def cli(tmp_path: Path) -> Iterator[Cli]:
+def make_cli(tmp_path: Path) -> Cli:
+    """A :class:`Cli` with the project's rules and taxonomy, no retries and no host delay."""
     shutil.copytree(ROOT / "config" / "rules", tmp_path / "config" / "rules")
     shutil.copy(ROOT / "config" / "taxonomy.toml", tmp_path / "config" / "taxonomy.toml")
     (tmp_path / "config" / "tracker.toml").write_text(
         "[fetch]\nretries = 0\nread_timeout = 5\nhost_delay_seconds = 0\n"
         "allow_private_addresses = true\n"
     )
-    yield Cli(tmp_path)
+    return Cli(tmp_path)
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Iterator[Cli]:
+    yield make_cli(tmp_path)
 
 
 def test_check_prints_one_line_per_document_and_history_reads_it(cli: Cli, page_server: PageServer):

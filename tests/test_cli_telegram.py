@@ -196,11 +196,11 @@ def test_a_document_inaccessible_k_times_reaches_the_maintainers_channel(
     for _ in range(3):
         tracker("check")
     [notice] = fake.messages(MAINT)
-    assert "linkedin/privacy-policy inaccessible for 3 checks in a row" in notice.text
-    assert "http-999" in notice.text
+    assert "127.0.0.1 inaccessible (http-999) since" in notice.text
+    assert "linkedin/privacy-policy" in notice.text
     page_server.route("/p", Reply.page("linkedin/privacy-policy/v1.html"))
     tracker("check")
-    assert "accessible again after 3" in fake.messages(MAINT)[-1].text
+    assert "127.0.0.1 accessible again after" in fake.messages(MAINT)[-1].text
     assert fake.messages(A) == [], "access trouble is not a change"
 
 

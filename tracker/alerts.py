@@ -21,6 +21,7 @@ from tracker.channels import Channel, Delivery, route
 from tracker.cron import cron_trigger
 from tracker.effective_date import effective_date
 from tracker.models import Change, Document, Outcome, TelegramSettings
+from tracker.outages import MAINTAINERS, Outages
 from tracker.outbox import Outbox, Queued, Row
 from tracker.render.telegram import (
     Message,
@@ -37,8 +38,7 @@ from tracker.timestamps import from_iso, from_stamp, to_iso
 
 log = logging.getLogger(__name__)
 
-#: The channel name under which notices to the maintainers are queued.
-MAINTAINERS = "maintainers"
+__all__ = ["MAINTAINERS", "Alerts"]
 
 
 class Alerts:
@@ -54,8 +54,14 @@ class Alerts:
         taxonomy: Taxonomy,
         now: Callable[[], datetime],
         inaccessible_after: int = 3,
+        gather_seconds: float = 0.0,
     ) -> None:
-        """Everything needed to decide, render and queue alerts."""
+        """Everything needed to decide, render and queue alerts.
+
+        ``gather_seconds``: how long a new outage's notice waits for other documents to join
+        it (:data:`tracker.outages.GATHER_SECONDS` for ``tracker run``, 0 for a pass that
+        sends at its end).
+        """
         self.outbox = outbox
         self.archive = archive
         self.channels = tuple(channels)
@@ -63,6 +69,7 @@ class Alerts:
         self.taxonomy = taxonomy
         self.now = now
         self.inaccessible_after = inaccessible_after
+        self.outages = Outages(outbox, telegram.maintainers_chat_id, now, gather_seconds)
 
     # ------------------------------------------------------------------ changes
     def queue_latest(self, document: Document, change: Change | None = None) -> str | None:
@@ -195,29 +202,22 @@ class Alerts:
         return self.outbox.enqueue(key, [Queued(MAINTAINERS, chat, message)], at=self.now())
 
     def on_result(self, document: Document, outcome: Outcome, **facts: object) -> None:
-        """Tell the maintainers when a document crosses the inaccessible threshold or recovers.
+        """Tell the maintainers of outages: a document past the threshold, or back.
 
-        ``facts`` are ``failures_in_row``, ``recovered_after``, ``cause`` and ``detail`` of a
-        :class:`~tracker.pipeline.Result`.
+        A document inaccessible ``inaccessible_after`` checks in a row (or more) joins the
+        outage of its host and cause, one notice for all its documents; an accessible one
+        leaves it, and the last one out ends it with one recovery message
+        (:mod:`tracker.outages`). ``facts`` are ``failures_in_row``, ``recovered_after``,
+        ``cause`` and ``detail`` of a :class:`~tracker.pipeline.Result`.
         """
         failures = int(str(facts.get("failures_in_row") or 0))
         recovered = int(str(facts.get("recovered_after") or 0))
-        stamp = to_iso(self.now())
-        if outcome is Outcome.INACCESSIBLE and failures == self.inaccessible_after:
-            self.notify_maintainers(
-                f"inaccessible:{document.id}:{stamp}",
-                word("en", "inaccessible", document=document.id, n=failures),
-                [
-                    word("en", "inaccessible_cause", cause=facts.get("cause") or "?"),
-                    str(facts.get("detail") or ""),
-                    document.url,
-                ],
-            )
-        elif recovered >= self.inaccessible_after:
-            self.notify_maintainers(
-                f"recovered:{document.id}:{stamp}",
-                word("en", "recovered", document=document.id, n=recovered),
-            )
+        if outcome is Outcome.INACCESSIBLE:
+            if failures >= self.inaccessible_after:
+                cause = str(facts.get("cause") or "unknown")
+                self.outages.failed(document, cause, str(facts.get("detail") or ""))
+        elif outcome is not Outcome.SUSPECT and recovered:
+            self.outages.recovered(document)
 
     def report_failure(self, row: Row, error: str) -> None:
         """Tell the maintainers that a message could not be delivered (never about their own)."""

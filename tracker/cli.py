@@ -1,11 +1,12 @@
-"""The command line: ``tracker check | run | send | outbox | import | history | diff | verify |
-export | validate``.
+"""The command line: ``tracker check | run | status | send | outbox | import | history | diff |
+verify | export | validate``.
 
-With :mod:`tracker.cli_alerts` (``send``, ``outbox``) and :mod:`tracker.cli_common` (exit
-codes, error handling), the only modules that print, read options and turn errors into exit
-codes: 0 success, 1 a document was inaccessible (with ``--strict``), ``verify`` found a mismatch
-or Telegram alerts failed, 2 bad configuration or input, 3 archive failure (integrity first: the
-run stopped).
+With :mod:`tracker.cli_alerts` (``send``, ``outbox``), :mod:`tracker.cli_status` (``status``)
+and :mod:`tracker.cli_common` (exit codes, error handling), the only modules that print, read
+options and turn errors into exit codes: 0 success, 1 a document was inaccessible (with
+``--strict``), ``verify`` found a mismatch, Telegram alerts failed or ``status`` found
+something that needs a maintainer, 2 bad configuration or input, 3 archive failure (integrity
+first: the run stopped).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,11 +24,16 @@ from tracker import __version__
 from tracker.archive import Archive
 from tracker.cli_alerts import check_telegram, outbox, send, send_alerts_now
 from tracker.cli_common import EXIT_INACCESSIBLE, Context, errors
+from tracker.cli_status import status
 from tracker.errors import ConfigError
+from tracker.logs import FORMATS
+from tracker.logs import setup as setup_logging
 from tracker.models import Outcome
-from tracker.pipeline import Result
-from tracker.taxonomy import load_taxonomy
 from tracker.timestamps import to_stamp
+
+if TYPE_CHECKING:  # the pipeline's imports take a while: `tracker status` does without them
+    from tracker.pipeline import Result
+    from tracker.taxonomy import Taxonomy
 
 log = logging.getLogger("tracker")
 
@@ -78,6 +84,14 @@ _OUTCOME_WORDS = {
     envvar="TRACKER_LOG_LEVEL",
     help="How much to log on standard error.",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    envvar="TRACKER_LOG_FORMAT",
+    help="Log lines as text, or as one JSON object per line [env TRACKER_LOG_FORMAT].",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -86,40 +100,17 @@ def cli(
     db: str | None,
     wait: float | None,
     log_level: str,
+    log_format: str,
 ) -> None:
     """Watch the legal pages of online platforms and archive what changed."""
-    logging.basicConfig(
-        level=log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("urllib3").setLevel(logging.WARNING)
-    # httpx logs every request URL at INFO, and Bot API URLs hold the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    secret = os.environ.get("TELEGRAM_BOT_TOKEN")
-    if secret:
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(_Redact(secret))
+    setup_logging(log_level, log_format, secret=os.environ.get("TELEGRAM_BOT_TOKEN"))
     ctx.obj = Context(config_dir, archive_dir, db, wait)
 
 
-class _Redact(logging.Filter):
-    """Replaces a secret (the bot token) in every log line, whatever logged it."""
+def _load_taxonomy(path: Path) -> Taxonomy:
+    from tracker.taxonomy import load_taxonomy
 
-    def __init__(self, secret: str) -> None:
-        super().__init__()
-        self.secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.secret in message:
-            record.msg = message.replace(self.secret, "<TELEGRAM_BOT_TOKEN>")
-            record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = record.exc_text.replace(self.secret, "<TELEGRAM_BOT_TOKEN>")
-        return True
+    return load_taxonomy(path)
 
 
 def _print_result(result: Result) -> None:
@@ -166,20 +157,45 @@ def check(obj: Context, documents: tuple[str, ...], strict: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--health-port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    metavar="PORT",
+    help="Serve GET /healthz and /metrics on this port (0: no server).",
+)
+@click.option(
+    "--health-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address the health server listens on.",
+)
+@click.option(
+    "--health-max-age",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="/healthz answers 503 when the last check is older than this "
+    "[default: twice the longest wait between two runs of the most often checked document].",
+)
 @click.pass_obj
-def run(obj: Context) -> None:
+def run(obj: Context, health_port: int, health_host: str, health_max_age: float | None) -> None:
     """Run the scheduler: each document on its cron, until SIGTERM or Ctrl-C."""
+    from tracker.health import HealthOptions
+    from tracker.outages import GATHER_SECONDS
     from tracker.runtime import build_deps
     from tracker.scheduler import run_forever
 
+    health = HealthOptions(health_host, health_port, health_max_age)
     with errors():
         settings = obj.settings()
-        with build_deps(settings, lock_wait=obj.lock_wait(None)) as deps:
+        wait = obj.lock_wait(None)
+        with build_deps(settings, lock_wait=wait, gather_seconds=GATHER_SECONDS) as deps:
             run_forever(
                 settings,
                 deps,
                 on_result=_print_result,
                 send=lambda: send_alerts_now(settings, deps),
+                health=health,
             )
 
 
@@ -201,7 +217,7 @@ def import_(obj: Context, folder: Path, document_id: str, attribution: str | Non
         (document,) = settings.select([document_id])
         if attribution is None and any(folder.glob("*.md")):
             attribution = "Open Terms Archive (ODC-BY 1.0)"
-        taxonomy = load_taxonomy(settings.taxonomy_path)
+        taxonomy = _load_taxonomy(settings.taxonomy_path)
         results = backfill(
             document,
             Archive(settings.archive_dir),
@@ -345,7 +361,7 @@ def diff(
             document=document_id,
             from_version=from_stamp,
             to_version=to_stamp,
-            taxonomy=load_taxonomy(settings.taxonomy_path),
+            taxonomy=_load_taxonomy(settings.taxonomy_path),
         )
     title = str(new.meta.get("title") or document_id)
     source = str(new.meta.get("source_url") or "")
@@ -374,7 +390,7 @@ def reclassify(obj: Context, documents: tuple[str, ...]) -> None:
 
     with errors():
         settings = obj.settings()
-        taxonomy = load_taxonomy(settings.taxonomy_path)
+        taxonomy = _load_taxonomy(settings.taxonomy_path)
         archive = Archive(settings.archive_dir)
         with archive.writing(wait=obj.lock_wait(), waiting=log.warning):
             for document in settings.select(list(documents)):
@@ -519,7 +535,7 @@ def validate(obj: Context, ask_telegram: bool) -> None:
 
     with errors():
         settings = obj.settings()
-        taxonomy = load_taxonomy(settings.taxonomy_path)
+        taxonomy = _load_taxonomy(settings.taxonomy_path)
         probe(settings.db_url)
     click.echo(
         f"configuration in {settings.config_dir} is valid: {len(settings.documents)} documents, "
@@ -545,6 +561,7 @@ def validate(obj: Context, ask_telegram: bool) -> None:
 
 cli.add_command(send)
 cli.add_command(outbox)
+cli.add_command(status)
 
 
 def main() -> None:

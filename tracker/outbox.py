@@ -37,12 +37,17 @@ class Status(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Queued:
-    """One message to queue: for which channel and chat, and whether it waits for a digest."""
+    """One message to queue: for which channel and chat, and whether it waits for a digest.
+
+    ``not_before``: a pending message not sent before this time (an outage notice gathering
+    documents); ``held_until`` makes it a digest line instead.
+    """
 
     channel: str
     chat_id: str
     message: Message
     held_until: datetime | None = None
+    not_before: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +98,12 @@ def _row(values: Sequence[Any]) -> Row:
     )
 
 
-def _insert_alert(
+def _not_before(item: Queued) -> str | None:
+    moment = item.held_until or item.not_before
+    return to_iso(moment) if moment else None
+
+
+def insert_alert(
     db: sqlite3.Connection,
     key: str,
     items: Sequence[Queued],
@@ -129,11 +139,25 @@ def _insert_alert(
                 item.message.method,
                 json.dumps(asdict(item.message), ensure_ascii=False),
                 status.value,
-                to_iso(item.held_until) if item.held_until else None,
+                _not_before(item),
                 to_iso(at),
             ),
         )
     return True
+
+
+def amend_pending(db: sqlite3.Connection, key: str, message: Message) -> bool:
+    """Replace the text of the alert ``key``'s message if it is still pending; True if it was.
+
+    Inside the caller's transaction. Used for an outage notice that more documents joined
+    before it was sent (a one-message alert).
+    """
+    changed = db.execute(
+        "UPDATE outbox SET payload = ? WHERE status = 'pending'"
+        " AND alert_id = (SELECT id FROM alerts WHERE key = ?)",
+        (json.dumps(asdict(message), ensure_ascii=False), key),
+    ).rowcount
+    return bool(changed)
 
 
 class Outbox:
@@ -158,7 +182,7 @@ class Outbox:
     ) -> bool:
         """Queue an alert and all its messages at once; False if ``key`` was queued before."""
         with self.state.transaction() as db:
-            return _insert_alert(
+            return insert_alert(
                 db, key, items, at=at, document=document, version=version, significance=significance
             )
 
@@ -232,7 +256,7 @@ class Outbox:
         key = f"digest:{channel}:{to_iso(at)}"
         queued = [Queued(channel, chat_id, message) for message in messages]
         with self.state.transaction() as db:
-            if not _insert_alert(db, key, queued, at=at):
+            if not insert_alert(db, key, queued, at=at):
                 return False
             db.executemany(
                 "UPDATE outbox SET status = 'digested' WHERE id = ? AND status = 'held'",

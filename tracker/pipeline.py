@@ -374,8 +374,9 @@ def _inaccessible(
         ),
     )
     deps.archive.commit(document.id)
-    level = logging.ERROR if failures >= deps.inaccessible_after else logging.WARNING
-    log.log(level, "%s: inaccessible (%s), %d in a row: %s", document.id, exc.cause, failures, exc)
+    # The check's own line (tracker.logs.log_check) says it at WARNING, or ERROR past the
+    # threshold; this one is for debugging.
+    log.debug("%s: inaccessible (%s), %d in a row: %s", document.id, exc.cause, failures, exc)
     return Result(
         document.id,
         Outcome.INACCESSIBLE,

@@ -11,12 +11,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
+from tracker import metrics
 from tracker.alerts import Alerts
 from tracker.archive import Archive
 from tracker.config import Settings
 from tracker.errors import ArchiveError, FetchError
 from tracker.fetch import HostPacer, new_session
 from tracker.lock import LockTimeout, file_lock, send_lock_path
+from tracker.logs import check_fields, log_check
 from tracker.models import Document
 from tracker.notify import Report, deliver
 from tracker.outbox import Outbox
@@ -29,10 +31,14 @@ log = logging.getLogger(__name__)
 
 
 @contextmanager
-def build_deps(settings: Settings, *, lock_wait: float | None = 0.0) -> Iterator[Deps]:
+def build_deps(
+    settings: Settings, *, lock_wait: float | None = 0.0, gather_seconds: float = 0.0
+) -> Iterator[Deps]:
     """Open the HTTP session, the archive and the state database for one process.
 
     ``lock_wait``: how long each check waits for the archive's lock (None: for ever).
+    ``gather_seconds``: how long a new outage's notice waits for other documents to join it
+    (:data:`tracker.outages.GATHER_SECONDS` for ``tracker run``).
     """
     state = State(settings.db_url)
     http = new_session(settings.fetch)
@@ -46,6 +52,7 @@ def build_deps(settings: Settings, *, lock_wait: float | None = 0.0) -> Iterator
         taxonomy=taxonomy,
         now=utc_now,
         inaccessible_after=settings.alerts.inaccessible_after,
+        gather_seconds=gather_seconds,
     )
     try:
         yield Deps(
@@ -95,6 +102,7 @@ def check_documents(
     down: dict[str, Result] = {}
     archive_error: ArchiveError | None = None
     for document in documents:
+        started = time.monotonic()
         try:
             if document.host in down:
                 first = down[document.host]
@@ -113,6 +121,7 @@ def check_documents(
                 archive_error = exc
             outcome = [record_error(document, deps, exc)]
         for result in outcome:
+            observe(result, time.monotonic() - started, deps)
             on_result(result)
             results.append(result)
             if result.cause in HOST_DOWN_CAUSES and document.host not in down:
@@ -120,6 +129,25 @@ def check_documents(
     if archive_error is not None:
         raise archive_error
     return results
+
+
+def observe(result: Result, seconds: float, deps: Deps) -> None:
+    """Leave the check's log line (:func:`tracker.logs.log_check`) and count it in the metrics.
+
+    ``seconds``: how long the check that gave ``result`` took.
+    """
+    fields = check_fields(
+        result.document,
+        result.outcome,
+        cause=result.cause,
+        version=result.version,
+        http_status=result.http_status,
+        failures=result.failures_in_row,
+        seconds=seconds,
+        detail=result.detail if result.cause else "",
+    )
+    log_check(fields, deps.inaccessible_after)
+    metrics.count_check(result.outcome, result.cause, seconds, time.time())
 
 
 def send_alerts(
@@ -130,7 +158,7 @@ def send_alerts(
         return None
     try:
         with file_lock(send_lock_path(settings.archive_dir), what="the outbox"):
-            return deliver(
+            report = deliver(
                 deps.alerts.outbox,
                 deps.alerts,
                 settings.archive_dir,
@@ -143,3 +171,5 @@ def send_alerts(
         # Two processes draining one outbox could post a message twice: the other one sends.
         log.info("another process is sending the outbox; it will send what is queued")
         return None
+    metrics.count_alerts(report.sent, report.failed)
+    return report

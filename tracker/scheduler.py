@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import FrameType
@@ -31,9 +32,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from tracker.config import Settings
 from tracker.cron import cron_trigger
+from tracker.errors import ConfigError
+from tracker.health import Health, HealthOptions, HealthServer, assess, default_max_age
 from tracker.lock import LockTimeout
 from tracker.models import Document
 from tracker.pipeline import Deps, Result, check, record_error
+from tracker.runtime import observe
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +65,9 @@ class Worker:
         self.on_result = on_result
         self.send = send
         self.stopping = threading.Event()
+        #: when the worker started, and when its last check ended (for ``/healthz``)
+        self.started_at: datetime | None = None
+        self.last_check_at: datetime | None = None
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={
@@ -120,6 +127,7 @@ class Worker:
     def _run_check(self, document: Document) -> None:
         if self.stopping.is_set():
             return
+        started = time.monotonic()
         try:
             results = check(document, self.deps)
         except LockTimeout as exc:  # another process held the archive: try at the next run
@@ -128,7 +136,9 @@ class Worker:
         except Exception as exc:  # one document's failure never stops the worker
             results = [record_error(document, self.deps, exc)]
         for result in results:
+            observe(result, time.monotonic() - started, self.deps)
             self.on_result(result)
+        self.last_check_at = self.deps.now()
         self._run_send()
 
     def _run_send(self) -> None:
@@ -141,7 +151,13 @@ class Worker:
 
     def start(self) -> None:
         """Start the scheduler thread."""
+        self.started_at = self.deps.now()
         self.scheduler.start()
+
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler runs and no stop was asked."""
+        return bool(self.scheduler.running) and not self.stopping.is_set()
 
     def stop(self) -> None:
         """Let the running check finish, start no other, and stop the scheduler."""
@@ -155,9 +171,15 @@ def run_forever(
     deps: Deps,
     on_result: Callable[[Result], None] = lambda _: None,
     send: Callable[[], object] | None = None,
+    health: HealthOptions | None = None,
 ) -> None:
-    """Run the worker until SIGTERM/SIGINT."""
+    """Run the worker until SIGTERM/SIGINT, with ``/healthz`` and ``/metrics`` if asked.
+
+    Raises:
+        ConfigError: the health server cannot listen on its address (taken, not ours).
+    """
     worker = Worker(settings, deps, on_result, send)
+    server = health_server(worker, health) if health is not None and health.port else None
 
     def _request_stop(signum: int, _frame: FrameType | None) -> None:
         log.warning(
@@ -168,6 +190,8 @@ def run_forever(
     previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         worker.start()
+        if server is not None:
+            server.start()
         upcoming = sorted(
             (job.next_run_time, job.id)
             for job in worker.scheduler.get_jobs()
@@ -182,6 +206,38 @@ def run_forever(
             pass
     finally:
         worker.stop()
+        if server is not None:
+            server.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.warning("worker stopped")
+
+
+def health_server(worker: Worker, options: HealthOptions) -> HealthServer:
+    """The ``/healthz`` and ``/metrics`` server of ``worker`` (bound, not yet serving)."""
+    settings = worker.settings
+    max_age = options.max_age_seconds
+    if max_age is None:
+        max_age = default_max_age(
+            [doc.schedule or settings.schedule.cron for doc in settings.documents.values()],
+            settings.schedule.timezone,
+            settings.schedule.jitter_seconds,
+            worker.deps.now(),
+        )
+
+    def probe() -> Health:
+        return assess(
+            running=worker.running,
+            started_at=worker.started_at,
+            last_pass_at=worker.last_check_at,
+            now=worker.deps.now(),
+            max_age_seconds=max_age,
+            documents=len(settings.documents),
+        )
+
+    try:
+        return HealthServer(options.host, options.port, probe)
+    except OSError as exc:
+        raise ConfigError(
+            f"--health-port: cannot listen on {options.host}:{options.port} ({exc.strerror})"
+        ) from exc

@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS document_state (
     failures_in_row INTEGER NOT NULL DEFAULT 0,
     last_cause      TEXT NOT NULL DEFAULT '',
     last_checked_at TEXT,
-    last_success_at TEXT
+    last_success_at TEXT,
+    failing_since   TEXT
 );
 CREATE TABLE IF NOT EXISTS alerts (
     id           INTEGER PRIMARY KEY,
@@ -218,6 +219,18 @@ def _use_wal(db: sqlite3.Connection) -> None:
             time.sleep(0.01)
 
 
+def _add_failing_since(db: sqlite3.Connection) -> None:
+    """Add ``document_state.failing_since`` to a database made before it existed (operations).
+
+    The time of the first inaccessible check of the current run of failures (NULL while the
+    document is accessible), for ``tracker status``; set by :meth:`State.record_failure`,
+    cleared by :meth:`State.record_success`.
+    """
+    columns = {row[1] for row in db.execute("PRAGMA table_info(document_state)")}
+    if "failing_since" not in columns:
+        db.execute("ALTER TABLE document_state ADD COLUMN failing_since TEXT")
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentState:
     """What the database knows about one document."""
@@ -228,6 +241,7 @@ class DocumentState:
     last_cause: str
     last_checked_at: datetime | None
     last_success_at: datetime | None
+    failing_since: datetime | None = None
 
 
 class State:
@@ -256,6 +270,7 @@ class State:
             try:
                 _use_wal(self._db)
                 self._db.executescript(_SCHEMA)
+                _add_failing_since(self._db)
                 self._db.execute(
                     "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
                     (str(SCHEMA_VERSION),),
@@ -304,7 +319,7 @@ class State:
         with self._lock, translated(self.url):
             row = self._db.execute(
                 "SELECT etag, last_modified, failures_in_row, last_cause, last_checked_at,"
-                " last_success_at FROM document_state WHERE document = ?",
+                " last_success_at, failing_since FROM document_state WHERE document = ?",
                 (document,),
             ).fetchone()
         if row is None:
@@ -316,6 +331,7 @@ class State:
             last_cause=row[3],
             last_checked_at=from_iso(row[4]) if row[4] else None,
             last_success_at=from_iso(row[5]) if row[5] else None,
+            failing_since=from_iso(row[6]) if row[6] else None,
         )
 
     def record_success(self, document: str, at: datetime, validators: Validators) -> int:
@@ -330,7 +346,7 @@ class State:
                 " ON CONFLICT(document) DO UPDATE SET etag = excluded.etag,"
                 " last_modified = excluded.last_modified, failures_in_row = 0,"
                 " last_cause = '', last_checked_at = excluded.last_checked_at,"
-                " last_success_at = excluded.last_success_at",
+                " last_success_at = excluded.last_success_at, failing_since = NULL",
                 (document, validators.etag, validators.last_modified, to_iso(at), to_iso(at)),
             )
         return int(row[0]) if row else 0
@@ -340,10 +356,12 @@ class State:
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO document_state(document, failures_in_row, last_cause,"
-                " last_checked_at) VALUES (?, 1, ?, ?) ON CONFLICT(document) DO UPDATE SET"
+                " last_checked_at, failing_since) VALUES (?, 1, ?, ?, ?)"
+                " ON CONFLICT(document) DO UPDATE SET"
                 " failures_in_row = failures_in_row + 1, last_cause = excluded.last_cause,"
-                " last_checked_at = excluded.last_checked_at",
-                (document, cause, to_iso(at)),
+                " last_checked_at = excluded.last_checked_at,"
+                " failing_since = COALESCE(document_state.failing_since, excluded.failing_since)",
+                (document, cause, to_iso(at), to_iso(at)),
             )
             row = db.execute(
                 "SELECT failures_in_row FROM document_state WHERE document = ?", (document,)

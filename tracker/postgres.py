@@ -185,7 +185,11 @@ class PostgresBackend:
         """Start a write transaction holding the write advisory lock until its end."""
         statements = self.connection()
         statements.execute("BEGIN")
-        statements.execute("SELECT pg_advisory_xact_lock(?, ?)", (LOCK_SPACE, WRITES))
+        try:
+            statements.execute("SELECT pg_advisory_xact_lock(?, ?)", (LOCK_SPACE, WRITES))
+        except BaseException:
+            self.rollback()  # the wait ran out: leave no aborted transaction behind
+            raise
         return statements
 
     def commit(self) -> None:

@@ -300,7 +300,7 @@ class State:
             self._backend.close()
             if str(exc).startswith("state database "):
                 raise
-            raise StateError(f"state database {self.url}: {exc}") from exc
+            raise type(exc)(f"state database {self.url}: {exc}") from exc
         except BaseException:
             self._backend.close()
             raise

@@ -125,10 +125,13 @@ def _private_server(reasons: list[str]) -> Server | None:
              "--auth=trust", "--no-sync"],
             check=True, capture_output=True, timeout=120,
         )  # fmt: skip
+        options = (
+            f"-c listen_addresses=127.0.0.1 -c port={port}"
+            f" -c unix_socket_directories={folder} -c fsync=off"
+        )
         subprocess.run(
             [*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-w",
-             "-o", f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={folder}"
-             " -c fsync=off", "start"],
+             "-o", options, "start"],
             check=True, capture_output=True, timeout=120,
         )  # fmt: skip
     except (OSError, subprocess.SubprocessError) as exc:

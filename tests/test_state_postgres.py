@@ -5,18 +5,19 @@ connection the server closed. Real servers, real refusals."""
 from __future__ import annotations
 
 import socket
-from pathlib import Path
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg
 import pytest
 from click.testing import CliRunner
 
 from tests.postgres_server import with_database
 from tracker.cli import cli
-from tracker.postgres import LOCK_SPACE, WRITES
 from tracker.state import State, StateError, probe
+
+psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed")
+postgres = pytest.importorskip("tracker.postgres")
 
 T0 = datetime(2026, 1, 2, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,7 +80,7 @@ def test_validate_probes_the_server_without_writing(postgres_url: str):
 def test_a_write_lock_held_elsewhere_is_a_state_error_and_reads_go_on(postgres_url: str):
     state = State(f"{postgres_url}?timeout=0.2")
     with psycopg.connect(postgres_url, autocommit=True) as holder:
-        holder.execute("SELECT pg_advisory_lock(%s, %s)", (LOCK_SPACE, WRITES))
+        holder.execute("SELECT pg_advisory_lock(%s, %s)", (postgres.LOCK_SPACE, postgres.WRITES))
         with pytest.raises(StateError) as info:
             state.record_failure("a/b", T0, "http-999")
         assert "another process holds a write lock on it (waited 0.2 s)" in str(info.value)

@@ -168,7 +168,12 @@ def check(obj: Context, documents: tuple[str, ...], strict: bool) -> None:
 @cli.command()
 @click.pass_obj
 def run(obj: Context) -> None:
-    """Run the scheduler: each document on its cron, until SIGTERM or Ctrl-C."""
+    """Run the scheduler: each document on its cron, until SIGTERM or Ctrl-C.
+
+    Several workers may run on one configuration and database: one is active, the others
+    stand by and take over within seconds when it stops or dies.
+    """
+    from tracker.leadership import leadership_for
     from tracker.runtime import build_deps
     from tracker.scheduler import run_forever
 
@@ -180,6 +185,7 @@ def run(obj: Context) -> None:
                 deps,
                 on_result=_print_result,
                 send=lambda: send_alerts_now(settings, deps),
+                leadership=leadership_for(settings.db_url, settings.archive_dir),
             )
 
 

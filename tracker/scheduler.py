@@ -14,7 +14,9 @@
   ``archive-error``; the maintainers hear of it after ``inaccessible_after`` in a row), and the
   document is checked again at its next run;
 - after each check, and every minute (for messages waiting out a flood limit or a backoff),
-  the outbox is drained on the same worker thread (``send``), so a send never overlaps a check.
+  the outbox is drained on the same worker thread (``send``), so a send never overlaps a check;
+- with a worker lock (:mod:`tracker.leadership`), only the worker holding it schedules
+  anything: the others stand by and take over, catching up, when it is gone.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from types import FrameType
@@ -31,6 +34,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from tracker.config import Settings
 from tracker.cron import cron_trigger
+from tracker.leadership import POLL_SECONDS, Leadership, wait_for_leadership
 from tracker.lock import LockTimeout
 from tracker.models import Document
 from tracker.pipeline import Deps, Result, check, record_error
@@ -155,17 +159,56 @@ def run_forever(
     deps: Deps,
     on_result: Callable[[Result], None] = lambda _: None,
     send: Callable[[], object] | None = None,
+    leadership: Leadership | None = None,
+    poll: float = POLL_SECONDS,
 ) -> None:
-    """Run the worker until SIGTERM/SIGINT."""
-    worker = Worker(settings, deps, on_result, send)
+    """Run the worker until SIGTERM/SIGINT; with ``leadership``, only while it is the active one.
+
+    With a worker lock (:mod:`tracker.leadership`), the worker first stands by until it holds
+    the lock, then schedules the checks (catching up what is due), checks every ``poll``
+    seconds that it still holds the lock, and steps down if it lost it: no new check starts,
+    the running one finishes, and it stands by again.
+    """
+    stopping = threading.Event()
+    current: list[Worker] = []
 
     def _request_stop(signum: int, _frame: FrameType | None) -> None:
         log.warning(
             "received %s: finishing the running check, then stopping", signal.Signals(signum).name
         )
-        worker.stopping.set()
+        stopping.set()
+        for worker in current:
+            worker.stopping.set()
 
     previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not stopping.is_set():
+            if leadership is not None and not wait_for_leadership(leadership, stopping, poll):
+                break
+            worker = Worker(settings, deps, on_result, send)
+            current[:] = [worker]
+            if not _serve(worker, settings, stopping, leadership, poll) or leadership is None:
+                break
+            log.error(
+                "lost %s: stepped down, no check starts until this worker is active again",
+                leadership.where,
+            )
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if leadership is not None:
+            leadership.release()
+
+
+def _serve(
+    worker: Worker,
+    settings: Settings,
+    stopping: threading.Event,
+    leadership: Leadership | None,
+    poll: float,
+) -> bool:
+    """Run ``worker`` until ``stopping`` is set (False) or the worker lock is lost (True)."""
+    lost = False
     try:
         worker.start()
         upcoming = sorted(
@@ -178,10 +221,14 @@ def run_forever(
             len(settings.documents),
             ", ".join(f"{job_id} at {when:%Y-%m-%d %H:%M:%S %Z}" for when, job_id in upcoming[:3]),
         )
-        while not worker.stopping.wait(timeout=1.0):
-            pass
+        next_look = time.monotonic() + poll
+        while not stopping.wait(timeout=1.0):
+            if leadership is not None and time.monotonic() >= next_look:
+                if not leadership.still_held():
+                    lost = True
+                    break
+                next_look = time.monotonic() + poll
     finally:
         worker.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     log.warning("worker stopped")
+    return lost

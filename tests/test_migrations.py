@@ -187,6 +187,7 @@ def test_meta_takes_plain_sqlite_upserts_on_both_databases(db_url: str):
             db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", ("push", "c"))
         assert state.read("SELECT value FROM meta WHERE key = ?", ("push",)) == [("b",)]
         assert state.meta("push", "d") == "b"
-        assert state.read("SELECT value FROM meta WHERE value LIKE '%b%'") == [("b",)]
+        assert state.read("SELECT key FROM meta WHERE key LIKE 'pu%'") == [("push",)]
+        assert state.read("SELECT '100%', 7 % 3") == [("100%", 1)]
     finally:
         state.close()

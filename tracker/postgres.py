@@ -150,7 +150,8 @@ class _Statements:
         self.connection = connection
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Cursor:
-        return self.connection.execute(to_postgres(sql), tuple(parameters) or None)
+        # Always a tuple, even empty: psycopg then turns the doubled %% back into %.
+        return self.connection.execute(to_postgres(sql), tuple(parameters))
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Cursor:
         cursor = self.connection.cursor()

@@ -213,7 +213,7 @@ def problems(archive_dir: Path, db: Path | str | None = None) -> list[str]:
     ]
     for document in archive.documents():
         found += _document_problems(archive, document)
-    if db is not None and db.exists():
+    if db is not None and (isinstance(db, str) or db.exists()):
         found += _outbox_problems(archive, db)
     return found
 

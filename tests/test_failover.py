@@ -147,7 +147,7 @@ def test_the_standby_takes_over_a_killed_worker_and_nothing_is_lost_or_done_twic
     wait_until(lambda: f"{SECOND}: new version" in standby.said(), "the standby reported it")
     assert stop(standby) == 0, standby.log()
 
-    print(f"takeover after SIGKILL: {takeover:.1f} s")  # noqa: T201 (the figure for the report)
+    print(f"takeover after SIGKILL: {takeover:.1f} s")  # the figure for the report
     assert takeover < TAKEOVER_LIMIT
     assert standby.log().count("standing by") == 1, "said once"
     assert "taking over" in standby.log()

@@ -61,7 +61,8 @@ _OUTCOME_WORDS = {
 @click.option(
     "--db",
     envvar="TRACKER_DB",
-    help="State database URL [env TRACKER_DB; default sqlite:///.tracker/state.sqlite3].",
+    help="State database URL: sqlite:///PATH or postgresql://USER@HOST:PORT/DB "
+    "[env TRACKER_DB; default sqlite:///.tracker/state.sqlite3].",
 )
 @click.option(
     "--wait",

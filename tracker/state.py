@@ -20,6 +20,7 @@ turns it into one line and exit code 2.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import sqlite3
 import threading
 import time
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
-from tracker.errors import StateError
+from tracker.errors import ConfigError, StateError
 from tracker.migrations import SCHEMA_VERSION, migrate
 from tracker.models import Validators
 from tracker.sql import Connection
@@ -57,8 +58,6 @@ def parse_sqlite_url(url: str) -> tuple[str, float]:
     """The file path (or ``:memory:``) and lock wait of an ``sqlite://`` URL; ConfigError else."""
     parsed = parse_state_url(url)
     if parsed.dialect != "sqlite":
-        from tracker.errors import ConfigError
-
         raise ConfigError(f"TRACKER_DB / --db: {parsed.shown}: not an SQLite URL")
     return parsed.path, parsed.timeout
 
@@ -66,6 +65,15 @@ def parse_sqlite_url(url: str) -> tuple[str, float]:
 def sqlite_path(url: str) -> str:
     """The file path (or ``:memory:``) named by an ``sqlite://`` URL; ConfigError otherwise."""
     return parse_sqlite_url(url)[0]
+
+
+def _require_psycopg() -> None:
+    """ConfigError, saying what to install, when a PostgreSQL URL meets no driver."""
+    if importlib.util.find_spec("psycopg") is None:
+        raise ConfigError(
+            "TRACKER_DB / --db: a PostgreSQL URL needs psycopg 3, which is not installed: "
+            "pip install 'psycopg[binary]' (or reinstall policy-tracker)"
+        )
 
 
 def _where(url: str) -> str:
@@ -134,6 +142,7 @@ def probe(url: str) -> None:
     """
     parsed = parse_state_url(url)
     if parsed.dialect == "postgresql":
+        _require_psycopg()
         from tracker import postgres
 
         postgres.probe(parsed)
@@ -281,6 +290,7 @@ class State:
         """The URL, its password hidden: for messages."""
         self._backend: Backend
         if parsed.dialect == "postgresql":
+            _require_psycopg()
             from tracker.postgres import PostgresBackend
 
             self._backend = PostgresBackend(parsed)

@@ -174,6 +174,7 @@ def test_a_worker_that_loses_its_postgres_session_steps_down(
         pytest.skip("a PostgreSQL session only")
     psycopg = pytest.importorskip("psycopg")
     from tracker.postgres import LEADER, LOCK_SPACE
+
     workers.append(start(workspace, "a"))
     [worker] = workers
     wait_until(lambda: "worker started" in worker.log(), "the worker started")

@@ -5,6 +5,7 @@ connection the server closed. Real servers, real refusals."""
 from __future__ import annotations
 
 import socket
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,6 +33,19 @@ def closed_port() -> int:
 def with_user(url: str, user: str) -> str:
     parts = urlsplit(url)
     return parts._replace(netloc=f"{user}@{parts.hostname}:{parts.port or 5432}").geturl()
+
+
+def terminate_other_sessions(url: str) -> None:
+    """End every other session on the test's database, as a server restart would; wait till gone."""
+    with psycopg.connect(url, autocommit=True) as admin:
+        others = (
+            " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        admin.execute("SELECT pg_terminate_backend(pid)" + others)
+        deadline = time.monotonic() + 10
+        while admin.execute("SELECT count(*)" + others).fetchone() != (0,):
+            assert time.monotonic() < deadline, "the sessions ended"
+            time.sleep(0.02)
 
 
 def test_an_unreachable_server_is_a_state_error_without_the_password():
@@ -92,12 +106,19 @@ def test_a_write_lock_held_elsewhere_is_a_state_error_and_reads_go_on(postgres_u
 def test_a_connection_the_server_closed_fails_one_statement_then_reconnects(postgres_url: str):
     state = State(postgres_url)
     state.record_failure("a/b", T0, "x")
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+    terminate_other_sessions(postgres_url)
     with pytest.raises(StateError, match="lost the connection to the server"):
         state.record_failure("a/b", T0, "x")
     assert state.record_failure("a/b", T0, "x") == 2, "the next statement connects again"
+    state.close()
+
+
+def test_a_connection_idle_for_long_is_checked_before_use(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    """A standby's connection may be closed by the server while it waits: never a lost check."""
+    state = State(postgres_url)
+    monkeypatch.setattr(postgres, "IDLE_PING_SECONDS", 0.0)
+    terminate_other_sessions(postgres_url)
+    assert state.record_failure("a/b", T0, "x") == 1
     state.close()

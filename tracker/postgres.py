@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -45,6 +46,9 @@ LOCK_SPACE = 0x7074
 WRITES = 1
 #: Second key: the session lock of the active ``tracker run`` worker.
 LEADER = 2
+
+#: Seconds a connection may sit idle before it is checked (and reopened) before its next use.
+IDLE_PING_SECONDS = 30.0
 
 #: Server-side settings of the leader's session, so that a vanished client is noticed soon.
 LEADER_SESSION = (
@@ -169,17 +173,31 @@ class PostgresBackend:
         self.url = url
         with translated(url, opening=True):
             self._statements = _Statements(connect(url))
+        self._used = time.monotonic()
 
     def translated(self, *, opening: bool = False) -> contextlib.AbstractContextManager[None]:
         """Database failures in the body become :class:`StateError`."""
         return translated(self.url, opening=opening)
 
     def connection(self) -> _Statements:
-        """The connection, opened again if the server closed it since the last statement."""
-        if self._statements.connection.closed or self._statements.connection.broken:
+        """The connection, opened again if the server closed it since the last statement.
+
+        A connection idle for over :data:`IDLE_PING_SECONDS` (a standby's, waiting for its
+        turn; the server may have closed it meanwhile) is first asked ``SELECT 1``, so the
+        statement that follows does not find it dead. Only between transactions.
+        """
+        connection = self._statements.connection
+        if not (connection.closed or connection.broken):
+            if time.monotonic() - self._used < IDLE_PING_SECONDS:
+                self._used = time.monotonic()
+                return self._statements
             with contextlib.suppress(psycopg.Error):
-                self._statements.connection.close()
+                connection.execute("SELECT 1")
+        if connection.closed or connection.broken:
+            with contextlib.suppress(psycopg.Error):
+                connection.close()
             self._statements = _Statements(connect(self.url))
+        self._used = time.monotonic()
         return self._statements
 
     def begin(self) -> _Statements:

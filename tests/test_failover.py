@@ -94,6 +94,16 @@ def stop(worker: Worker) -> int:
 @pytest.fixture
 def workspace(tmp_path: Path, page_server: PageServer, db_url: str) -> Workspace:
     """Two documents imported as of 31 December, each due; the new pages served."""
+    return lay_out(tmp_path, page_server, db_url)
+
+
+@pytest.fixture
+def postgres_workspace(tmp_path: Path, page_server: PageServer, postgres_url: str) -> Workspace:
+    """The same, on PostgreSQL only."""
+    return lay_out(tmp_path, page_server, postgres_url)
+
+
+def lay_out(tmp_path: Path, page_server: PageServer, db_url: str) -> Workspace:
     workspace = Workspace.create(tmp_path, db_url)
     with (workspace.config / "tracker.toml").open("a", encoding="utf-8") as settings:
         settings.write(SCHEDULE)
@@ -168,10 +178,9 @@ def test_the_standby_takes_over_a_killed_worker_and_nothing_is_lost_or_done_twic
 
 
 def test_a_worker_that_loses_its_postgres_session_steps_down(
-    workspace: Workspace, workers: list[Worker]
+    postgres_workspace: Workspace, workers: list[Worker]
 ):
-    if not workspace.url.startswith("postgresql"):
-        pytest.skip("a PostgreSQL session only")
+    workspace = postgres_workspace
     psycopg = pytest.importorskip("psycopg")
     from tracker.postgres import LEADER, LOCK_SPACE
 

@@ -4,6 +4,9 @@
   :class:`NetworkBlocked`; no test ever talks to LinkedIn or Telegram.
 - ``clean_environ`` (autouse): ``TRACKER_*`` and ``TELEGRAM_*`` variables are removed, so the
   developer's own settings never leak into a test.
+- ``db_url``: a state database URL, once SQLite (a file under ``tmp_path``) and once PostgreSQL
+  (a fresh database on a real server, see :mod:`tests.postgres_server`; skipped, with the
+  reason, where no server can be found or started). ``postgres_url``: the PostgreSQL one only.
 """
 
 from __future__ import annotations
@@ -18,8 +21,12 @@ from typing import Any
 
 import pytest
 
+from tests.postgres_server import Server, find_server, stop
 from tests.servers import FIXED_NOW, FakeClock, PageServer
 from tracker.taxonomy import Taxonomy, load_taxonomy
+
+#: Read before ``clean_environ`` removes it: a server the PostgreSQL tests may use.
+TEST_POSTGRES = os.environ.get("TRACKER_TEST_POSTGRES")
 
 #: The project's taxonomy file, whatever the working directory.
 TAXONOMY_PATH = Path(__file__).resolve().parents[1] / "config" / "taxonomy.toml"
@@ -100,3 +107,31 @@ def clock() -> FakeClock:
 def taxonomy() -> Taxonomy:
     """The project's label taxonomy (config/taxonomy.toml), loaded once."""
     return load_taxonomy(TAXONOMY_PATH)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[tuple[Server | None, str]]:
+    """A PostgreSQL server for the session, and why there is none when there is none."""
+    server, why = find_server(TEST_POSTGRES)
+    yield server, why
+    if server is not None:
+        stop(server)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: tuple[Server | None, str]) -> Iterator[str]:
+    """A fresh PostgreSQL database for this test (dropped after it); skips without a server."""
+    server, why = postgres_server
+    if server is None:
+        pytest.skip(f"no PostgreSQL server: {why}")
+    with server.database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The state database URL of the test, once for each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/state.db"
+    url: str = request.getfixturevalue("postgres_url")
+    return url

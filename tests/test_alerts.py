@@ -1,5 +1,6 @@
 """Queuing alerts: one transaction per change with every channel's messages, crash recovery,
-what is never alerted, digests and the maintainers' notices (real pages, real SQLite)."""
+what is never alerted, digests and the maintainers' notices (real pages; the outbox in SQLite,
+then in PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -71,7 +72,9 @@ def channel_file(config_dir: Path, name: str, text: str) -> None:
 
 
 @pytest.fixture
-def world(tmp_path: Path, page_server: PageServer, clock: FakeClock) -> Iterator[World]:
+def world(
+    tmp_path: Path, page_server: PageServer, clock: FakeClock, db_url: str
+) -> Iterator[World]:
     config_dir = tmp_path / "config"
     shutil.copytree(ROOT / "config" / "rules", config_dir / "rules")
     shutil.copy(ROOT / "config" / "taxonomy.toml", config_dir / "taxonomy.toml")
@@ -89,7 +92,7 @@ def world(tmp_path: Path, page_server: PageServer, clock: FakeClock) -> Iterator
         'chat_id = "@veille_test"\ndocuments = ["linkedin/privacy-*"]\nlanguage = "fr"\n'
         'digest = "daily"\n',
     )
-    state = State(f"sqlite:///{tmp_path}/state.db")
+    state = State(db_url)  # once on SQLite, once on PostgreSQL
     yield World(tmp_path, page_server, clock, state)
     state.close()
 

@@ -390,5 +390,12 @@ def test_http_header_values_must_be_sendable(config_dir: Path, relative: str, te
 
 
 def test_an_unsupported_database_url_is_refused_when_loading(config_dir: Path):
-    with pytest.raises(ConfigError, match="TRACKER_DB / --db: 'postgresql://x/y' is not supported"):
-        config.load(config_dir, db_url="postgresql://x/y", environ={})
+    with pytest.raises(ConfigError, match="TRACKER_DB / --db: 'mysql://x/y' is not supported"):
+        config.load(config_dir, db_url="mysql://x/y", environ={})
+
+
+def test_a_postgres_url_is_checked_when_loading_without_connecting(config_dir: Path):
+    with pytest.raises(ConfigError, match="name the database"):
+        config.load(config_dir, db_url="postgresql://x:s3cret@db.invalid/", environ={})
+    settings = config.load(config_dir, db_url="postgresql://db.invalid/t", environ={})
+    assert settings.db_url == "postgresql://db.invalid/t"

@@ -76,9 +76,9 @@ def test_the_image_installs_the_project_with_declared_extras_only() -> None:
     wanted = {extra for group in installs for extra in group.split(",") if extra}
     assert wanted <= extras
     # The PostgreSQL driver the compose file's TRACKER_DB needs is installed with the project.
-    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
-        "project"
-    ]["dependencies"]
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "dependencies"
+    ]
     assert any(item.startswith("psycopg") for item in dependencies) or any(
         item.startswith("psycopg")
         for extra in wanted

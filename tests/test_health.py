@@ -124,8 +124,9 @@ def test_a_stopped_scheduler_is_unhealthy_at_once(tmp_path: Path, page_server: P
     write_config(tmp_path / "config", page_server)
     settings = config.load(tmp_path / "config", tmp_path / "snapshots", "sqlite://", environ={})
     state = State(f"sqlite:///{tmp_path}/state.db")
-    worker = Worker(settings, make_deps(settings, state, utc_now))
-    server = health_server(worker, HealthOptions(port=0, max_age_seconds=3600))
+    deps = make_deps(settings, state, utc_now)
+    worker = Worker(settings, deps)
+    server = health_server(settings, deps, [worker], HealthOptions(port=0, max_age_seconds=3600))
     server.start()
     url = f"http://127.0.0.1:{server.address[1]}/healthz"
     try:

@@ -27,10 +27,12 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tracker.archive import Archive
 from tracker.config import FetchConfig
 from tracker.models import Outcome
+from tracker.state import State
 from tracker.timestamps import from_iso
 from tracker.verify import verify
 
@@ -76,6 +78,8 @@ class Workspace:
     """A temporary tracker: configuration, archive and state database under ``tmp``."""
 
     tmp: Path
+    state_url: str = ""
+    """The state database's URL; empty: the SQLite file :attr:`db`."""
 
     @property
     def config(self) -> Path:
@@ -89,11 +93,16 @@ class Workspace:
 
     @property
     def db(self) -> Path:
-        """The SQLite state file."""
+        """The SQLite state file (unused with a :attr:`state_url`)."""
         return self.tmp / "state.sqlite3"
 
+    @property
+    def url(self) -> str:
+        """The state database's URL, as ``--db`` takes it."""
+        return self.state_url or f"sqlite:///{self.db}"
+
     @classmethod
-    def create(cls, tmp: Path) -> Workspace:
+    def create(cls, tmp: Path, state_url: str = "") -> Workspace:
         """Lay out ``config/`` (rules, taxonomy, settings, one channel) under ``tmp``."""
         shutil.copytree(ROOT / "config" / "rules", tmp / "config" / "rules")
         shutil.copy(ROOT / "config" / "taxonomy.toml", tmp / "config" / "taxonomy.toml")
@@ -104,7 +113,7 @@ class Workspace:
         (tmp / "config" / "channels" / "watch.toml").write_text(
             'chat_id = "@policy_watch_test"\ndocuments = ["linkedin/*"]\n'
         )
-        return cls(tmp)
+        return cls(tmp, state_url)
 
     def document(self, doc_id: str, url: str, *, language: str = "en") -> None:
         """Track ``doc_id`` at ``url`` with the LinkedIn legal rules."""
@@ -123,7 +132,7 @@ class Workspace:
             "--archive",
             str(self.archive),
             "--db",
-            f"sqlite:///{self.db}",
+            self.url,
             *args,
         ]
 
@@ -189,8 +198,9 @@ def exit_code(pid: int) -> int:
 
 
 # --------------------------------------------------------------------------- invariants
-def problems(archive_dir: Path, db: Path | None = None) -> list[str]:
-    """Everything wrong with the archive (and the outbox in ``db``), one sentence each."""
+def problems(archive_dir: Path, db: Path | str | None = None) -> list[str]:
+    """Everything wrong with the archive (and the outbox in ``db``: an SQLite file or a state
+    database URL), one sentence each."""
     archive = Archive(archive_dir)
     found: list[str] = []
     result = verify(archive)
@@ -203,7 +213,7 @@ def problems(archive_dir: Path, db: Path | None = None) -> list[str]:
     ]
     for document in archive.documents():
         found += _document_problems(archive, document)
-    if db is not None and db.exists():
+    if db is not None and (isinstance(db, str) or db.exists()):
         found += _outbox_problems(archive, db)
     return found
 
@@ -234,16 +244,23 @@ def _document_problems(archive: Archive, document: str) -> list[str]:
     return found
 
 
-def _outbox_problems(archive: Archive, db: Path) -> list[str]:
-    """Every substantive change captured since the outbox began is queued exactly once."""
+def _read(db: Path | str, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of one query on an SQLite file (opened as it is) or a state database URL."""
+    if isinstance(db, str):
+        state = State(db)
+        try:
+            return state.read(sql)
+        finally:
+            state.close()
     with contextlib.closing(sqlite3.connect(db)) as connection:
-        since_rows = connection.execute(
-            "SELECT value FROM meta WHERE key = 'outbox_since'"
-        ).fetchall()
-        alerts = connection.execute(
-            "SELECT id, key, document, version FROM alerts WHERE key LIKE 'change:%'"
-        ).fetchall()
-        messages = connection.execute("SELECT alert_id, channel, position FROM outbox").fetchall()
+        return connection.execute(sql).fetchall()
+
+
+def _outbox_problems(archive: Archive, db: Path | str) -> list[str]:
+    """Every substantive change captured since the outbox began is queued exactly once."""
+    since_rows = _read(db, "SELECT value FROM meta WHERE key = 'outbox_since'")
+    alerts = _read(db, "SELECT id, key, document, version FROM alerts WHERE key LIKE 'change:%'")
+    messages = _read(db, "SELECT alert_id, channel, position FROM outbox")
     if not since_rows:
         return []
     since = from_iso(since_rows[0][0])

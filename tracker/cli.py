@@ -67,7 +67,8 @@ _OUTCOME_WORDS = {
 @click.option(
     "--db",
     envvar="TRACKER_DB",
-    help="State database URL [env TRACKER_DB; default sqlite:///.tracker/state.sqlite3].",
+    help="State database URL: sqlite:///PATH or postgresql://USER@HOST:PORT/DB "
+    "[env TRACKER_DB; default sqlite:///.tracker/state.sqlite3].",
 )
 @click.option(
     "--wait",
@@ -179,8 +180,13 @@ def check(obj: Context, documents: tuple[str, ...], strict: bool) -> None:
 )
 @click.pass_obj
 def run(obj: Context, health_port: int, health_host: str, health_max_age: float | None) -> None:
-    """Run the scheduler: each document on its cron, until SIGTERM or Ctrl-C."""
+    """Run the scheduler: each document on its cron, until SIGTERM or Ctrl-C.
+
+    Several workers may run on one configuration and database: one is active, the others
+    stand by and take over within seconds when it stops or dies.
+    """
     from tracker.health import HealthOptions
+    from tracker.leadership import leadership_for
     from tracker.outages import GATHER_SECONDS
     from tracker.runtime import build_deps
     from tracker.scheduler import run_forever
@@ -196,6 +202,7 @@ def run(obj: Context, health_port: int, health_host: str, health_max_age: float 
                 on_result=_print_result,
                 send=lambda: send_alerts_now(settings, deps),
                 health=health,
+                leadership=leadership_for(settings.db_url, settings.archive_dir),
             )
 
 

@@ -51,7 +51,7 @@ from tracker.cron import FIRE_HORIZON_YEARS, next_fire
 from tracker.document_ids import enclosing, id_problem
 from tracker.errors import ConfigError
 from tracker.models import Document, ExtractRules, FetchSettings, Significance, TelegramSettings
-from tracker.state import sqlite_path
+from tracker.state_url import parse_state_url
 from tracker.suspect import SuspectSettings
 from tracker.timestamps import utc_now
 
@@ -638,7 +638,7 @@ def load(
     config_dir = config_dir or Path(env.get("TRACKER_CONFIG") or DEFAULT_CONFIG_DIR)
     archive_dir = archive_dir or Path(env.get("TRACKER_ARCHIVE") or DEFAULT_ARCHIVE_DIR)
     db_url = db_url or env.get("TRACKER_DB") or DEFAULT_DB_URL
-    sqlite_path(db_url)  # an unsupported URL is refused before anything runs
+    parse_state_url(db_url)  # an unsupported URL is refused before anything runs
     tracker_path = config_dir / "tracker.toml"
     context = {"now": now}
     tracker = _parse(TrackerFile, tracker_path, context) if tracker_path.exists() else TrackerFile()

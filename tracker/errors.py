@@ -13,7 +13,10 @@
     │   └── EmptyContentError       the selection holds (almost) no text
     │   (other causes: too-deeply-nested, parse-truncated: the parser lost part of the page)
     ├── ArchiveError            fatal to the document's check, integrity first (see below)
-    └── BackfillError           a backfill folder is unusable (bad file name, unknown document)
+    ├── BackfillError           a backfill folder is unusable (bad file name, unknown document)
+    └── StateError              the state database cannot be used (locked, read-only, unreachable
+        │                       server, refused login...): one line naming it, exit code 2
+        └── SchemaTooNew        its schema was migrated by a newer release
 
 Policy: stages raise; only :mod:`tracker.pipeline` decides what a failure means (an outcome, a
 retry, an abort); only :mod:`tracker.cli` turns errors into exit codes and human messages.
@@ -99,3 +102,9 @@ class BackfillError(TrackerError):
     """A folder given to ``tracker import`` cannot be imported."""
 
     cause = "bad-import"
+
+
+class StateError(TrackerError):
+    """The state database cannot be used: locked, read-only, not a database, unreachable."""
+
+    cause = "state-error"

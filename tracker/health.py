@@ -66,8 +66,8 @@ class Health:
 
     @property
     def ok(self) -> bool:
-        """Whether the answer is 200."""
-        return self.status == "ok"
+        """Whether the answer is 200: checking on time, or standing by for the active worker."""
+        return self.status in {"ok", "standby"}
 
 
 def assess(
@@ -78,11 +78,18 @@ def assess(
     now: datetime,
     max_age_seconds: float,
     documents: int,
+    standby: bool = False,
 ) -> Health:
-    """Whether the worker is healthy: running, and its last check (or start) recent enough."""
+    """Whether the worker is healthy: running, and its last check (or start) recent enough.
+
+    ``standby``: another worker holds the worker lock and this one waits to take over
+    (healthy: it does what it should).
+    """
     since = last_pass_at or started_at
     age = (now - since).total_seconds() if since is not None else None
-    if not running:
+    if standby:
+        status = "standby"
+    elif not running:
         status = "stopped"
     elif age is None or age > max_age_seconds:
         status = "stale"

@@ -100,7 +100,9 @@ def file_lock(
             handle.seek(0)
             handle.truncate()
             handle.write(
-                json.dumps({"pid": os.getpid(), "command": _command(), "since": to_iso(utc_now())})
+                json.dumps(
+                    {"pid": os.getpid(), "command": command_line(), "since": to_iso(utc_now())}
+                )
                 + "\n"
             )
             handle.flush()
@@ -113,7 +115,7 @@ def file_lock(
 COMMAND_CHARS = 200
 
 
-def _command() -> str:
+def command_line() -> str:
     """This process's command line, short: ``tracker check --document ...``.
 
     Run as ``python -m tracker``, ``argv[0]`` is the package's ``__main__.py``: the package
@@ -139,3 +141,8 @@ def archive_lock_path(root: Path) -> Path:
 def send_lock_path(root: Path) -> Path:
     """The lock file that keeps two processes from draining the outbox at once."""
     return root / ".send.lock"
+
+
+def worker_lock_path(root: Path) -> Path:
+    """The lock file of the active ``tracker run`` worker, with SQLite (see tracker.leadership)."""
+    return root / ".worker.lock"

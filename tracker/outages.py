@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -35,6 +34,7 @@ from tracker.models import Document
 from tracker.outbox import Outbox, Queued, amend_pending, insert_alert
 from tracker.render.telegram import Message, render_notice
 from tracker.render.words import word
+from tracker.sql import Connection
 from tracker.timestamps import from_iso, to_iso, to_stamp
 
 log = logging.getLogger(__name__)
@@ -268,7 +268,7 @@ class Outages:
                     taken = step
         return taken
 
-    def _apply(self, db: sqlite3.Connection, outage: Outage, step: Step, now: datetime) -> None:
+    def _apply(self, db: Connection, outage: Outage, step: Step, now: datetime) -> None:
         if step is Step.NOTHING:
             return
         where = f"outage of {outage.host} ({outage.cause}) since {to_iso(outage.since)}"
@@ -292,19 +292,19 @@ class Outages:
         insert_alert(db, key, [item], at=now)
 
 
-def _failing_since(db: sqlite3.Connection, document: str) -> datetime | None:
+def _failing_since(db: Connection, document: str) -> datetime | None:
     row = db.execute(
         "SELECT failing_since FROM document_state WHERE document = ?", (document,)
     ).fetchone()
     return from_iso(row[0]) if row and row[0] else None
 
 
-def _outage(db: sqlite3.Connection, host: str, cause: str) -> Outage | None:
+def _outage(db: Connection, host: str, cause: str) -> Outage | None:
     row = db.execute("SELECT value FROM meta WHERE key = ?", (meta_key(host, cause),)).fetchone()
     return Outage.from_json(host, cause, row[0]) if row else None
 
 
-def _outages_of(db: sqlite3.Connection, host: str) -> list[Outage]:
+def _outages_of(db: Connection, host: str) -> list[Outage]:
     prefix = f"outage:{host}:"
     rows = db.execute(
         "SELECT key, value FROM meta WHERE substr(key, 1, ?) = ? ORDER BY key",
@@ -313,7 +313,7 @@ def _outages_of(db: sqlite3.Connection, host: str) -> list[Outage]:
     return [Outage.from_json(host, key[len(prefix) :], value) for key, value in rows]
 
 
-def _store(db: sqlite3.Connection, key: str, outage: Outage | None) -> None:
+def _store(db: Connection, key: str, outage: Outage | None) -> None:
     if outage is None:
         db.execute("DELETE FROM meta WHERE key = ?", (key,))
         return

@@ -12,7 +12,6 @@ dropped by hand. Order within a chat is the order of insertion (``id``).
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -20,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from tracker.render.telegram import Message
+from tracker.sql import Connection
 from tracker.state import State
 from tracker.timestamps import from_iso, to_iso
 
@@ -104,7 +104,7 @@ def _not_before(item: Queued) -> str | None:
 
 
 def insert_alert(
-    db: sqlite3.Connection,
+    db: Connection,
     key: str,
     items: Sequence[Queued],
     *,
@@ -116,11 +116,13 @@ def insert_alert(
     """Insert an alert and its messages inside the caller's transaction; False if ``key`` exists."""
     if db.execute("SELECT 1 FROM alerts WHERE key = ?", (key,)).fetchone():
         return False
-    alert_id = db.execute(
+    db.execute(
         "INSERT INTO alerts(key, document, version, significance, created_at)"
         " VALUES (?, ?, ?, ?, ?)",
         (key, document, version, significance, to_iso(at)),
-    ).lastrowid
+    )
+    # Not ``lastrowid``: PostgreSQL's driver has none, and the key is unique.
+    alert_id = db.execute("SELECT id FROM alerts WHERE key = ?", (key,)).fetchone()[0]
     positions: dict[str, int] = {}
     for item in items:
         position = positions.get(item.channel, 0)
@@ -146,7 +148,7 @@ def insert_alert(
     return True
 
 
-def amend_pending(db: sqlite3.Connection, key: str, message: Message) -> bool:
+def amend_pending(db: Connection, key: str, message: Message) -> bool:
     """Replace the text of the alert ``key``'s message if it is still pending; True if it was.
 
     Inside the caller's transaction. Used for an outage notice that more documents joined

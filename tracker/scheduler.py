@@ -14,7 +14,9 @@
   ``archive-error``; the maintainers hear of it after ``inaccessible_after`` in a row), and the
   document is checked again at its next run;
 - after each check, and every minute (for messages waiting out a flood limit or a backoff),
-  the outbox is drained on the same worker thread (``send``), so a send never overlaps a check.
+  the outbox is drained on the same worker thread (``send``), so a send never overlaps a check;
+- with a worker lock (:mod:`tracker.leadership`), only the worker holding it schedules
+  anything: the others stand by and take over, catching up, when it is gone.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from tracker.config import Settings
 from tracker.cron import cron_trigger
 from tracker.errors import ConfigError
 from tracker.health import Health, HealthOptions, HealthServer, assess, default_max_age
+from tracker.leadership import POLL_SECONDS, Leadership, wait_for_leadership
 from tracker.lock import LockTimeout
 from tracker.models import Document
 from tracker.pipeline import Deps, Result, check, record_error
@@ -172,26 +175,76 @@ def run_forever(
     on_result: Callable[[Result], None] = lambda _: None,
     send: Callable[[], object] | None = None,
     health: HealthOptions | None = None,
+    leadership: Leadership | None = None,
+    poll: float = POLL_SECONDS,
 ) -> None:
-    """Run the worker until SIGTERM/SIGINT, with ``/healthz`` and ``/metrics`` if asked.
+    """Run the worker until SIGTERM/SIGINT; with ``leadership``, only while it is the active one.
+
+    With a worker lock (:mod:`tracker.leadership`), the worker first stands by until it holds
+    the lock, then schedules the checks (catching up what is due), checks every ``poll``
+    seconds that it still holds the lock, and steps down if it lost it: no new check starts,
+    the running one finishes, and it stands by again. With ``health``, ``/healthz`` and
+    ``/metrics`` are served for the whole life of the process (a standby answers 200 with the
+    status ``standby``).
 
     Raises:
         ConfigError: the health server cannot listen on its address (taken, not ours).
     """
-    worker = Worker(settings, deps, on_result, send)
-    server = health_server(worker, health) if health is not None and health.port else None
+    stopping = threading.Event()
+    standing_by = threading.Event()
+    current: list[Worker] = []
+    server = (
+        health_server(settings, deps, current, health, standing_by)
+        if health is not None and health.port
+        else None
+    )
 
     def _request_stop(signum: int, _frame: FrameType | None) -> None:
         log.warning(
             "received %s: finishing the running check, then stopping", signal.Signals(signum).name
         )
-        worker.stopping.set()
+        stopping.set()
+        for worker in current:
+            worker.stopping.set()
 
     previous = {sig: signal.signal(sig, _request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        worker.start()
         if server is not None:
             server.start()
+        while not stopping.is_set():
+            if leadership is not None:
+                standing_by.set()
+                if not wait_for_leadership(leadership, stopping, poll):
+                    break
+                standing_by.clear()
+            worker = Worker(settings, deps, on_result, send)
+            current[:] = [worker]
+            if not _serve(worker, settings, stopping, leadership, poll) or leadership is None:
+                break
+            log.error(
+                "lost %s: stepped down, no check starts until this worker is active again",
+                leadership.where,
+            )
+    finally:
+        if server is not None:
+            server.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if leadership is not None:
+            leadership.release()
+
+
+def _serve(
+    worker: Worker,
+    settings: Settings,
+    stopping: threading.Event,
+    leadership: Leadership | None,
+    poll: float,
+) -> bool:
+    """Run ``worker`` until ``stopping`` is set (False) or the worker lock is lost (True)."""
+    lost = False
+    try:
+        worker.start()
         upcoming = sorted(
             (job.next_run_time, job.id)
             for job in worker.scheduler.get_jobs()
@@ -202,37 +255,50 @@ def run_forever(
             len(settings.documents),
             ", ".join(f"{job_id} at {when:%Y-%m-%d %H:%M:%S %Z}" for when, job_id in upcoming[:3]),
         )
-        while not worker.stopping.wait(timeout=1.0):
-            pass
+        next_look = time.monotonic() + poll
+        while not stopping.wait(timeout=1.0):
+            if leadership is not None and time.monotonic() >= next_look:
+                if not leadership.still_held():
+                    lost = True
+                    break
+                next_look = time.monotonic() + poll
     finally:
         worker.stop()
-        if server is not None:
-            server.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     log.warning("worker stopped")
+    return lost
 
 
-def health_server(worker: Worker, options: HealthOptions) -> HealthServer:
-    """The ``/healthz`` and ``/metrics`` server of ``worker`` (bound, not yet serving)."""
-    settings = worker.settings
+def health_server(
+    settings: Settings,
+    deps: Deps,
+    current: list[Worker],
+    options: HealthOptions,
+    standing_by: threading.Event | None = None,
+) -> HealthServer:
+    """The ``/healthz`` and ``/metrics`` server of the process (bound, not yet serving).
+
+    ``current`` holds the process's worker once it has one; while ``standing_by`` is set
+    (another worker is active), ``/healthz`` answers 200 with the status ``standby``.
+    """
     max_age = options.max_age_seconds
     if max_age is None:
         max_age = default_max_age(
             [doc.schedule or settings.schedule.cron for doc in settings.documents.values()],
             settings.schedule.timezone,
             settings.schedule.jitter_seconds,
-            worker.deps.now(),
+            deps.now(),
         )
 
     def probe() -> Health:
+        worker = current[0] if current else None
         return assess(
-            running=worker.running,
-            started_at=worker.started_at,
-            last_pass_at=worker.last_check_at,
-            now=worker.deps.now(),
+            running=worker is not None and worker.running,
+            started_at=None if worker is None else worker.started_at,
+            last_pass_at=None if worker is None else worker.last_check_at,
+            now=deps.now(),
             max_age_seconds=max_age,
             documents=len(settings.documents),
+            standby=standing_by is not None and standing_by.is_set(),
         )
 
     try:

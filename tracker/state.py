@@ -1,122 +1,79 @@
-"""Operational state in SQLite: what the tracker needs between runs but lawyers do not.
+"""Operational state: what the tracker needs between runs but lawyers do not.
 
 The archive (``snapshots/``) is the record; this database only holds working state that can be
 lost without losing evidence: conditional-GET validators, the count of inaccessible checks
 in a row per document (for the maintainers' alert) and the Telegram outbox
 (:mod:`tracker.outbox`; losing it loses pending alerts, never archived changes).
-``TRACKER_DB`` takes an SQLAlchemy-style URL; only the ``sqlite`` scheme is supported
-(``sqlite:///relative.db``, ``sqlite:////abs.db``, ``sqlite://`` for memory), with one option:
-``?timeout=SECONDS``, how long to wait for another process's write lock (default 5).
 
-Every database failure that is not a bug of ours (locked past that wait, read-only, not a
-database, unreadable, disk full) is a :class:`StateError` naming the URL, the file and what to
-do; the command line turns it into one line and exit code 2.
+``TRACKER_DB`` (:mod:`tracker.state_url`) names an SQLite file, the default and the only one
+that needs no set-up, or a PostgreSQL database (:mod:`tracker.postgres`, loaded only then).
+Both hold one schema, built by the numbered migrations of :mod:`tracker.migrations`, applied
+when the database is opened in one write transaction (two processes starting at once apply
+each one once). Queries are written once with ``?`` placeholders (:mod:`tracker.sql`).
+
+Every database failure that is not a bug of ours (locked past the URL's ``?timeout=``,
+read-only, not a database, disk full, server unreachable, login refused) is a
+:class:`StateError` naming the database (its password hidden) and what to do; the command line
+turns it into one line and exit code 2.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qsl, quote
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
 
-from tracker.errors import ConfigError, TrackerError
+from tracker.errors import ConfigError, StateError
+from tracker.migrations import SCHEMA_VERSION, migrate
 from tracker.models import Validators
-from tracker.timestamps import from_iso, to_iso
+from tracker.sql import Connection
+from tracker.state_url import DEFAULT_BUSY_TIMEOUT, StateUrl, parse_state_url
+from tracker.timestamps import from_iso, to_iso, utc_now
 
-SCHEMA_VERSION = 2
+if TYPE_CHECKING:
+    from tracker.state_url import Dialect
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS document_state (
-    document        TEXT PRIMARY KEY,
-    etag            TEXT,
-    last_modified   TEXT,
-    failures_in_row INTEGER NOT NULL DEFAULT 0,
-    last_cause      TEXT NOT NULL DEFAULT '',
-    last_checked_at TEXT,
-    last_success_at TEXT,
-    failing_since   TEXT
-);
-CREATE TABLE IF NOT EXISTS alerts (
-    id           INTEGER PRIMARY KEY,
-    key          TEXT NOT NULL UNIQUE,
-    document     TEXT NOT NULL DEFAULT '',
-    version      TEXT NOT NULL DEFAULT '',
-    significance TEXT NOT NULL DEFAULT '',
-    created_at   TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS outbox (
-    id          INTEGER PRIMARY KEY,
-    alert_id    INTEGER NOT NULL REFERENCES alerts(id),
-    channel     TEXT NOT NULL,
-    chat_id     TEXT NOT NULL,
-    position    INTEGER NOT NULL,
-    role        TEXT NOT NULL,
-    method      TEXT NOT NULL,
-    payload     TEXT NOT NULL,
-    status      TEXT NOT NULL,
-    not_before  TEXT,
-    attempts    INTEGER NOT NULL DEFAULT 0,
-    last_error  TEXT NOT NULL DEFAULT '',
-    message_id  INTEGER,
-    sent_at     TEXT,
-    shown_at    TEXT,
-    created_at  TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS outbox_by_status ON outbox(status, chat_id, id);
-"""
-
-
-#: Seconds a command waits for another process's write lock before giving up (``?timeout=``).
-DEFAULT_BUSY_TIMEOUT = 5.0
-
-
-class StateError(TrackerError):
-    """The state database cannot be used: locked, read-only, not a database, unreadable."""
-
-    cause = "state-error"
+__all__ = [
+    "DEFAULT_BUSY_TIMEOUT",
+    "SCHEMA_VERSION",
+    "DocumentState",
+    "State",
+    "StateError",
+    "parse_sqlite_url",
+    "probe",
+    "sqlite_path",
+]
 
 
 def parse_sqlite_url(url: str) -> tuple[str, float]:
     """The file path (or ``:memory:``) and lock wait of an ``sqlite://`` URL; ConfigError else."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or scheme not in {"sqlite", "sqlite+pysqlite"}:
-        raise ConfigError(
-            f"TRACKER_DB / --db: {url!r} is not supported; use an SQLite URL such as "
-            "sqlite:///.tracker/state.sqlite3"
-        )
-    rest, _, query = rest.partition("?")
-    timeout = DEFAULT_BUSY_TIMEOUT
-    for key, value in parse_qsl(query, keep_blank_values=True):
-        try:
-            if key != "timeout":
-                raise ValueError
-            timeout = float(value)
-            if not 0 <= timeout <= 86_400:
-                raise ValueError
-        except ValueError:
-            raise ConfigError(
-                f"TRACKER_DB / --db: {url!r}: {key}={value!r} is not an option; the only one is "
-                "?timeout=SECONDS (0 to 86400), the wait for another process's write lock"
-            ) from None
-    if rest in {"", "/", "/:memory:"}:
-        return ":memory:", timeout
-    if not rest.startswith("/"):
-        raise ConfigError(f"TRACKER_DB / --db: {url!r}: expected sqlite:///<path>")
-    return rest[1:], timeout
+    parsed = parse_state_url(url)
+    if parsed.dialect != "sqlite":
+        raise ConfigError(f"TRACKER_DB / --db: {parsed.shown}: not an SQLite URL")
+    return parsed.path, parsed.timeout
 
 
 def sqlite_path(url: str) -> str:
     """The file path (or ``:memory:``) named by an ``sqlite://`` URL; ConfigError otherwise."""
     return parse_sqlite_url(url)[0]
+
+
+def _require_psycopg() -> None:
+    """ConfigError, saying what to install, when a PostgreSQL URL meets no driver."""
+    if importlib.util.find_spec("psycopg") is None:
+        raise ConfigError(
+            "TRACKER_DB / --db: a PostgreSQL URL needs psycopg 3, which is not installed: "
+            "pip install 'psycopg[binary]' (or reinstall policy-tracker)"
+        )
 
 
 def _where(url: str) -> str:
@@ -125,7 +82,7 @@ def _where(url: str) -> str:
 
 
 def describe_error(url: str, exc: sqlite3.Error, *, opening: bool = False) -> str | None:
-    """One line on a database failure: the URL, the file and what to do.
+    """One line on an SQLite failure: the URL, the file and what to do.
 
     None for errors that are bugs of ours (bad SQL, constraint violations), which are never
     caught, unless ``opening``: then any failure is worded as "cannot open it".
@@ -166,7 +123,7 @@ def describe_error(url: str, exc: sqlite3.Error, *, opening: bool = False) -> st
 
 @contextmanager
 def translated(url: str, *, opening: bool = False) -> Iterator[None]:
-    """Turn the database failures :func:`describe_error` words into :class:`StateError`."""
+    """Turn the SQLite failures :func:`describe_error` words into :class:`StateError`."""
     try:
         yield
     except sqlite3.Error as exc:
@@ -179,10 +136,18 @@ def translated(url: str, *, opening: bool = False) -> Iterator[None]:
 def probe(url: str) -> None:
     """Check, without creating or writing anything, that an existing database can be read.
 
-    For ``tracker validate``: a file that is not a database, unreadable or a folder is a
-    :class:`StateError`; a missing file is fine (it is created on first use).
+    For ``tracker validate``: a file that is not a database, unreadable or a folder, or a
+    PostgreSQL server that cannot be reached or refuses the login, is a :class:`StateError`;
+    a missing SQLite file is fine (it is created on first use).
     """
-    path, timeout = parse_sqlite_url(url)
+    parsed = parse_state_url(url)
+    if parsed.dialect == "postgresql":
+        _require_psycopg()
+        from tracker import postgres
+
+        postgres.probe(parsed)
+        return
+    path, timeout = parsed.path, parsed.timeout
     if path == ":memory:" or not Path(path).exists():
         return
     if Path(path).is_dir():
@@ -219,16 +184,83 @@ def _use_wal(db: sqlite3.Connection) -> None:
             time.sleep(0.01)
 
 
-def _add_failing_since(db: sqlite3.Connection) -> None:
-    """Add ``document_state.failing_since`` to a database made before it existed (operations).
+class Backend(Protocol):
+    """One database's connection, as :class:`State` uses it (SQLite here, or PostgreSQL)."""
 
-    The time of the first inaccessible check of the current run of failures (NULL while the
-    document is accessible), for ``tracker status``; set by :meth:`State.record_failure`,
-    cleared by :meth:`State.record_success`.
-    """
-    columns = {row[1] for row in db.execute("PRAGMA table_info(document_state)")}
-    if "failing_since" not in columns:
-        db.execute("ALTER TABLE document_state ADD COLUMN failing_since TEXT")
+    @property
+    def dialect(self) -> Dialect:
+        """``sqlite`` or ``postgresql``."""
+
+    def translated(self, *, opening: bool = False) -> AbstractContextManager[None]:
+        """Database failures in the body become :class:`StateError`."""
+
+    def connection(self) -> Connection:
+        """The connection, for statements outside a transaction."""
+
+    def begin(self) -> Connection:
+        """Start a write transaction, holding the database's write lock until its end."""
+
+    def commit(self) -> None:
+        """Commit it."""
+
+    def rollback(self) -> None:
+        """Roll it back (quietly if the database already did)."""
+
+    def close(self) -> None:
+        """Close the connection."""
+
+
+class SqliteBackend:
+    """An SQLite file (or memory), in WAL mode, with ``BEGIN IMMEDIATE`` write transactions."""
+
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, url: str) -> None:
+        """Open the file, creating its folder; StateError if it cannot be opened."""
+        path, timeout = parse_sqlite_url(url)
+        self.url = url
+        if path != ":memory:":
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StateError(
+                    f"{_where(url)}: cannot create its folder ({exc.strerror})"
+                ) from exc
+        with translated(url, opening=True):
+            self._db = sqlite3.connect(
+                path, timeout=timeout, check_same_thread=False, isolation_level=None
+            )
+            try:
+                _use_wal(self._db)
+            except BaseException:
+                self._db.close()
+                raise
+
+    def translated(self, *, opening: bool = False) -> AbstractContextManager[None]:
+        """SQLite failures in the body become :class:`StateError`."""
+        return translated(self.url, opening=opening)
+
+    def connection(self) -> sqlite3.Connection:
+        """The connection."""
+        return self._db
+
+    def begin(self) -> sqlite3.Connection:
+        """``BEGIN IMMEDIATE``: the write lock, waited for up to the URL's timeout."""
+        self._db.execute("BEGIN IMMEDIATE")
+        return self._db
+
+    def commit(self) -> None:
+        """``COMMIT``."""
+        self._db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """``ROLLBACK``; SQLite may already have rolled back (disk full, I/O error)."""
+        with contextlib.suppress(sqlite3.OperationalError):
+            self._db.execute("ROLLBACK")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,80 +280,100 @@ class State:
     """The state database. Thread-safe: the scheduler checks documents from worker threads."""
 
     def __init__(self, url: str) -> None:
-        """Open (and create or migrate) the database named by ``url``.
+        """Open the database named by ``url``, creating it or applying missing migrations.
 
         Raises:
-            ConfigError: the URL is not a supported SQLite URL.
+            ConfigError: the URL is not a supported SQLite or PostgreSQL URL.
             StateError: the database cannot be opened, created or migrated.
         """
-        path, timeout = parse_sqlite_url(url)
-        self.url = url
-        if path != ":memory:":
-            try:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StateError(
-                    f"{_where(url)}: cannot create its folder ({exc.strerror})"
-                ) from exc
-        with translated(url, opening=True):
-            self._db = sqlite3.connect(
-                path, timeout=timeout, check_same_thread=False, isolation_level=None
-            )
-            try:
-                _use_wal(self._db)
-                self._db.executescript(_SCHEMA)
-                _add_failing_since(self._db)
-                self._db.execute(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
-            except BaseException:
-                self._db.close()
-                raise
+        parsed: StateUrl = parse_state_url(url)
+        self.url = parsed.shown
+        """The URL, its password hidden: for messages."""
+        self._backend: Backend
+        if parsed.dialect == "postgresql":
+            _require_psycopg()
+            from tracker.postgres import PostgresBackend
+
+            self._backend = PostgresBackend(parsed)
+        else:
+            self._backend = SqliteBackend(url)
         self._lock = threading.Lock()
+        try:
+            with self._backend.translated(opening=True):
+                db = self._backend.begin()
+                try:
+                    migrate(db, self._backend.dialect, utc_now())
+                    self._backend.commit()
+                except BaseException:
+                    self._backend.rollback()
+                    raise
+        except StateError as exc:
+            self._backend.close()
+            if str(exc).startswith("state database "):
+                raise
+            raise type(exc)(f"state database {self.url}: {exc}") from exc
+        except BaseException:
+            self._backend.close()
+            raise
+
+    @property
+    def dialect(self) -> Dialect:
+        """``sqlite`` or ``postgresql``."""
+        return self._backend.dialect
 
     def close(self) -> None:
         """Close the connection."""
-        self._db.close()
+        self._backend.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (``BEGIN IMMEDIATE`` … ``COMMIT``), rolled back on any error.
+    def transaction(self) -> Iterator[Connection]:
+        """One write transaction, rolled back on any error.
 
-        Database failures, in the transaction or in the caller's statements, raise StateError.
+        SQLite: ``BEGIN IMMEDIATE`` … ``COMMIT``; PostgreSQL: ``BEGIN``, the write advisory
+        lock, … ``COMMIT``: one writer at a time either way. Statements take ``?``
+        placeholders on both. Database failures, in the transaction or in the caller's
+        statements, raise StateError.
         """
-        with self._lock, translated(self.url):
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._lock, self._backend.translated():
+            db = self._backend.begin()
             try:
-                yield self._db
-                self._db.execute("COMMIT")
+                yield db
+                self._backend.commit()
             except BaseException:
-                # SQLite may already have rolled back (disk full, I/O error): the error that
-                # got us here is the one to report, not "no transaction is active".
-                with contextlib.suppress(sqlite3.OperationalError):
-                    self._db.execute("ROLLBACK")
+                # The database may already have rolled back (disk full, I/O error, lost
+                # connection): the error that got us here is the one to report.
+                self._backend.rollback()
                 raise
 
     def read(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
-        """The rows of one query."""
-        with self._lock, translated(self.url):
-            return list(self._db.execute(sql, params).fetchall())
+        """The rows of one query (``?`` placeholders)."""
+        with self._lock, self._backend.translated():
+            rows = self._backend.connection().execute(sql, params).fetchall()
+        return [tuple(row) for row in rows]
 
     def meta(self, key: str, default: str) -> str:
         """A value of the ``meta`` table, stored as ``default`` the first time it is asked."""
-        with self._lock, translated(self.url):
-            self._db.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (key, default))
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        with self._lock, self._backend.translated():
+            db = self._backend.connection()
+            db.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, default),
+            )
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return str(row[0])
 
     def get(self, document: str) -> DocumentState:
         """The state of a document (empty for one never checked)."""
-        with self._lock, translated(self.url):
-            row = self._db.execute(
-                "SELECT etag, last_modified, failures_in_row, last_cause, last_checked_at,"
-                " last_success_at, failing_since FROM document_state WHERE document = ?",
-                (document,),
-            ).fetchone()
+        with self._lock, self._backend.translated():
+            row = (
+                self._backend.connection()
+                .execute(
+                    "SELECT etag, last_modified, failures_in_row, last_cause, last_checked_at,"
+                    " last_success_at, failing_since FROM document_state WHERE document = ?",
+                    (document,),
+                )
+                .fetchone()
+            )
         if row is None:
             return DocumentState(document, Validators(), 0, "", None, None)
         return DocumentState(
@@ -358,8 +410,8 @@ class State:
                 "INSERT INTO document_state(document, failures_in_row, last_cause,"
                 " last_checked_at, failing_since) VALUES (?, 1, ?, ?, ?)"
                 " ON CONFLICT(document) DO UPDATE SET"
-                " failures_in_row = failures_in_row + 1, last_cause = excluded.last_cause,"
-                " last_checked_at = excluded.last_checked_at,"
+                " failures_in_row = document_state.failures_in_row + 1,"
+                " last_cause = excluded.last_cause, last_checked_at = excluded.last_checked_at,"
                 " failing_since = COALESCE(document_state.failing_since, excluded.failing_since)",
                 (document, cause, to_iso(at), to_iso(at)),
             )

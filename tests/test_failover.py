@@ -1,0 +1,204 @@
+"""Failover, not duplicates: two ``tracker run`` workers on one configuration, archive and state
+database (SQLite, then PostgreSQL), as real processes on loopback.
+
+Exactly one is active; the other stands by. The active one is killed with SIGKILL in the middle
+of a check; the standby takes over within 60 s, catches up the check that was cut short, and
+nothing is recorded or queued twice (``tracker verify`` and the outbox invariants of
+:func:`tests.writers.problems`).
+
+Both documents were imported with a snapshot dated before the last time their yearly cron
+fired (1 January), so each worker finds them due at start-up, and nothing else is due during
+the test: every request to the page server is a catch-up check.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.servers import PageServer, Reply, page_bytes
+from tests.writers import ROOT, Workspace, problems, variant
+from tracker.archive import Archive
+
+FIRST, SECOND = "linkedin/first", "linkedin/second"
+V1 = "linkedin/privacy-policy/v1.html"
+IMPORTED = "2025-12-31T00-00-00Z"
+#: The yearly cron, and no jitter: only catch-up checks happen during a test.
+SCHEDULE = '\n[schedule]\ncron = "0 0 1 1 *"\njitter_seconds = 0\n'
+#: What the issue allows for a takeover.
+TAKEOVER_LIMIT = 60.0
+
+pytestmark = pytest.mark.slow
+
+
+def path_of(document: str) -> str:
+    return "/" + document.rsplit("/", 1)[1]
+
+
+@dataclass
+class Worker:
+    """One ``tracker run`` process, its output in files."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    out: Path
+    err: Path
+
+    def log(self) -> str:
+        return self.err.read_text(encoding="utf-8", errors="replace")
+
+    def said(self) -> str:
+        return self.out.read_text(encoding="utf-8", errors="replace")
+
+
+def start(workspace: Workspace, name: str) -> Worker:
+    out, err = workspace.tmp / f"{name}.out", workspace.tmp / f"{name}.err"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tracker", *workspace.argv("--log-level", "info", "run")],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=stdout,
+            stderr=stderr,
+        )
+    return Worker(name, process, out, err)
+
+
+def wait_until(done: Callable[[], bool], what: str, limit: float = 60.0) -> float:
+    """Seconds until ``done()``; fails the test after ``limit``."""
+    began = time.monotonic()
+    while not done():
+        assert time.monotonic() - began < limit, f"{what} within {limit:g} s"
+        time.sleep(0.05)
+    return time.monotonic() - began
+
+
+def stop(worker: Worker) -> int:
+    if worker.process.poll() is None:
+        worker.process.send_signal(signal.SIGTERM)
+    try:
+        return worker.process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        worker.process.kill()
+        return worker.process.wait()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, page_server: PageServer, db_url: str) -> Workspace:
+    """Two documents imported as of 31 December, each due; the new pages served."""
+    return lay_out(tmp_path, page_server, db_url)
+
+
+@pytest.fixture
+def postgres_workspace(tmp_path: Path, page_server: PageServer, postgres_url: str) -> Workspace:
+    """The same, on PostgreSQL only."""
+    return lay_out(tmp_path, page_server, postgres_url)
+
+
+def lay_out(tmp_path: Path, page_server: PageServer, db_url: str) -> Workspace:
+    workspace = Workspace.create(tmp_path, db_url)
+    with (workspace.config / "tracker.toml").open("a", encoding="utf-8") as settings:
+        settings.write(SCHEDULE)
+    for n, document in enumerate((FIRST, SECOND), start=1):
+        workspace.document(document, page_server.url(path_of(document)))
+        folder = tmp_path / "import" / document
+        folder.mkdir(parents=True)
+        (folder / f"{IMPORTED}.html").write_bytes(page_bytes(V1))
+        done = workspace.run("import", str(folder), "--document", document)
+        assert done.returncode == 0, done.stderr
+        page_server.route(path_of(document), Reply(body=variant(page_bytes(V1), n)))
+    return workspace
+
+
+@pytest.fixture
+def workers() -> Iterator[list[Worker]]:
+    started: list[Worker] = []
+    yield started
+    for worker in started:
+        if worker.process.poll() is None:
+            worker.process.kill()
+            worker.process.wait()
+
+
+def test_the_standby_takes_over_a_killed_worker_and_nothing_is_lost_or_done_twice(
+    workspace: Workspace, page_server: PageServer, workers: list[Worker]
+):
+    # The second document's first answer stalls: the active worker is killed inside that check.
+    page_server.route(
+        path_of(SECOND),
+        Reply(body=variant(page_bytes(V1), 2), delay_before_headers=8),
+        Reply(body=variant(page_bytes(V1), 2)),
+    )
+    archive = Archive(workspace.archive)
+    workers += [start(workspace, "a"), start(workspace, "b")]
+
+    wait_until(lambda: any("worker started" in w.log() for w in workers), "a worker started")
+    [active] = [w for w in workers if "worker started" in w.log()]
+    [standby] = [w for w in workers if w is not active]
+    wait_until(lambda: "standing by" in standby.log(), "the other stands by")
+    wait_until(lambda: len(page_server.requests_to(path_of(SECOND))) == 1, "the cut check began")
+    assert len(archive.version_stamps(FIRST)) == 2, "the active worker checked the first one"
+    assert "worker started" not in standby.log(), "exactly one worker is active"
+
+    active.process.kill()  # SIGKILL, in the middle of the second document's check
+    active.process.wait()
+    takeover = wait_until(
+        lambda: "worker started" in standby.log(), "the standby took over", TAKEOVER_LIMIT
+    )
+    wait_until(lambda: len(archive.version_stamps(SECOND)) == 2, "the cut check was caught up")
+    wait_until(lambda: f"{SECOND}: new version" in standby.said(), "the standby reported it")
+    assert stop(standby) == 0, standby.log()
+
+    print(f"takeover after SIGKILL: {takeover:.1f} s")  # the figure for the report
+    assert takeover < TAKEOVER_LIMIT
+    assert standby.log().count("standing by") == 1, "said once"
+    assert "taking over" in standby.log()
+    assert len(page_server.requests_to(path_of(FIRST))) == 1, "the first one is not checked again"
+    assert len(page_server.requests_to(path_of(SECOND))) == 2, "the cut check, then the catch-up"
+    for document in (FIRST, SECOND):
+        assert len(archive.version_stamps(document)) == 2, f"{document}: one new version, once"
+    said = active.said() + standby.said()
+    assert said.count(f"{FIRST}: new version") == 1
+    assert said.count(f"{SECOND}: new version") == 1
+    assert problems(workspace.archive, workspace.url) == [], "verify and the outbox agree"
+    verified = workspace.run("verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    queued = workspace.run("outbox")
+    for document in (FIRST, SECOND):
+        keys = {line.split()[4] for line in queued.stdout.splitlines() if "change:" in line}
+        assert sum(key.startswith(f"change:{document}:") for key in keys) == 1, queued.stdout
+
+
+def test_a_worker_that_loses_its_postgres_session_steps_down(
+    postgres_workspace: Workspace, workers: list[Worker]
+):
+    workspace = postgres_workspace
+    psycopg = pytest.importorskip("psycopg")
+    from tracker.postgres import LEADER, LOCK_SPACE
+
+    workers.append(start(workspace, "a"))
+    [worker] = workers
+    wait_until(lambda: "worker started" in worker.log(), "the worker started")
+    with psycopg.connect(workspace.url, autocommit=True) as rival:
+        rival.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name LIKE 'policy-tracker worker %'"
+        )
+        # Take the lock as soon as the server frees it: the worker cannot get it back.
+        rival.execute("SELECT pg_advisory_lock(%s, %s)", (LOCK_SPACE, LEADER))
+        wait_until(lambda: "stepped down" in worker.log(), "the worker stepped down", 30)
+        wait_until(lambda: "standing by" in worker.log(), "it stands by", 30)
+        log = worker.log()
+        assert log.index("stepped down") > log.index("worker stopped"), "its scheduler stopped"
+        assert log.count("worker started") == 1
+    # The rival's session ended: the worker takes over again.
+    wait_until(lambda: worker.log().count("worker started") == 2, "it took over again", 30)
+    assert stop(worker) == 0, worker.log()

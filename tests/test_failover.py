@@ -13,11 +13,15 @@ the test: every request to the page server is a catch-up check.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,11 +63,35 @@ class Worker:
         return self.out.read_text(encoding="utf-8", errors="replace")
 
 
-def start(workspace: Workspace, name: str) -> Worker:
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def health(port: int) -> tuple[int, str]:
+    """The status code and the ``status`` field of a worker's ``/healthz`` (0: no answer)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            return answer.status, json.loads(answer.read())["status"]
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())["status"]
+    except OSError:
+        return 0, ""
+
+
+def start(workspace: Workspace, name: str, health_port: int | None = None) -> Worker:
     out, err = workspace.tmp / f"{name}.out", workspace.tmp / f"{name}.err"
+    served = ["--health-port", str(health_port)] if health_port else []
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
-            [sys.executable, "-m", "tracker", *workspace.argv("--log-level", "info", "run")],
+            [
+                sys.executable,
+                "-m",
+                "tracker",
+                *workspace.argv("--log-level", "info", "run", *served),
+            ],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             stdout=stdout,
@@ -138,12 +166,16 @@ def test_the_standby_takes_over_a_killed_worker_and_nothing_is_lost_or_done_twic
         Reply(body=variant(page_bytes(V1), 2)),
     )
     archive = Archive(workspace.archive)
-    workers += [start(workspace, "a"), start(workspace, "b")]
+    ports = {"a": free_port(), "b": free_port()}
+    workers += [start(workspace, "a", ports["a"]), start(workspace, "b", ports["b"])]
 
     wait_until(lambda: any("worker started" in w.log() for w in workers), "a worker started")
     [active] = [w for w in workers if "worker started" in w.log()]
     [standby] = [w for w in workers if w is not active]
     wait_until(lambda: "standing by" in standby.log(), "the other stands by")
+    # Both are healthy: one checks, the other stands by (an orchestrator must not kill it).
+    wait_until(lambda: health(ports[standby.name]) == (200, "standby"), "standby's /healthz")
+    assert health(ports[active.name]) == (200, "ok")
     wait_until(lambda: len(page_server.requests_to(path_of(SECOND))) == 1, "the cut check began")
     assert len(archive.version_stamps(FIRST)) == 2, "the active worker checked the first one"
     assert "worker started" not in standby.log(), "exactly one worker is active"

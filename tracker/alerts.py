@@ -54,8 +54,13 @@ class Alerts:
         taxonomy: Taxonomy,
         now: Callable[[], datetime],
         inaccessible_after: int = 3,
+        delivered: Callable[[], frozenset[str]] = frozenset,
     ) -> None:
-        """Everything needed to decide, render and queue alerts."""
+        """Everything needed to decide, render and queue alerts.
+
+        ``delivered`` gives the keys of the alerts the archive says were delivered
+        (:mod:`tracker.deliveries`): never queued again, even by a fresh database.
+        """
         self.outbox = outbox
         self.archive = archive
         self.channels = tuple(channels)
@@ -63,6 +68,7 @@ class Alerts:
         self.taxonomy = taxonomy
         self.now = now
         self.inaccessible_after = inaccessible_after
+        self.delivered = delivered
 
     # ------------------------------------------------------------------ changes
     def queue_latest(self, document: Document, change: Change | None = None) -> str | None:
@@ -100,6 +106,8 @@ class Alerts:
             return None
         key = f"change:{document.id}:{stamp}"
         if self.outbox.has_alert(key):  # the common case before every check: no file read
+            return None
+        if key in self.delivered():  # delivered before this database was lost
             return None
         current = self.archive.read_version(document.id, stamp)
         meta = current.meta

@@ -14,7 +14,10 @@
   ``archive-error``; the maintainers hear of it after ``inaccessible_after`` in a row), and the
   document is checked again at its next run;
 - after each check, and every minute (for messages waiting out a flood limit or a backoff),
-  the outbox is drained on the same worker thread (``send``), so a send never overlaps a check.
+  the outbox is drained on the same worker thread (``send``), so a send never overlaps a check;
+- after each check and its send, what it wrote is committed to the archive's git history and
+  pushed (``publish``); every minute, delivery marks are committed and a failed push is tried
+  again (at most every five minutes, :data:`tracker.archive_git.PUSH_RETRY_SECONDS`).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from types import FrameType
 
@@ -54,12 +57,18 @@ class Worker:
         deps: Deps,
         on_result: Callable[[Result], None] = lambda _: None,
         send: Callable[[], object] | None = None,
+        publish: Callable[[Sequence[Result], bool], object] | None = None,
     ) -> None:
-        """Prepare (but do not start) one job per document, and the outbox drain."""
+        """Prepare (but do not start) one job per document, and the outbox drain.
+
+        ``publish(results, periodic)`` commits and pushes the archive's history after each
+        check (``periodic`` False) and on the outbox drain's timer (True).
+        """
         self.settings = settings
         self.deps = deps
         self.on_result = on_result
         self.send = send
+        self.publish = publish
         self.stopping = threading.Event()
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)},
@@ -87,13 +96,13 @@ class Worker:
                 log.info(
                     "%s: a scheduled check was missed (or never ran): checking now", document.id
                 )
-        if send is not None:
+        if send is not None or publish is not None:
             self.scheduler.add_job(
                 self._run_send,
                 trigger="interval",
                 seconds=SEND_EVERY_SECONDS,
                 id="send",
-                name="send the outbox",
+                name="send the outbox, push the archive",
                 next_run_time=now,
             )
 
@@ -129,15 +138,25 @@ class Worker:
             results = [record_error(document, self.deps, exc)]
         for result in results:
             self.on_result(result)
-        self._run_send()
+        self._run_send(periodic=False)
+        self._run_publish(results, periodic=False)
 
-    def _run_send(self) -> None:
-        if self.send is None or self.stopping.is_set():
+    def _run_send(self, *, periodic: bool = True) -> None:
+        if self.send is not None and not self.stopping.is_set():
+            try:
+                self.send()
+            except Exception:  # a send must never stop the checks; the outbox keeps the messages
+                log.exception("sending the outbox failed; the messages stay queued")
+        if periodic:
+            self._run_publish([], periodic=True)
+
+    def _run_publish(self, results: Sequence[Result], *, periodic: bool) -> None:
+        if self.publish is None:
             return
         try:
-            self.send()
-        except Exception:  # a send must never stop the checks; the outbox keeps the messages
-            log.exception("sending the outbox failed; the messages stay queued")
+            self.publish(results, periodic)
+        except Exception:  # the files are safe in the folder: the next pass commits them
+            log.exception("committing or pushing the archive's history failed")
 
     def start(self) -> None:
         """Start the scheduler thread."""
@@ -155,9 +174,10 @@ def run_forever(
     deps: Deps,
     on_result: Callable[[Result], None] = lambda _: None,
     send: Callable[[], object] | None = None,
+    publish: Callable[[Sequence[Result], bool], object] | None = None,
 ) -> None:
     """Run the worker until SIGTERM/SIGINT."""
-    worker = Worker(settings, deps, on_result, send)
+    worker = Worker(settings, deps, on_result, send, publish)
 
     def _request_stop(signum: int, _frame: FrameType | None) -> None:
         log.warning(

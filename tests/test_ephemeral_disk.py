@@ -102,7 +102,9 @@ def test_a_wiped_disk_loses_no_history_and_no_alert(
 
     sent = fake.messages(CHANNEL)
     pages = [m.document_name for m in sent if m.document_name]
-    assert sorted(pages) == sorted(f"linkedin-privacy-policy-{stamp}.html" for stamp in after[1:]), pages
+    assert sorted(pages) == sorted(
+        f"linkedin-privacy-policy-{stamp}.html" for stamp in after[1:]
+    ), pages
     assert "6 sent" in third.stdout
 
     wipe(tracker)  # a second restart: nothing is sent twice

@@ -120,7 +120,8 @@ class History:
                 history to check against.
         """
         done: list[str] = []
-        if not self.store.is_repository():
+        existed = self.store.is_repository()
+        if not existed:
             if self.settings.remote and is_empty(self.archive):
                 self.store.init()
                 done += self._clone()
@@ -135,7 +136,7 @@ class History:
                     log.warning("%s", done[-1])
         self.store.clear_stale_locks()
         self.store.write_ignores()
-        if self.store.dirty():
+        if existed and self.store.dirty():
             self._commit_all("Record files left by an interrupted run", [])
             done.append("committed files left by an interrupted run")
         if self.settings.remote and self.store.head() is not None:
@@ -223,6 +224,12 @@ class History:
                 rest += items
                 continue
             paths = [document]
+            if self.store.head() is None:  # the first commit also holds the archive's own files
+                paths += [
+                    name
+                    for name in (".gitignore", ".gitattributes", "README.md", "deliveries.csv")
+                    if (self.archive.root / name).is_file()
+                ]
             for parent in list(
                 self.archive.folder(document).relative_to(self.archive.root).parents
             )[:-1]:

@@ -283,10 +283,13 @@ class Outbox:
         """Keys of the alerts (starting with ``prefix``) with no message left to deliver.
 
         Every message was sent, cancelled or folded into a digest: nothing pending, held or
-        failed. Written to the archive's delivery ledger (:mod:`tracker.deliveries`).
+        failed (an alert no channel follows has no message, and nothing to mark). Written to
+        the archive's delivery ledger (:mod:`tracker.deliveries`).
         """
         rows = self.state.read(
-            "SELECT a.key FROM alerts a WHERE a.key LIKE ? AND NOT EXISTS (SELECT 1 FROM outbox o"
+            "SELECT a.key FROM alerts a WHERE a.key LIKE ?"
+            " AND EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id)"
+            " AND NOT EXISTS (SELECT 1 FROM outbox o"
             " WHERE o.alert_id = a.id AND o.status IN ('pending', 'held', 'failed'))"
             " ORDER BY a.id",
             (prefix.replace("%", "") + "%",),

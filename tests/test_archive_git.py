@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from tests.servers import PageServer, Reply, page_bytes
 from tests.test_cli import Cli, cli  # noqa: F401 - the fixture
 from tests.writers import variant
 from tracker.archive import Archive
-from tracker.archive_git import PUSH_KEY, History, PushRecord, is_empty
+from tracker.archive_git import PUSH_KEY, PUSH_RETRY_SECONDS, History, PushRecord, is_empty
 from tracker.commit_messages import Event, checks_message, document_message
 from tracker.config import load
 from tracker.errors import ConfigError
@@ -382,3 +383,25 @@ def test_the_worker_pushes_after_its_checks(tracker: Cli, tmp_path: Path):
         out, err = process.communicate(timeout=60)
     assert pushed == [f"Record first version of {DOC}"], (out, err)
     assert process.returncode == 0
+
+
+def test_the_worker_retries_a_failed_push_on_its_timer_not_more_often(tmp_path: Path):
+    clock = [utc_now()]
+    archive = Archive(tmp_path / "a")
+    remote = tmp_path / "remote.git"
+    history = History(archive, GitSettings(remote=str(remote)), State("sqlite://"),
+                      now=lambda: clock[0])  # fmt: skip
+    with archive.writing():
+        History(archive, GitSettings(), history.state, now=utc_now).start()  # a local history
+        (archive.root / "x.txt").write_text("x\n")
+        history.commit_pass([])
+        assert history.push(periodic=True) is None, "nothing failed yet: the timer does not push"
+        failed = history.push()
+        assert failed is not None and "failed (1 in a row" in failed
+        clock[0] += timedelta(seconds=60)
+        assert history.push(periodic=True) is None, "too soon after the failure"
+        bare(remote)
+        clock[0] += timedelta(seconds=PUSH_RETRY_SECONDS)
+        assert history.push(periodic=True) == f"archive: pushed 1 commits to {remote}"
+        assert history.push(periodic=True) is None
+    assert subjects(remote) == subjects(archive.root)

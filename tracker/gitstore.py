@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tracker.errors import ArchiveError
+from tracker.errors import ArchiveDivergedError, GitError
 
 #: Seconds a command that talks to the remote may take before it is stopped.
 NETWORK_TIMEOUT_SECONDS = 300.0
@@ -89,18 +89,6 @@ class GitSettings:
     def shown_remote(self) -> str:
         """The remote's URL fit for a log line (credentials redacted)."""
         return redact(self.remote or "", self.remote)
-
-
-class GitError(ArchiveError):
-    """A git command failed: the message names it and what git said (credentials redacted)."""
-
-    cause = "git-error"
-
-
-class ArchiveDivergedError(GitError):
-    """The archive and its remote both have commits the other lacks: nothing is discarded."""
-
-    cause = "archive-diverged"
 
 
 def git_available() -> bool:

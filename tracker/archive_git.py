@@ -120,25 +120,19 @@ class History:
                 history to check against.
         """
         done: list[str] = []
-        existed = self.store.is_repository()
-        if not existed:
-            if self.settings.remote and is_empty(self.archive):
-                self.store.init()
-                done += self._clone()
-            else:
-                had_content = not is_empty(self.archive)
-                self.store.init()
-                if had_content:
-                    self._commit_all(
-                        "Start the archive's history", ["existing files put under git"]
-                    )
-                    done.append(f"{self.archive.root}: put under git, its files in a first commit")
-                    log.warning("%s", done[-1])
+        fresh = not self.store.is_repository() or self.store.head() is None
+        if fresh and self.settings.remote and is_empty(self.archive):
+            self.store.init()  # again after a clone that was interrupted: harmless
+            done += self._clone()
+        elif not self.store.is_repository():
+            had_content = not is_empty(self.archive)
+            self.store.init()
+            if had_content:
+                self._commit_all("Start the archive's history", ["existing files put under git"])
+                done.append(f"{self.archive.root}: put under git, its files in a first commit")
+                log.warning("%s", done[-1])
         self.store.clear_stale_locks()
         self.store.write_ignores()
-        if existed and self.store.dirty():
-            self._commit_all("Record files left by an interrupted run", [])
-            done.append("committed files left by an interrupted run")
         if self.settings.remote and self.store.head() is not None:
             done += self._follow()
         return done
@@ -176,7 +170,7 @@ class History:
             return []
         if self.store.is_ancestor(local, upstream):
             behind = self.store.count(f"{local}..{upstream}")
-            self.store.check_out(upstream)
+            self.store.fast_forward(upstream)
             log.warning("archive: fast-forwarded %d commits from %s", behind, remote)
             return [f"fast-forwarded {behind} commits from {remote}"]
         raise ArchiveDivergedError(

@@ -21,8 +21,7 @@ Subjects (documented for lawyers in ``snapshots/README.md``):
 - ``Record deliveries: <n> alerts``: the delivery ledger alone (``deliveries.csv``);
 - ``Import history of <document>``, ``Relabel changes: <n> documents``: the other writing
   commands;
-- ``Start the archive's history`` (an existing folder put under git) and ``Record files left by
-  an interrupted run``.
+- ``Start the archive's history``: an existing folder put under git.
 
 ``Archive-Head`` is the last hash of the archive's ``chain.csv`` as committed (see
 :mod:`tracker.chain`), so a head quoted from an alert can be found in the history.
@@ -122,7 +121,7 @@ def deliveries_message(count: int, head: str) -> str:
 
 
 def command_message(subject: str, body: Sequence[str], head: str, document: str = "") -> str:
-    """The commit of another writing command (import, relabel, start, interrupted run)."""
+    """The commit of another writing command (import, relabel, start)."""
     return _message(subject, body, [("Document", document), *_common(head)])
 
 

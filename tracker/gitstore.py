@@ -275,12 +275,20 @@ class GitStore:
         return self.run("merge-base", "--is-ancestor", older, newer, ok=(0, 1)).returncode == 0
 
     def check_out(self, commit: str) -> None:
-        """Make the branch, the index and the folder ``commit`` (a clone or a fast-forward).
+        """Make the branch, the index and the folder ``commit``: a clone into an empty folder.
 
         Files the commit holds replace untracked ones of the same name (the project's
         ``snapshots/README.md``); ignored files (the lock) are left alone.
         """
         self.run("reset", "--quiet", "--hard", commit)
+
+    def fast_forward(self, commit: str) -> None:
+        """Move the branch and the folder forward to ``commit``, a descendant of HEAD.
+
+        git refuses (GitError) rather than overwrite a file changed since HEAD: files a run
+        wrote and did not commit yet are never lost.
+        """
+        self.run("merge", "--quiet", "--ff-only", "--no-edit", commit)
 
     def push(self) -> None:
         """Push HEAD to the remote's branch (never forced); then record it as fetched."""

@@ -405,3 +405,13 @@ def test_the_worker_retries_a_failed_push_on_its_timer_not_more_often(tmp_path: 
         assert history.push(periodic=True) == f"archive: pushed 1 commits to {remote}"
         assert history.push(periodic=True) is None
     assert subjects(remote) == subjects(archive.root)
+
+
+def test_a_git_killed_half_way_does_not_wedge_the_archive(tracker: Cli, page_server: PageServer):
+    tracker("check")
+    lock = tracker.archive / ".git" / "index.lock"
+    lock.write_text("")
+    os.utime(lock, (time.time() - 3600, time.time() - 3600))
+    tracker("check")
+    assert not lock.exists()
+    assert subjects(tracker.archive)[0] == "Record checks: 1 document"

@@ -21,10 +21,12 @@ command and what git said.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,8 @@ from tracker.errors import ArchiveDivergedError, GitError
 NETWORK_TIMEOUT_SECONDS = 300.0
 #: Seconds a local command may take (a commit of a large first import included).
 LOCAL_TIMEOUT_SECONDS = 600.0
+#: Seconds a git lock file is given to disappear (its git finishing) before it is removed.
+STALE_LOCK_SECONDS = 2.0
 #: The remote-tracking ref the remote's branch is fetched into.
 REMOTE_REF = "refs/remotes/origin/{branch}"
 
@@ -184,17 +188,27 @@ class GitStore:
     def clear_stale_locks(self) -> list[str]:
         """Remove git's own lock files left by a git killed half-way; returns their names.
 
-        Only called under the archive's lock: no other git of ours can be running on it.
+        Only called under the archive's lock, so no git of a live tracker runs on the
+        repository. A git started by a tracker that was killed (``kill -9``) may still be
+        finishing, though: a lock younger than :data:`STALE_LOCK_SECONDS` is given that long
+        to go away by itself before it is removed.
         """
-        removed = []
         git_dir = self.root / ".git"
-        for name in ("index.lock", "HEAD.lock", "shallow.lock", "packed-refs.lock"):
-            if (git_dir / name).exists():
-                (git_dir / name).unlink()
-                removed.append(name)
-        refs = git_dir / "refs"
-        if refs.is_dir():
-            for lock in refs.rglob("*.lock"):
+        if not git_dir.is_dir():
+            return []
+        locks = [git_dir / name for name in ("index.lock", "HEAD.lock", "packed-refs.lock")]
+        if (git_dir / "refs").is_dir():
+            locks += list((git_dir / "refs").rglob("*.lock"))
+        removed = []
+        for lock in locks:
+            try:
+                age = time.time() - lock.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            deadline = time.monotonic() + max(0.0, STALE_LOCK_SECONDS - age)
+            while lock.exists() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            with contextlib.suppress(FileNotFoundError):
                 lock.unlink()
                 removed.append(lock.relative_to(git_dir).as_posix())
         return removed

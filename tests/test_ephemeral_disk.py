@@ -93,6 +93,7 @@ def test_a_wiped_disk_loses_no_history_and_no_alert(
     assert f"{DOC}: new version" in third.stdout, third.stdout
     assert "first record" not in third.stdout
     assert "cloned" in third.stderr
+    assert "is new but the archive has history" in third.stderr  # the WARNING
     after = Archive(tracker.archive).version_stamps(DOC)
     assert after[:2] == before, "the history came back from the remote"
     assert len(after) == 3

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import ConfigError
-from tracker.models import Validators
 from tracker.migrations import SCHEMA_VERSION
+from tracker.models import Validators
 from tracker.state import State, StateError, parse_sqlite_url, probe, sqlite_path
 
 T0 = datetime(2026, 1, 2, tzinfo=UTC)

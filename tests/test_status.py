@@ -77,6 +77,7 @@ def test_status_names_the_failing_document_since_when_and_why(cli: Cli, page_ser
     }
     assert data["remote"] == {
         "configured": False,
+        "url": "",
         "last_attempt": None,
         "last_success": None,
         "failures": 0,
@@ -130,21 +131,36 @@ def test_failed_or_stuck_messages_and_failed_pushes_need_a_maintainer(cli: Cli):
         ]
         outbox.cancel([fr])
         assert status_json(cli, 0)["outbox"] == []
-        with state.transaction() as db:
-            db.executemany(
-                "INSERT INTO meta(key, value) VALUES (?, ?)",
-                [
-                    ("push.last_attempt", "2026-12-07T06:00:00Z"),
-                    ("push.last_success", "2026-12-06T06:00:00Z"),
-                    ("push.failures", "2"),
-                    ("push.last_error", "remote rejected"),
-                ],
-            )
+        assert status_json(cli, 0)["remote"] == {
+            "configured": False,
+            "url": "",
+            "last_attempt": None,
+            "last_success": None,
+            "failures": 0,
+            "last_error": "",
+        }
+        with (cli.config / "tracker.toml").open("a") as settings:
+            settings.write('[archive]\nremote = "https://bot:s3cret@git.example.org/a.git"\n')
+        # What tracker.archive_git keeps after two failed pushes (its own format, read back).
+        state.set_meta(
+            "archive_push",
+            json.dumps(
+                {
+                    "last_attempt": "2026-12-07T06:00:00Z",
+                    "last_success": "2026-12-06T06:00:00Z",
+                    "failures": 2,
+                    "first_failure": "2026-12-07T05:00:00Z",
+                    "last_error": "remote rejected",
+                }
+            ),
+        )
         data = status_json(cli, 1)
         assert data["remote"]["configured"] is True and data["remote"]["failures"] == 2
+        assert data["remote"]["url"] == "https://***@git.example.org/a.git"
         assert data["problems"] == ["remote: 2 failed pushes in a row (remote rejected)"]
         text = cli("status", code=1).stdout
-        assert "remote: last push 2026-12-07 06:00Z, last success 2026-12-06 06:00Z" in text
+        assert "remote https://***@git.example.org/a.git: last push 2026-12-07 06:00Z" in text
+        assert "s3cret" not in text
     finally:
         state.close()
 

@@ -55,12 +55,14 @@ class Alerts:
         now: Callable[[], datetime],
         inaccessible_after: int = 3,
         gather_seconds: float = 0.0,
+        delivered: Callable[[], frozenset[str]] = frozenset,
     ) -> None:
         """Everything needed to decide, render and queue alerts.
 
         ``gather_seconds``: how long a new outage's notice waits for other documents to join
         it (:data:`tracker.outages.GATHER_SECONDS` for ``tracker run``, 0 for a pass that
-        sends at its end).
+        sends at its end). ``delivered`` gives the keys of the alerts the archive says were
+        delivered (:mod:`tracker.deliveries`): never queued again, even by a fresh database.
         """
         self.outbox = outbox
         self.archive = archive
@@ -70,6 +72,7 @@ class Alerts:
         self.now = now
         self.inaccessible_after = inaccessible_after
         self.outages = Outages(outbox, telegram.maintainers_chat_id, now, gather_seconds)
+        self.delivered = delivered
 
     # ------------------------------------------------------------------ changes
     def queue_latest(self, document: Document, change: Change | None = None) -> str | None:
@@ -107,6 +110,8 @@ class Alerts:
             return None
         key = f"change:{document.id}:{stamp}"
         if self.outbox.has_alert(key):  # the common case before every check: no file read
+            return None
+        if key in self.delivered():  # delivered before this database was lost
             return None
         current = self.archive.read_version(document.id, stamp)
         meta = current.meta

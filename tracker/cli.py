@@ -25,7 +25,7 @@ from tracker.archive import Archive
 from tracker.cli_alerts import check_telegram, outbox, send, send_alerts_now
 from tracker.cli_common import EXIT_INACCESSIBLE, Context, errors
 from tracker.cli_status import status
-from tracker.errors import ConfigError
+from tracker.errors import ArchiveError, ConfigError
 from tracker.logs import FORMATS
 from tracker.logs import setup as setup_logging
 from tracker.models import Outcome
@@ -145,16 +145,33 @@ def _print_result(result: Result) -> None:
 @click.pass_obj
 def check(obj: Context, documents: tuple[str, ...], strict: bool) -> None:
     """Run one tracking pass: fetch, extract and record each document once."""
-    from tracker.runtime import build_deps, check_documents
+    from tracker.runtime import build_deps, check_documents, publish
 
     with errors():
         settings = obj.settings()
         chosen = settings.select(documents)
+        results: list[Result] = []
+
+        def seen(result: Result) -> None:
+            _print_result(result)
+            results.append(result)
+
         with build_deps(settings, lock_wait=obj.lock_wait()) as deps:
-            results = check_documents(chosen, deps, on_result=_print_result)
+            try:
+                check_documents(chosen, deps, on_result=seen)
+            except ArchiveError:
+                _publish(publish(deps, results))  # what was recorded is committed all the same
+                raise
             send_alerts_now(settings, deps)
+            _publish(publish(deps, results))
     if strict and any(r.outcome is Outcome.INACCESSIBLE for r in results):
         sys.exit(EXIT_INACCESSIBLE)
+
+
+def _publish(lines: list[str]) -> None:
+    """Print what the archive's git history did (a push that failed in yellow)."""
+    for line in lines:
+        click.secho(line, fg="yellow" if "failed" in line else None)
 
 
 @cli.command()
@@ -188,7 +205,7 @@ def run(obj: Context, health_port: int, health_host: str, health_max_age: float 
     from tracker.health import HealthOptions
     from tracker.leadership import leadership_for
     from tracker.outages import GATHER_SECONDS
-    from tracker.runtime import build_deps
+    from tracker.runtime import build_deps, publish, restore
     from tracker.scheduler import run_forever
 
     health = HealthOptions(health_host, health_port, health_max_age)
@@ -203,6 +220,10 @@ def run(obj: Context, health_port: int, health_host: str, health_max_age: float 
                 send=lambda: send_alerts_now(settings, deps),
                 health=health,
                 leadership=leadership_for(settings.db_url, settings.archive_dir),
+                publish=lambda results, periodic: _publish(
+                    publish(deps, results, periodic=periodic)
+                ),
+                on_takeover=lambda: restore(deps),
             )
 
 
@@ -218,26 +239,35 @@ def run(obj: Context, health_port: int, health_host: str, health_max_age: float 
 def import_(obj: Context, folder: Path, document_id: str, attribution: str | None) -> None:
     """Backfill history from dated YYYY-MM-DDTHH-MM-SSZ.html or .md files (no alerts)."""
     from tracker.backfill import backfill
+    from tracker.runtime import build_deps, commit_command
 
     with errors():
         settings = obj.settings()
         (document,) = settings.select([document_id])
         if attribution is None and any(folder.glob("*.md")):
             attribution = "Open Terms Archive (ODC-BY 1.0)"
-        taxonomy = _load_taxonomy(settings.taxonomy_path)
-        results = backfill(
-            document,
-            Archive(settings.archive_dir),
-            folder,
-            taxonomy,
-            attribution=attribution,
-            lock_wait=obj.lock_wait(),
-        )
-    counts: dict[str, int] = {}
-    for result in results:
-        counts[_OUTCOME_WORDS[result.outcome]] = counts.get(_OUTCOME_WORDS[result.outcome], 0) + 1
-    summary = ", ".join(f"{n} {word}" for word, n in counts.items())
+        with build_deps(settings, lock_wait=obj.lock_wait()) as deps:
+            results = backfill(
+                document,
+                deps.archive,
+                folder,
+                deps.taxonomy,
+                attribution=attribution,
+                lock_wait=obj.lock_wait(),
+            )
+            counts: dict[str, int] = {}
+            for result in results:
+                word = _OUTCOME_WORDS[result.outcome]
+                counts[word] = counts.get(word, 0) + 1
+            summary = ", ".join(f"{n} {word}" for word, n in counts.items())
+            pushed = commit_command(
+                deps,
+                f"Import history of {document_id}",
+                [f"{len(results)} files from {folder.name}: {summary}"],
+                document_id,
+            )
     click.echo(f"{document_id}: imported {len(results)} files: {summary}")
+    _publish(pushed)
 
 
 @cli.command()
@@ -394,20 +424,33 @@ def reclassify(obj: Context, documents: tuple[str, ...]) -> None:
     """Label recorded changes again with the current taxonomy (no alerts; records unchanged)."""
     from tracker.changes import reclassify as relabel
     from tracker.changes import taxonomy_tag
+    from tracker.runtime import build_deps, commit_command
 
     with errors():
         settings = obj.settings()
-        taxonomy = _load_taxonomy(settings.taxonomy_path)
-        archive = Archive(settings.archive_dir)
-        with archive.writing(wait=obj.lock_wait(), waiting=log.warning):
-            for document in settings.select(list(documents)):
-                done = relabel(document, archive, taxonomy)
-                click.echo(
-                    f"{document.id}: {len(done)} changes classified again "
-                    f"(changes/relabelled/*.{taxonomy_tag(taxonomy)}.json)"
-                    if done
-                    else f"{document.id}: every change is labelled with taxonomy {taxonomy.version}"
+        chosen = settings.select(list(documents))
+        with build_deps(settings, lock_wait=obj.lock_wait()) as deps:
+            taxonomy, archive = deps.taxonomy, deps.archive
+            relabelled = []
+            with archive.writing(wait=obj.lock_wait(), waiting=log.warning):
+                for document in chosen:
+                    done = relabel(document, archive, taxonomy)
+                    if done:
+                        relabelled.append(f"{document.id}: {len(done)} changes")
+                    click.echo(
+                        f"{document.id}: {len(done)} changes classified again "
+                        f"(changes/relabelled/*.{taxonomy_tag(taxonomy)}.json)"
+                        if done
+                        else f"{document.id}: every change is labelled with taxonomy "
+                        f"{taxonomy.version}"
+                    )
+            _publish(
+                commit_command(
+                    deps,
+                    f"Relabel changes: {len(relabelled)} documents (taxonomy {taxonomy.version})",
+                    relabelled,
                 )
+            )
 
 
 @cli.command()

@@ -42,13 +42,15 @@ def send(obj: Context, everything: bool) -> None:
 
     Exits with 1 when Telegram could not be used or failed messages wait in the outbox.
     """
-    from tracker.runtime import build_deps
+    from tracker.runtime import build_deps, publish
 
     with errors():
         settings = obj.settings()
-        with build_deps(settings) as deps:
+        with build_deps(settings, lock_wait=obj.lock_wait()) as deps:
             report = send_alerts_now(settings, deps, everything=everything)
             failed = deps.alerts.outbox.counts().get("failed", 0) if deps.alerts else 0
+            for line in publish(deps):  # the delivery marks, to the archive and its remote
+                click.echo(line)
     if failed:
         click.secho(
             f"{failed} failed messages wait in the outbox: see `tracker outbox`", fg="red", err=True

@@ -96,7 +96,7 @@ def render_text(status: Status) -> list[str]:
         lines.append("remote: not configured")
     else:
         lines.append(
-            f"remote: last push {_short(remote.last_attempt)}, last success "
+            f"remote {remote.url}: last push {_short(remote.last_attempt)}, last success "
             f"{_short(remote.last_success)}, {remote.failures} failures in a row"
             + (f": {remote.last_error}" if remote.last_error else "")
         )

@@ -50,6 +50,7 @@ from tracker.channels import Channel
 from tracker.cron import FIRE_HORIZON_YEARS, next_fire
 from tracker.document_ids import enclosing, id_problem
 from tracker.errors import ConfigError
+from tracker.gitstore import GitSettings
 from tracker.models import Document, ExtractRules, FetchSettings, Significance, TelegramSettings
 from tracker.state_url import parse_state_url
 from tracker.suspect import SuspectSettings
@@ -142,6 +143,36 @@ class AlertsConfig(_Strict):
     inaccessible_after: Annotated[int, Field(ge=1, le=100)] = 3
 
 
+_AUTHOR = re.compile(r"^(?P<name>[^<>\n]+?)\s*<(?P<email>[^<>\s]+)>$")
+#: A URL scheme at the start of a path (``s3://``, ``https://``, ``file:``): not a folder.
+_URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")
+
+
+def check_remote(value: str) -> str:
+    """A git remote: a URL, an scp-like ``host:path`` or a local path; one line, no option."""
+    if not value.strip() or value != value.strip() or any(c in value for c in "\n\r\t\0"):
+        raise ValueError("a git remote is one line without surrounding spaces")
+    if value.startswith("-"):
+        raise ValueError("a git remote cannot start with '-'")
+    return value
+
+
+class ArchiveConfig(_Strict):
+    """``[archive]`` in tracker.toml: the archive's git history and where it is pushed."""
+
+    remote: Annotated[str, AfterValidator(check_remote)] | None = None
+    author: str = "policy-tracker <tracker@localhost>"
+
+    @field_validator("author")
+    @classmethod
+    def _author_shape(cls, value: str) -> str:
+        if not _AUTHOR.match(value):
+            raise ValueError(
+                f"{value!r} is not 'Name <email>', e.g. 'policy-tracker <tracker@localhost>'"
+            )
+        return value
+
+
 class TelegramConfig(_Strict):
     """``[telegram]`` in tracker.toml (the token and endpoint come from the environment)."""
 
@@ -169,6 +200,7 @@ class TrackerFile(_Strict):
     alerts: AlertsConfig = AlertsConfig()
     telegram: TelegramConfig = TelegramConfig()
     suspect: SuspectConfig = SuspectConfig()
+    archive: ArchiveConfig = ArchiveConfig()
 
 
 #: Friendly names accepted by a channel's ``digest`` key.
@@ -375,6 +407,7 @@ class Settings:
     channels: tuple[Channel, ...] = ()
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     suspect: SuspectSettings = field(default_factory=SuspectSettings)
+    git: GitSettings = field(default_factory=GitSettings)
 
     @property
     def taxonomy_path(self) -> Path:
@@ -614,6 +647,36 @@ def _telegram(section: TelegramConfig, env: Mapping[str, str]) -> TelegramSettin
     )
 
 
+def _git(section: ArchiveConfig, env: Mapping[str, str], path: Path) -> GitSettings:
+    """The archive's git settings; ``TRACKER_ARCHIVE_REMOTE`` wins over ``[archive] remote``."""
+    remote = section.remote
+    if env.get("TRACKER_ARCHIVE_REMOTE"):
+        try:
+            remote = check_remote(env["TRACKER_ARCHIVE_REMOTE"])
+        except ValueError as exc:
+            raise ConfigError(f"TRACKER_ARCHIVE_REMOTE: {exc}") from None
+    match = _AUTHOR.match(section.author)
+    if match is None:  # validated with the file; kept for the type checker
+        raise ConfigError(f"{path}: archive.author: not 'Name <email>'")
+    return GitSettings(
+        remote=remote or None,
+        author_name=match["name"].strip(),
+        author_email=match["email"],
+    )
+
+
+def check_archive_dir(archive_dir: Path) -> Path:
+    """The archive is a local folder: a URL (``s3://bucket/...``) is refused, with the way out."""
+    text = str(archive_dir)
+    if _URL_LIKE.match(text):
+        raise ConfigError(
+            f"--archive / TRACKER_ARCHIVE: {text!r} looks like a URL; the archive is a local "
+            "folder (e.g. snapshots/). To keep it elsewhere too, set a git remote: [archive] "
+            "remote in config/tracker.toml, or TRACKER_ARCHIVE_REMOTE"
+        )
+    return archive_dir
+
+
 def _accept_language(language: str) -> str:
     primary = language.split("-", 1)[0]
     return f"{language}, {primary};q=0.9" if primary != language else f"{language};q=1.0"
@@ -631,12 +694,16 @@ def load(
     Explicit arguments win over the environment (``TRACKER_CONFIG``, ``TRACKER_ARCHIVE``,
     ``TRACKER_DB``), which wins over the defaults (``config/``, ``snapshots/``, an SQLite file
     under ``.tracker/``, outside the published archive). The Telegram bot token and endpoint
-    come from the environment only (``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_API_BASE_URL``). Every
+    come from the environment only (``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_API_BASE_URL``);
+    ``TRACKER_ARCHIVE_REMOTE`` wins over ``[archive] remote``. An archive given as a URL is
+    refused (:func:`check_archive_dir`). Every
     cron must fire within a few years after ``now`` (default: the clock).
     """
     env = os.environ if environ is None else environ
     config_dir = config_dir or Path(env.get("TRACKER_CONFIG") or DEFAULT_CONFIG_DIR)
-    archive_dir = archive_dir or Path(env.get("TRACKER_ARCHIVE") or DEFAULT_ARCHIVE_DIR)
+    archive_dir = check_archive_dir(
+        archive_dir or Path(env.get("TRACKER_ARCHIVE") or DEFAULT_ARCHIVE_DIR)
+    )
     db_url = db_url or env.get("TRACKER_DB") or DEFAULT_DB_URL
     parse_state_url(db_url)  # an unsupported URL is refused before anything runs
     tracker_path = config_dir / "tracker.toml"
@@ -671,6 +738,7 @@ def load(
             unterminated_html=tracker.suspect.unterminated_html,
             confirm=tracker.suspect.confirm,
         ),
+        git=_git(tracker.archive, env, tracker_path),
     )
 
 

@@ -13,6 +13,8 @@
     │   └── EmptyContentError       the selection holds (almost) no text
     │   (other causes: too-deeply-nested, parse-truncated: the parser lost part of the page)
     ├── ArchiveError            fatal to the document's check, integrity first (see below)
+    │   └── GitError            a git command on the archive failed (command, git's words)
+    │       └── ArchiveDivergedError  the archive and its remote diverged: refused, nothing lost
     ├── BackfillError           a backfill folder is unusable (bad file name, unknown document)
     └── StateError              the state database cannot be used (locked, read-only, unreachable
         │                       server, refused login...): one line naming it, exit code 2
@@ -96,6 +98,22 @@ class ArchiveError(TrackerError):
     """The archive could not be read or written consistently. Fatal to the run."""
 
     cause = "archive-error"
+
+
+class GitError(ArchiveError):
+    """A git command failed: the message names it and what git said (credentials redacted).
+
+    A failed *push* is not raised past :mod:`tracker.archive_git`: the commits stay, the push is
+    retried at the next pass, and the maintainers are told after repeated failures.
+    """
+
+    cause = "git-error"
+
+
+class ArchiveDivergedError(GitError):
+    """The archive and its remote both have commits the other lacks: nothing is discarded."""
+
+    cause = "archive-diverged"
 
 
 class BackfillError(TrackerError):

@@ -305,6 +305,23 @@ class Outbox:
         )
         return _row(found[0]) if found else None
 
+    def finished(self, prefix: str = "change:") -> list[str]:
+        """Keys of the alerts (starting with ``prefix``) with no message left to deliver.
+
+        Every message was sent, cancelled or folded into a digest: nothing pending, held or
+        failed (an alert no channel follows has no message, and nothing to mark). Written to
+        the archive's delivery ledger (:mod:`tracker.deliveries`).
+        """
+        rows = self.state.read(
+            "SELECT a.key FROM alerts a WHERE a.key LIKE ?"
+            " AND EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id)"
+            " AND NOT EXISTS (SELECT 1 FROM outbox o"
+            " WHERE o.alert_id = a.id AND o.status IN ('pending', 'held', 'failed'))"
+            " ORDER BY a.id",
+            (prefix.replace("%", "") + "%",),
+        )
+        return [str(row[0]) for row in rows]
+
     def counts(self) -> dict[str, int]:
         """How many messages stand in each status."""
         return {

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
@@ -55,6 +55,9 @@ from tracker.taxonomy import Taxonomy
 from tracker.timestamps import to_iso, to_stamp
 from tracker.wording import same_words
 
+if TYPE_CHECKING:
+    from tracker.archive_git import History
+
 log = logging.getLogger(__name__)
 
 
@@ -75,6 +78,8 @@ class Deps:
     suspect: SuspectSettings = field(default_factory=SuspectSettings)
     #: seconds to wait for the archive's lock held by another process (None: for ever)
     lock_wait: float | None = 0.0
+    #: the archive's git history (None: not kept in git, e.g. no git command installed)
+    history: History | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 
-from tracker import metrics
+from tracker import deliveries, metrics
 from tracker.alerts import Alerts
 from tracker.archive import Archive
+from tracker.archive_git import History
 from tracker.config import Settings
 from tracker.errors import ArchiveError, FetchError
 from tracker.fetch import HostPacer, new_session
+from tracker.gitstore import git_available
 from tracker.lock import LockTimeout, file_lock, send_lock_path
 from tracker.logs import check_fields, log_check
 from tracker.models import Document
@@ -25,7 +28,7 @@ from tracker.outbox import Outbox
 from tracker.pipeline import Deps, Result, check, record_error, record_inaccessible
 from tracker.state import State
 from tracker.taxonomy import load_taxonomy
-from tracker.timestamps import utc_now
+from tracker.timestamps import from_iso, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +39,24 @@ def build_deps(
 ) -> Iterator[Deps]:
     """Open the HTTP session, the archive and the state database for one process.
 
-    ``lock_wait``: how long each check waits for the archive's lock (None: for ever).
+    Before anything is checked, the archive is restored (:func:`start`): put under git, cloned
+    from or fast-forwarded to its remote, and the outbox started where the archive says it
+    began. ``lock_wait``: how long each check waits for the archive's lock (None: for ever).
     ``gather_seconds``: how long a new outage's notice waits for other documents to join it
     (:data:`tracker.outages.GATHER_SECONDS` for ``tracker run``).
     """
     state = State(settings.db_url)
+    try:
+        archive = Archive(settings.archive_dir)
+        history = _history(settings, archive, state)
+        since = start(archive, state, history, lock_wait=lock_wait)
+    except BaseException:
+        state.close()
+        raise
     http = new_session(settings.fetch)
-    archive = Archive(settings.archive_dir)
     taxonomy = load_taxonomy(settings.taxonomy_path)
     alerts = Alerts(
-        outbox=Outbox(state, utc_now()),
+        outbox=Outbox(state, since),
         archive=archive,
         channels=settings.channels,
         telegram=settings.telegram,
@@ -53,7 +64,10 @@ def build_deps(
         now=utc_now,
         inaccessible_after=settings.alerts.inaccessible_after,
         gather_seconds=gather_seconds,
+        delivered=lambda: deliveries.read(archive.root).delivered,
     )
+    if history is not None:
+        history.alerts = alerts
     try:
         yield Deps(
             http=http,
@@ -68,14 +82,102 @@ def build_deps(
             alerts=alerts,
             suspect=settings.suspect,
             lock_wait=lock_wait,
+            history=history,
         )
     finally:
         http.close()
         state.close()
 
 
+_warned_no_git = False
+
+
+def _history(settings: Settings, archive: Archive, state: State) -> History | None:
+    """The archive's git history; None (said once) when git is not installed and not needed."""
+    global _warned_no_git
+    if not git_available():
+        if settings.git.remote:
+            raise ArchiveError(
+                f"[archive] remote is {settings.git.shown_remote}, but the git command is not "
+                "installed: install git, or remove the remote"
+            )
+        if not _warned_no_git:
+            log.warning("git is not installed: the archive is kept without its git history")
+            _warned_no_git = True
+        return None
+    return History(
+        archive,
+        settings.git,
+        state,
+        now=utc_now,
+        notify_after=settings.alerts.inaccessible_after,
+    )
+
+
+#: The ``meta`` key of the state database that holds when its outbox began.
+OUTBOX_SINCE_KEY = "outbox_since"
+
+
+def start(
+    archive: Archive, state: State, history: History | None, *, lock_wait: float | None
+) -> datetime:
+    """Restore the archive before anything is checked; returns when the outbox began.
+
+    Under the archive's lock (skipped when there is nothing to do: a repository without a
+    remote, whose outbox start is known to both the database and the archive): the git
+    history is started or restored (:meth:`History.start`), and the outbox's start is taken
+    from the database, else from the archive's ``deliveries.csv`` (a database lost with its
+    disk: every change captured since is queued again unless the archive says it was
+    delivered), else now; the archive records it if it did not.
+    """
+    known = state.get_meta(OUTBOX_SINCE_KEY)
+    ledger = deliveries.read(archive.root)
+    quiet = history is None or (history.store.is_repository() and not history.settings.remote)
+    if quiet and known is not None and ledger.began is not None:
+        return from_iso(known)
+    with archive.writing(wait=lock_wait, waiting=log.warning):
+        if history is not None:
+            for line in history.start():
+                log.info("archive: %s", line)
+        ledger = deliveries.read(archive.root)
+        if known is not None:
+            since = from_iso(known)
+        elif ledger.began is not None:
+            since = ledger.began
+            if any(archive.version_stamps(doc) for doc in archive.documents()):
+                log.warning(
+                    "the state database %s is new but the archive has history: the alerts of "
+                    "changes captured since %s that the archive does not mark delivered are "
+                    "queued again",
+                    state.url,
+                    ledger.began.isoformat(),
+                )
+        else:
+            since = utc_now()
+            if any(archive.version_stamps(doc) for doc in archive.documents()):
+                log.warning(
+                    "the state database %s is new and the archive does not say when its "
+                    "outbox began: changes recorded before now are not alerted",
+                    state.url,
+                )
+        if ledger.began is None:
+            deliveries.append(archive.root, [(since, "began", "")])
+    return since
+
+
 #: Causes that say the whole host is out of reach, not just one page.
 HOST_DOWN_CAUSES = frozenset({"dns-error", "connection-error"})
+
+
+def restore(deps: Deps) -> None:
+    """Bring the archive up to date with its remote again (a standby taking over).
+
+    The worker that was active until now pushed its records; this one's archive folder (on
+    another machine) is fast-forwarded before anything is checked, as at start-up.
+    """
+    if deps.history is None or deps.alerts is None:
+        return
+    start(deps.archive, deps.state, deps.history, lock_wait=deps.lock_wait)
 
 
 def check_documents(
@@ -172,4 +274,65 @@ def send_alerts(
         log.info("another process is sending the outbox; it will send what is queued")
         return None
     metrics.count_alerts(report.sent, report.failed)
+    record_deliveries(deps)
     return report
+
+
+def record_deliveries(deps: Deps) -> int:
+    """Mark in the archive's ``deliveries.csv`` the change alerts delivered since last time.
+
+    Under the archive's lock; skipped (and done by the next drain) when another process
+    holds it. Returns how many alerts were marked.
+    """
+    if deps.alerts is None:
+        return 0
+    finished = deps.alerts.outbox.finished()
+    if not finished or set(finished) <= deliveries.read(deps.archive.root).delivered:
+        return 0
+    try:
+        with deps.archive.writing(wait=0.0):
+            marked = deliveries.mark(deps.archive.root, finished, deps.now())
+    except LockTimeout:
+        log.info("the archive is busy: the delivered alerts are marked at the next send")
+        return 0
+    if deps.history is not None:
+        deps.history.delivered += marked
+    return marked
+
+
+def commit_command(deps: Deps, subject: str, body: Sequence[str], document: str = "") -> list[str]:
+    """Commit (and push) what another writing command (import, relabel) wrote; lines for people."""
+    history = deps.history
+    if history is None:
+        return []
+    with deps.archive.writing(wait=deps.lock_wait, waiting=log.warning):
+        history.commit_command(subject, body, document)
+        pushed = history.push()
+    return [pushed] if pushed else []
+
+
+def publish(deps: Deps, results: Sequence[Result] = (), *, periodic: bool = False) -> list[str]:
+    """Commit what a pass wrote to the archive's git history, then push it; lines for people.
+
+    ``periodic``: ``tracker run``'s timer, which commits delivery marks and retries a failed
+    push (see :meth:`~tracker.archive_git.History.push`). A push failure is never an error:
+    the commits stay, and the next pass pushes them.
+    """
+    history = deps.history
+    if history is None:
+        return []
+    wait = 0.0 if periodic else deps.lock_wait
+    try:
+        with deps.archive.writing(wait=wait, waiting=log.warning):
+            lines = []
+            made = history.commit_pass(results)
+            if made:
+                log.info("archive: %d commits", made)
+            pushed = history.push(periodic=periodic and not made)
+            if pushed:
+                lines.append(pushed)
+            return lines
+    except LockTimeout:
+        if not periodic:
+            raise
+        return []

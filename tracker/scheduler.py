@@ -17,6 +17,9 @@
   the outbox is drained on the same worker thread (``send``), so a send never overlaps a check;
 - with a worker lock (:mod:`tracker.leadership`), only the worker holding it schedules
   anything: the others stand by and take over, catching up, when it is gone.
+- after each check and its send, what it wrote is committed to the archive's git history and
+  pushed (``publish``); every minute, delivery marks are committed and a failed push is tried
+  again (at most every five minutes, :data:`tracker.archive_git.PUSH_RETRY_SECONDS`).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from types import FrameType
 
@@ -61,12 +64,18 @@ class Worker:
         deps: Deps,
         on_result: Callable[[Result], None] = lambda _: None,
         send: Callable[[], object] | None = None,
+        publish: Callable[[Sequence[Result], bool], object] | None = None,
     ) -> None:
-        """Prepare (but do not start) one job per document, and the outbox drain."""
+        """Prepare (but do not start) one job per document, and the outbox drain.
+
+        ``publish(results, periodic)`` commits and pushes the archive's history after each
+        check (``periodic`` False) and on the outbox drain's timer (True).
+        """
         self.settings = settings
         self.deps = deps
         self.on_result = on_result
         self.send = send
+        self.publish = publish
         self.stopping = threading.Event()
         #: when the worker started, and when its last check ended (for ``/healthz``)
         self.started_at: datetime | None = None
@@ -97,13 +106,13 @@ class Worker:
                 log.info(
                     "%s: a scheduled check was missed (or never ran): checking now", document.id
                 )
-        if send is not None:
+        if send is not None or publish is not None:
             self.scheduler.add_job(
                 self._run_send,
                 trigger="interval",
                 seconds=SEND_EVERY_SECONDS,
                 id="send",
-                name="send the outbox",
+                name="send the outbox, push the archive",
                 next_run_time=now,
             )
 
@@ -142,15 +151,25 @@ class Worker:
             observe(result, time.monotonic() - started, self.deps)
             self.on_result(result)
         self.last_check_at = self.deps.now()
-        self._run_send()
+        self._run_send(periodic=False)
+        self._run_publish(results, periodic=False)
 
-    def _run_send(self) -> None:
-        if self.send is None or self.stopping.is_set():
+    def _run_send(self, *, periodic: bool = True) -> None:
+        if self.send is not None and not self.stopping.is_set():
+            try:
+                self.send()
+            except Exception:  # a send must never stop the checks; the outbox keeps the messages
+                log.exception("sending the outbox failed; the messages stay queued")
+        if periodic:
+            self._run_publish([], periodic=True)
+
+    def _run_publish(self, results: Sequence[Result], *, periodic: bool) -> None:
+        if self.publish is None:
             return
         try:
-            self.send()
-        except Exception:  # a send must never stop the checks; the outbox keeps the messages
-            log.exception("sending the outbox failed; the messages stay queued")
+            self.publish(results, periodic)
+        except Exception:  # the files are safe in the folder: the next pass commits them
+            log.exception("committing or pushing the archive's history failed")
 
     def start(self) -> None:
         """Start the scheduler thread."""
@@ -177,15 +196,19 @@ def run_forever(
     health: HealthOptions | None = None,
     leadership: Leadership | None = None,
     poll: float = POLL_SECONDS,
+    publish: Callable[[Sequence[Result], bool], object] | None = None,
+    on_takeover: Callable[[], object] | None = None,
 ) -> None:
     """Run the worker until SIGTERM/SIGINT; with ``leadership``, only while it is the active one.
 
     With a worker lock (:mod:`tracker.leadership`), the worker first stands by until it holds
-    the lock, then schedules the checks (catching up what is due), checks every ``poll``
-    seconds that it still holds the lock, and steps down if it lost it: no new check starts,
-    the running one finishes, and it stands by again. With ``health``, ``/healthz`` and
-    ``/metrics`` are served for the whole life of the process (a standby answers 200 with the
-    status ``standby``).
+    the lock, then (``on_takeover``: brings the archive up to date with its remote, which the
+    worker active until then pushed to) schedules the checks (catching up what is due),
+    checks every ``poll`` seconds that it still holds the lock, and steps down if it lost it:
+    no new check starts, the running one finishes, and it stands by again. With ``health``,
+    ``/healthz`` and ``/metrics`` are served for the whole life of the process (a standby
+    answers 200 with the status ``standby``). ``publish`` commits and pushes what each check
+    wrote (and, on the periodic job, retries a failed push).
 
     Raises:
         ConfigError: the health server cannot listen on its address (taken, not ours).
@@ -217,7 +240,9 @@ def run_forever(
                 if not wait_for_leadership(leadership, stopping, poll):
                     break
                 standing_by.clear()
-            worker = Worker(settings, deps, on_result, send)
+                if on_takeover is not None:
+                    on_takeover()
+            worker = Worker(settings, deps, on_result, send, publish)
             current[:] = [worker]
             if not _serve(worker, settings, stopping, leadership, poll) or leadership is None:
                 break

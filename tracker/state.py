@@ -362,6 +362,16 @@ class State:
             row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return str(row[0])
 
+    def get_meta(self, key: str) -> str | None:
+        """A value of the ``meta`` table, or None if it was never set."""
+        rows = self.read("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set (or replace) a value of the ``meta`` table."""
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
     def get(self, document: str) -> DocumentState:
         """The state of a document (empty for one never checked)."""
         with self._lock, self._backend.translated():

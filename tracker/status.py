@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -38,7 +39,8 @@ SCHEMA_VERSION = 1
 #: A message pending longer than this is stuck (no token, Telegram unreachable, flood limits).
 STUCK_AFTER = timedelta(hours=1)
 #: The ``meta`` keys the push of the archive to its remote writes (see :func:`read_remote`).
-PUSH_KEYS = ("push.last_attempt", "push.last_success", "push.failures", "push.last_error")
+#: The ``meta`` key under which :mod:`tracker.archive_git` keeps the pushes' outcome (JSON).
+PUSH_KEY = "archive_push"
 #: How much of the end of ``checks.csv`` is read first (doubled until enough is found).
 TAIL_BYTES = 16 * 1024
 
@@ -93,9 +95,10 @@ class ChannelBacklog:
 
 @dataclass(frozen=True, slots=True)
 class Remote:
-    """The last push of the archive to its remote (``configured`` False: never pushed)."""
+    """The last push of the archive to its remote (``configured`` False: no remote is set)."""
 
     configured: bool
+    url: str = ""
     last_attempt: str | None = None
     last_success: str | None = None
     failures: int = 0
@@ -128,7 +131,7 @@ def gather(settings: Settings, state: State, archive: Archive, now: datetime) ->
         for doc in settings.documents.values()
     )
     outbox = tuple(_backlog(state, now))
-    remote = read_remote(_meta(state, PUSH_KEYS))
+    remote = read_remote(_meta(state, (PUSH_KEY,)).get(PUSH_KEY), settings.git.shown_remote)
     problems = [_document_problem(d) for d in documents if d.needs_attention]
     for channel in outbox:
         if channel.failed:
@@ -138,7 +141,7 @@ def gather(settings: Settings, state: State, archive: Archive, now: datetime) ->
                 f"outbox {channel.channel}: {channel.pending} messages pending since "
                 f"{channel.oldest_pending_at}"
             )
-    if remote.failures:
+    if remote.failures >= threshold:
         problems.append(
             f"remote: {remote.failures} failed pushes in a row"
             + (f" ({remote.last_error})" if remote.last_error else "")
@@ -279,25 +282,25 @@ def _meta(state: State, keys: Iterable[str]) -> dict[str, str]:
     return {str(key): str(value) for key, value in rows}
 
 
-def read_remote(meta: Mapping[str, str]) -> Remote:
-    """The last push to the remote from the ``meta`` keys :data:`PUSH_KEYS`.
-
-    ``push.last_attempt`` and ``push.last_success`` are ISO 8601 times, ``push.failures`` the
-    failed pushes in a row (0 after a success), ``push.last_error`` the last failure's message.
-    No key at all: the archive is not pushed anywhere (``configured`` False).
+def read_remote(record: str | None, url: str) -> Remote:
+    """The pushes to the remote ``url`` (credentials hidden), from the JSON kept under
+    :data:`PUSH_KEY`: ``last_attempt`` and ``last_success`` (ISO 8601 times), ``failures``
+    (failed pushes in a row, 0 after a success), ``last_error``. No ``url``: not configured.
     """
-    if not any(key in meta for key in PUSH_KEYS):
+    if not url:
         return Remote(configured=False)
     try:
-        failures = int(meta.get("push.failures", "0") or 0)
-    except ValueError:
-        failures = 0
+        data = json.loads(record or "{}")
+        failures = int(data.get("failures") or 0)
+    except (ValueError, TypeError, AttributeError):
+        data, failures = {}, 0
     return Remote(
         configured=True,
-        last_attempt=meta.get("push.last_attempt") or None,
-        last_success=meta.get("push.last_success") or None,
+        url=url,
+        last_attempt=data.get("last_attempt") or None,
+        last_success=data.get("last_success") or None,
         failures=failures,
-        last_error=meta.get("push.last_error", ""),
+        last_error=str(data.get("last_error") or ""),
     )
 
 

@@ -111,3 +111,32 @@ def test_a_job_that_raises_is_recorded_and_the_other_jobs_run(
     assert by_document[FIRST].outcome is Outcome.UNCHANGED
     row = Archive(settings.archive_dir).checks(SECOND)[-1]
     assert (row.outcome, row.cause) == (Outcome.INACCESSIBLE, "internal-error")
+
+
+def test_a_document_not_due_at_start_up_keeps_its_schedule(
+    settings: Settings, state: State, page_server: PageServer
+):
+    """Checked just before the start: not checked at once, but at its cron's next time.
+
+    APScheduler adds a job *paused* when given ``next_run_time=None``: the worker once did that
+    for every document not due at start-up, so that after a restart only the documents with a
+    missed run were ever checked again.
+    """
+    deps = make_deps(settings, state, utc_now)
+    check_documents(settings.documents.values(), deps)
+    worker = Worker(settings, deps)
+    assert not any(worker.is_due(document, utc_now()) for document in settings.documents.values())
+    worker.start()
+    try:
+        jobs = {job.id: job.next_run_time for job in worker.scheduler.get_jobs()}
+    finally:
+        worker.stop()
+    assert set(jobs) == {FIRST, SECOND}
+    for document in (FIRST, SECOND):
+        trigger = worker.trigger_for(settings.documents[document], jitter=False)
+        expected = trigger.get_next_fire_time(None, utc_now())  # type: ignore[attr-defined]
+        assert jobs[document] is not None, f"{document}: its job is paused"
+        assert (
+            abs((jobs[document] - expected).total_seconds())
+            <= 60 + settings.schedule.jitter_seconds
+        )

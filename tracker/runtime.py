@@ -49,6 +49,7 @@ def build_deps(
     try:
         archive = Archive(settings.archive_dir)
         history = _history(settings, archive, state)
+        fresh = state.get_meta(OUTBOX_SINCE_KEY) is None
         since = start(archive, state, history, lock_wait=lock_wait)
     except BaseException:
         state.close()
@@ -68,6 +69,8 @@ def build_deps(
     )
     if history is not None:
         history.alerts = alerts
+    if fresh:
+        _queue_undelivered(settings, archive, alerts, lock_wait)
     try:
         yield Deps(
             http=http,
@@ -90,6 +93,28 @@ def build_deps(
 
 
 _warned_no_git = False
+
+
+def _queue_undelivered(
+    settings: Settings, archive: Archive, alerts: Alerts, lock_wait: float | None
+) -> None:
+    """A new state database: queue now every alert the archive does not mark delivered.
+
+    Not at each document's next check, which may be hours away: the alerts a lost database
+    left pending are sent at start-up (each once: the outbox keys are unique, and the alerts
+    the archive marks delivered are never queued again).
+    """
+    if not any(archive.version_stamps(doc.id) for doc in settings.documents.values()):
+        return  # a new installation: nothing was ever alerted
+    with archive.writing(wait=lock_wait, waiting=log.warning):
+        queued = {doc.id: alerts.queue_missing(doc) for doc in settings.documents.values()}
+    for document, stamps in queued.items():
+        if stamps:
+            log.warning(
+                "%s: the alerts of %s queued again (never marked delivered in the archive)",
+                document,
+                ", ".join(stamps),
+            )
 
 
 def _history(settings: Settings, archive: Archive, state: State) -> History | None:

@@ -92,15 +92,20 @@ class Worker:
         now = deps.now()
         for position, document in enumerate(settings.documents.values()):
             due = self.is_due(document, now)
+            # A first run now for a document that is due; otherwise the trigger's next time.
+            # (Not ``next_run_time=None``: APScheduler takes that as "add the job paused".)
+            first: dict[str, datetime] = (
+                {"next_run_time": now + timedelta(seconds=position * CATCH_UP_STAGGER_SECONDS)}
+                if due
+                else {}
+            )
             self.scheduler.add_job(
                 self._run_check,
                 trigger=self.trigger_for(document),
                 args=(document,),
                 id=document.id,
                 name=f"check {document.id}",
-                next_run_time=(
-                    now + timedelta(seconds=position * CATCH_UP_STAGGER_SECONDS) if due else None
-                ),
+                **first,
             )
             if due:
                 log.info(

@@ -81,19 +81,30 @@ def health(port: int) -> tuple[int, str]:
         return 0, ""
 
 
-def start(workspace: Workspace, name: str, health_port: int | None = None) -> Worker:
+def start(
+    workspace: Workspace,
+    name: str,
+    health_port: int | None = None,
+    *,
+    env: dict[str, str] | None = None,
+    archive: Path | None = None,
+) -> Worker:
+    """``tracker run`` on ``workspace`` (or on another ``archive`` folder: another host's)."""
     out, err = workspace.tmp / f"{name}.out", workspace.tmp / f"{name}.err"
     served = ["--health-port", str(health_port)] if health_port else []
+    argv = workspace.argv("--log-level", "info", "run", *served)
+    if archive is not None:
+        argv[argv.index("--archive") + 1] = str(archive)
     with out.open("wb") as stdout, err.open("wb") as stderr:
         process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "tracker",
-                *workspace.argv("--log-level", "info", "run", *served),
+                *argv,
             ],
             cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
             stdout=stdout,
             stderr=stderr,
         )
@@ -234,3 +245,86 @@ def test_a_worker_that_loses_its_postgres_session_steps_down(
     # The rival's session ended: the worker takes over again.
     wait_until(lambda: worker.log().count("worker started") == 2, "it took over again", 30)
     assert stop(worker) == 0, worker.log()
+
+
+def test_on_two_machines_the_standby_fast_forwards_its_own_archive_before_it_checks(
+    postgres_workspace: Workspace, page_server: PageServer, workers: list[Worker], tmp_path: Path
+):
+    """Two hosts: one PostgreSQL database and one git remote, an archive folder each.
+
+    The standby cloned the history when it started; the active worker then recorded a version
+    and pushed it. Taking over, the standby fast-forwards its own folder from the remote before
+    anything is checked: it does not check again what the other recorded, and does not record
+    it twice.
+    """
+    workspace = postgres_workspace
+    remote = tmp_path / "remote.git"
+    subprocess.run(
+        ["git", "clone", "--quiet", "--bare", str(workspace.archive), str(remote)], check=True
+    )
+    second_archive = tmp_path / "host-b" / "snapshots"
+    # Host a's first check is slow enough for host b to start and clone before it ends.
+    page_server.route(
+        path_of(FIRST), Reply(body=variant(page_bytes(V1), 1), delay_before_headers=4)
+    )
+    page_server.route(
+        path_of(SECOND),
+        Reply(body=variant(page_bytes(V1), 2), delay_before_headers=8),
+        Reply(body=variant(page_bytes(V1), 2)),
+    )
+    env = {"TRACKER_ARCHIVE_REMOTE": str(remote)}
+    workers.append(start(workspace, "a", env=env))
+    wait_until(lambda: "worker started" in workers[0].log(), "host a is active")
+    workers.append(start(workspace, "b", env=env, archive=second_archive))
+    active, standby = workers
+    wait_until(lambda: "standing by" in standby.log(), "host b stands by")
+    assert "cloned" in standby.log(), "host b's empty folder came from the remote"
+    assert len(Archive(second_archive).version_stamps(FIRST)) == 1, "cloned before a recorded"
+
+    def remote_subjects() -> list[str]:
+        done = subprocess.run(
+            ["git", "--git-dir", str(remote), "log", "--format=%s", "main"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.splitlines()
+
+    wait_until(
+        lambda: f"Record new version of {FIRST}" in remote_subjects(), "host a pushed its record"
+    )
+    wait_until(lambda: len(page_server.requests_to(path_of(SECOND))) == 1, "the cut check began")
+    assert len(Archive(second_archive).version_stamps(FIRST)) == 1, "b has not pulled it yet"
+    active.process.kill()
+    active.process.wait()
+
+    wait_until(lambda: "worker started" in standby.log(), "host b took over", TAKEOVER_LIMIT)
+    wait_until(lambda: f"{SECOND}: new version" in standby.said(), "host b caught up the cut check")
+    assert stop(standby) == 0, standby.log()
+    archive = Archive(second_archive)
+    for document in (FIRST, SECOND):
+        assert len(archive.version_stamps(document)) == 2, f"{document}: one new version, once"
+    assert len(page_server.requests_to(path_of(FIRST))) == 1, "b did not check it again"
+    assert f"{FIRST}: new version" not in standby.said()
+    subjects = remote_subjects()
+    assert subjects.count(f"Record new version of {FIRST}") == 1
+    assert subjects.count(f"Record new version of {SECOND}") == 1
+    verified = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tracker",
+            *workspace.argv("verify")[:2],
+            "--archive",
+            str(second_archive),
+            "--db",
+            workspace.url,
+            "verify",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr

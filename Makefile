@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@# TDLib's own parser, the fake Telegram server's oracle; optional (tests fall back to our port).
 	$(BIN)/python -m pip install --quiet -e '.[tdlib]' \
-		|| echo "tdjson not installed: Telegram tests use tracker/telegram_html/ alone"
+		|| echo "tdjson not installed: Telegram tests use tracker/render/telegram_html/ alone"
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the tracker with its dev tools

@@ -2,8 +2,8 @@
 
 Reads the hand labels of ``eval/classification.toml`` (one entry per changed clause of the
 corpus, see :mod:`benchmarks.classification_units`), classifies each side of each clause with
-:func:`tracker.classify.classify_clause` (same headings, column and row as in the pipeline) and
-reports:
+:func:`tracker.classify.classifier.classify_clause` (same headings, column and row as in the
+pipeline) and reports:
 
 * per-label precision, recall and F1 over the labelled sides, on the whole set and on the
   held-out third (keys whose value modulo 3 is 0: rules were tuned only on the other two
@@ -52,8 +52,8 @@ from benchmarks.significance import (  # noqa: E402
 )
 
 if TYPE_CHECKING:
+    from tracker.classify.taxonomy import Taxonomy
     from tracker.models import Change, Clause
-    from tracker.taxonomy import Taxonomy
 
 GOLD = ROOT / "eval" / "classification.toml"
 TAXONOMY = ROOT / "config" / "taxonomy.toml"
@@ -149,7 +149,7 @@ def _clause(side: Side) -> Clause:
 
 def predict_side(side: Side | None, taxonomy: Taxonomy) -> frozenset[str] | None:
     """The labels the classifier gives one side (None for an absent side)."""
-    from tracker.classify import classify_clause, labels
+    from tracker.classify.classifier import classify_clause, labels
 
     if side is None:
         return None
@@ -183,7 +183,7 @@ def _sides(outcomes: Iterable[Outcome]) -> Iterable[tuple[frozenset[str], frozen
 
 def label_scores(outcomes: Iterable[Outcome]) -> dict[str, Scores]:
     """Per-label counts over every labelled side."""
-    from tracker.taxonomy import Label
+    from tracker.classify.taxonomy import Label
 
     scores = {label.value: Scores() for label in Label}
     for truth, guess in _sides(outcomes):
@@ -198,7 +198,7 @@ def label_scores(outcomes: Iterable[Outcome]) -> dict[str, Scores]:
 
 
 def _group(group: str) -> list[str]:
-    from tracker.taxonomy import Label
+    from tracker.classify.taxonomy import Label
 
     return [label.value for label in Label if label.group.value == group]
 
@@ -386,7 +386,7 @@ def _section_labels(
     clauses: Iterable[Clause], taxonomy: Taxonomy
 ) -> list[tuple[str, frozenset[str]]]:
     """(heading, labels of the heading and of every clause up to the next heading)."""
-    from tracker.classify import classify_clause, labels
+    from tracker.classify.classifier import classify_clause, labels
     from tracker.models import ClauseKind
 
     sections: list[tuple[str, set[str]]] = []
@@ -399,8 +399,8 @@ def _section_labels(
 
 def bilingual_agreement(taxonomy: Taxonomy) -> Agreement:
     """Label agreement of each French section with the English section in the same place."""
-    from tracker.clauses import split_clauses
-    from tracker.taxonomy import Label
+    from tracker.classify.taxonomy import Label
+    from tracker.compare.clauses import split_clauses
 
     all_labels = [label.value for label in Label]
     per_label = {label: [0, 0] for label in all_labels}
@@ -443,7 +443,7 @@ def _fmt(labels: Iterable[str] | None) -> str:
 
 
 def _score_table(scores: dict[str, Scores]) -> list[str]:
-    from tracker.taxonomy import Label
+    from tracker.classify.taxonomy import Label
 
     lines = [
         "| label | group | precision | recall | F1 | support |",
@@ -609,7 +609,7 @@ def bench(taxonomy: Taxonomy, repeat: int = 5) -> str:
     from statistics import median
 
     from tracker.changes import classify_texts
-    from tracker.diff import compare
+    from tracker.compare.diff import compare
 
     lines = [
         "# Classification: cost beside the comparison",
@@ -617,9 +617,9 @@ def bench(taxonomy: Taxonomy, repeat: int = 5) -> str:
         f"Measured by `make bench` (`benchmarks/classification.py --bench`) on "
         f"{datetime.now(UTC):%Y-%m-%d}, taxonomy {taxonomy.version} ({len(taxonomy.rules)} rules): "
         f"median of {repeat} runs, one process, on the real version pairs of the known changes. "
-        "*compare* is `tracker.diff.compare`; *classify* is `classify_texts` (splitting both "
-        "versions into clauses and tagging both sides of every changed clause), which the "
-        "pipeline runs after it. No peer tool classifies clauses: the comparison is the "
+        "*compare* is `tracker.compare.diff.compare`; *classify* is `classify_texts` "
+        "(splitting both versions into clauses and tagging both sides of every changed clause), "
+        "which the pipeline runs after it. No peer tool classifies clauses: the comparison is the "
         "baseline.",
         "",
         "| change | changed clauses | compare (ms) | classify (ms) | classify / compare |",
@@ -652,7 +652,7 @@ def main() -> None:
     parser.add_argument("--bench", action="store_true", help="time classification instead")
     args = parser.parse_args()
     require_corpus()
-    from tracker.taxonomy import load_taxonomy
+    from tracker.classify.taxonomy import load_taxonomy
 
     taxonomy = load_taxonomy(TAXONOMY)
     if args.bench:

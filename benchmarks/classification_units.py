@@ -124,8 +124,8 @@ def _side(clauses: dict[str, Clause], ids: tuple[str, ...]) -> Side | None:
 def _pair_units(
     document: Document, source: str, old_name: str, new_name: str, old: str, new: str
 ) -> Iterator[Unit]:
-    from tracker.clauses import split_clauses
-    from tracker.diff import compare
+    from tracker.compare.clauses import split_clauses
+    from tracker.compare.diff import compare
 
     change = compare(old, new, document=document.id, from_version=old_name, to_version=new_name)
     old_clauses = {c.id: c for c in split_clauses(old)}
@@ -156,7 +156,7 @@ def _french_document(name: str) -> Document:
 
 def extract_french(relative: str, name: str) -> str:
     """Our extraction of a French corpus HTML capture."""
-    from tracker.extract import extract
+    from tracker.extract.extractor import extract
 
     document = _french_document(name)
     return extract((CORPUS / relative).read_bytes(), document.rules, url=document.url)

@@ -2,8 +2,9 @@
 
 1. The whole path on the real pair of EU Regional Privacy Notice snapshots
    (``eu-regional-privacy-notice/html/en_pga-reconstructed``, 2025-09-18 → 2025-11-04): two raw
-   HTML pages → :func:`tracker.extract.extract` (rule set ``linkedin-legal``) →
-   :func:`tracker.diff.compare` → :func:`tracker.diff.change_to_dict` and ``json.dumps`` →
+   HTML pages → :func:`tracker.extract.extractor.extract` (rule set ``linkedin-legal``) →
+   :func:`tracker.compare.diff.compare` → :func:`tracker.compare.diff.change_to_dict` and
+   ``json.dumps`` →
    :func:`tracker.render.html.render_change_page`; beside web-monitoring-diff's
    ``html_diff_render`` (the "highlighted rendered" page diff) and ``html_text_diff`` (visible
    text through diff-match-patch) on the same two raw pages. Each run of each tool is its own
@@ -11,7 +12,8 @@
    work only (no interpreter start-up or imports), the memory is the process's peak resident
    set (``ru_maxrss`` from ``os.wait4``), with the same process doing only its imports as a
    baseline.
-2. :func:`tracker.diff.compare` alone on every consecutive pair of every LinkedIn Markdown series
+2. :func:`tracker.compare.diff.compare` alone on every consecutive pair of every LinkedIn Markdown
+series
    of the corpus (``linkedin/*/markdown/*``), each file normalised as ``tracker import`` does.
 
 web-monitoring-diff 0.2.0 imports ``html5-parser``, which refuses to load beside an ``lxml``
@@ -69,8 +71,8 @@ def _child(mode: str, out: Path) -> None:
     if mode.startswith("ours"):
         sys.path.insert(0, str(ROOT))
         from tracker import config
-        from tracker.diff import change_to_dict, compare
-        from tracker.extract import extract
+        from tracker.compare.diff import change_to_dict, compare
+        from tracker.extract.extractor import extract
         from tracker.render.html import render_change_page
 
         rules_path = ROOT / "config" / "rules" / "linkedin-legal.toml"
@@ -236,7 +238,7 @@ def bench_markdown_pairs(repeat_slowest: int = 5, slowest: int = 5) -> tuple[lis
     """compare() once on every consecutive pair; the slowest few again, median of repeats."""
     sys.path.insert(0, str(ROOT))
     from benchmarks.significance import document_for, read_normalised, transitions
-    from tracker.diff import compare
+    from tracker.compare.diff import compare
 
     folders = sorted(p for p in CORPUS.glob("linkedin/*/markdown/*") if p.is_dir())
     pairs = []

@@ -174,13 +174,13 @@ def _timed(times: dict[str, float], name: str, work: Callable[[], Any]) -> Any:
 def run_tracker(page: str, scenario: str) -> dict[str, Any]:
     """One case through the tracker's stages; seconds per stage and what came out."""
     from tracker.changes import classify_texts
-    from tracker.channels import Channel
-    from tracker.diff import change_to_dict, compare
-    from tracker.extract import extract
+    from tracker.classify.taxonomy import load_taxonomy
+    from tracker.compare.diff import change_to_dict, compare
+    from tracker.extract.extractor import extract
+    from tracker.notify.channels import Channel
     from tracker.render.html import render_change_page
     from tracker.render.markdown import render_change_markdown
     from tracker.render.telegram import PostContext, render_post
-    from tracker.taxonomy import load_taxonomy
 
     rules = legal_rules()
     taxonomy = load_taxonomy(ROOT / "config" / "taxonomy.toml")
@@ -256,7 +256,7 @@ def spawn(arguments: list[str], timeout: float) -> dict[str, Any] | None:
 
 def texts_of(page: str, scenario: str, folder: Path) -> None:
     """Write the pair's extracted texts for the peer."""
-    from tracker.extract import extract
+    from tracker.extract.extractor import extract
 
     rules = legal_rules()
     old_page, new_page = pair(page, scenario)

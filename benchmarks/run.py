@@ -179,13 +179,13 @@ def bench_in_process(tmp: Path, repeat: int) -> dict[str, float]:
     """Median seconds of each step of one unchanged check, inside one process."""
     sys.path.insert(0, str(ROOT))
     from tracker import config as tracker_config
-    from tracker.archive import Archive
-    from tracker.extract import extract
-    from tracker.fetch import HostPacer, new_session
+    from tracker.archive.store import Archive
+    from tracker.classify.taxonomy import load_taxonomy
+    from tracker.extract.extractor import extract
+    from tracker.fetch.fetcher import HostPacer, new_session
+    from tracker.fetch.quality import assess
     from tracker.pipeline import Deps, check
-    from tracker.quality import assess
-    from tracker.state import State
-    from tracker.taxonomy import load_taxonomy
+    from tracker.state.store import State
     from tracker.timestamps import utc_now
 
     body = EU_PAGE.read_bytes()

@@ -1,8 +1,10 @@
-"""How well ``tracker.diff.compare`` grades the significance of real changes (``make eval``).
+"""How well ``tracker.compare.diff.compare`` grades the significance of real changes.
+
+Run by ``make eval``.
 
 Reads the hand-labelled transitions of ``eval/significance.toml`` (every consecutive pair of
 files of the LinkedIn Markdown series listed in :data:`SERIES`), normalises both files as
-``tracker import`` does, runs :func:`tracker.diff.compare` on each pair and reports:
+``tracker import`` does, runs :func:`tracker.compare.diff.compare` on each pair and reports:
 
 * the 3x3 confusion matrix (true significance by predicted), per-class precision and recall;
 * every disagreement, with the label's ``why`` and the clause changes that were predicted;
@@ -180,7 +182,7 @@ def document_for(name: str) -> Document:
 
 def read_normalised(path: Path, document: Document) -> str:
     """A corpus Markdown file, normalised exactly as ``tracker import`` normalises it."""
-    from tracker.normalise import normalise_version
+    from tracker.extract.normalise import normalise_version
 
     text = path.read_text(encoding="utf-8")
     return normalise_version(text, document.rules, base_url=document.url)
@@ -188,7 +190,7 @@ def read_normalised(path: Path, document: Document) -> str:
 
 def predict(label: Labelled, corpus: Path = CORPUS) -> Change:
     """Run ``compare`` on one labelled transition."""
-    from tracker.diff import compare
+    from tracker.compare.diff import compare
 
     folder = corpus / label.series
     document = document_for(label.series.split("/")[1])
@@ -273,8 +275,9 @@ def report(outcomes: list[Outcome]) -> str:
         f": {len(outcomes)} hand-labelled transitions of `eval/significance.toml` (every "
         "consecutive pair of the LinkedIn privacy-policy, EU-notice, user-agreement and "
         "cookie-policy Markdown series of `../shared/corpus`), each pair normalised as "
-        "`tracker import` does and compared by `tracker.diff.compare`. The labels were made "
-        "by reading word-level diffs of the files, independently of `compare`.",
+        "`tracker import` does and compared by `tracker.compare.diff.compare`. "
+        "The labels were made by reading word-level diffs of the files, independently of "
+        "`compare`.",
         "",
         "True classes: "
         + ", ".join(f"{true_counts[c]} {c}" for c in CLASSES)
@@ -372,9 +375,9 @@ def main() -> None:
             f"{sorted(expected - have)}, unknown {sorted(have - expected)}"
         )
     try:
-        import tracker.diff  # noqa: F401
+        import tracker.compare.diff  # noqa: F401
     except ImportError as exc:
-        raise SystemExit(f"cannot import tracker.diff: {exc}") from exc
+        raise SystemExit(f"cannot import tracker.compare.diff: {exc}") from exc
     outcomes = evaluate(labels)
     text = report(outcomes)
     if args.write:

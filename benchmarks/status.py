@@ -9,7 +9,7 @@ times, the median of ``--runs`` runs each:
 
 - ``tracker status`` and ``tracker status --json`` as real processes (interpreter start-up and
   imports included: what a maintainer waits for);
-- :func:`tracker.status.gather` in this process (the work itself);
+- :func:`tracker.ops.status.gather` in this process (the work itself);
 - ``tracker status --json`` after the state database is lost (every document read back from
   the tail of its ``checks.csv``, the one failing for 3,000 checks included).
 
@@ -38,9 +38,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tracker import config  # noqa: E402 (after the sys.path set-up)
-from tracker.archive import CHECK_COLUMNS, Archive  # noqa: E402
-from tracker.state import State  # noqa: E402
-from tracker.status import gather  # noqa: E402
+from tracker.archive.store import CHECK_COLUMNS, Archive  # noqa: E402
+from tracker.ops.status import gather  # noqa: E402
+from tracker.state.store import State  # noqa: E402
 from tracker.timestamps import to_iso, to_stamp  # noqa: E402
 
 DOCUMENTS = 16

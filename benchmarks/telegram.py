@@ -43,12 +43,12 @@ from benchmarks.significance import (  # noqa: E402 (after the sys.path set-up)
     transitions,
 )
 from tracker.changes import compare_classified  # noqa: E402
-from tracker.channels import Channel  # noqa: E402
+from tracker.classify.taxonomy import load_taxonomy  # noqa: E402
 from tracker.models import Change, DiffOp, Significance  # noqa: E402
+from tracker.notify.channels import Channel  # noqa: E402
 from tracker.render import display_text, shown_diff  # noqa: E402
 from tracker.render.telegram import Message, PostContext, render_post  # noqa: E402
-from tracker.taxonomy import load_taxonomy  # noqa: E402
-from tracker.telegram_html import parse_html  # noqa: E402
+from tracker.render.telegram_html import parse_html  # noqa: E402
 
 PEER_CUT = 3600
 CHANNELS = (

@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tracker.changes import compare_classified  # noqa: E402
-from tracker.channels import Channel  # noqa: E402
-from tracker.effective_date import effective_date  # noqa: E402
+from tracker.classify.taxonomy import load_taxonomy  # noqa: E402
+from tracker.extract.effective_date import effective_date  # noqa: E402
+from tracker.notify.channels import Channel  # noqa: E402
 from tracker.render.preview import Bubble, render_preview  # noqa: E402
 from tracker.render.telegram import PostContext, render_post  # noqa: E402
-from tracker.taxonomy import load_taxonomy  # noqa: E402
 
 OLD, NEW = "2025-09-18T12-34-39Z", "2025-11-04T00-35-00Z"
 CHANNELS = (

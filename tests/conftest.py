@@ -23,7 +23,7 @@ import pytest
 
 from tests.postgres_server import Server, find_server, stop
 from tests.servers import FIXED_NOW, FakeClock, PageServer
-from tracker.taxonomy import Taxonomy, load_taxonomy
+from tracker.classify.taxonomy import Taxonomy, load_taxonomy
 
 #: Read before ``clean_environ`` removes it: a server the PostgreSQL tests may use.
 TEST_POSTGRES = os.environ.get("TRACKER_TEST_POSTGRES")

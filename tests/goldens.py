@@ -3,7 +3,7 @@
 A golden case is a folder ``tests/golden/extract/<case>/`` with:
 
 - ``input.html`` — a small page written for the test (never a copy of a corpus file), in any
-  encoding: the bytes are what :func:`tracker.extract.extract` receives;
+  encoding: the bytes are what :func:`tracker.extract.extractor.extract` receives;
 - ``rules.toml`` — an ``[extract]`` table (the schema of ``config/rules/*.toml``) and an
   optional ``[case]`` table: ``url`` (the page's URL, default ``https://www.linkedin.com/``),
   ``charset`` (as if sent in the HTTP ``Content-Type`` header) and ``rules`` (the name of a

@@ -1,7 +1,7 @@
 """Fakes of the outside world for tests: a real HTTP server on 127.0.0.1 and a fake clock.
 
-``PageServer`` serves a route table over a real socket, so :mod:`tracker.fetch` is tested through
-a real ``requests.Session``::
+``PageServer`` serves a route table over a real socket, so :mod:`tracker.fetch.fetcher` is tested
+through a real ``requests.Session``::
 
     server.route("/legal/privacy-policy", Reply.page("linkedin/privacy-policy/v1.html"))
     server.route("/flaky", Reply(status=503), Reply.page("linkedin/privacy-policy/v1.html"))

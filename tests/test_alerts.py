@@ -14,12 +14,12 @@ import pytest
 from tests.servers import FakeClock, PageServer, Reply, page_bytes
 from tests.test_pipeline import World as PipelineWorld
 from tracker import config
-from tracker.alerts import MAINTAINERS, Alerts
+from tracker.classify.taxonomy import load_taxonomy
 from tracker.models import Outcome, TelegramSettings
-from tracker.outbox import Outbox, Status
+from tracker.notify.alerts import MAINTAINERS, Alerts
+from tracker.notify.outbox import Outbox, Status
 from tracker.pipeline import Deps, Result, check
-from tracker.state import State
-from tracker.taxonomy import load_taxonomy
+from tracker.state.store import State
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = "linkedin/privacy-policy"
@@ -169,7 +169,7 @@ def test_a_crash_inside_the_outbox_transaction_leaves_no_half_alert(
             raise Crash
         return real_dumps(*args, **kwargs)  # type: ignore[no-any-return]
 
-    monkeypatch.setattr("tracker.outbox.json.dumps", dumps_then_die)
+    monkeypatch.setattr("tracker.notify.outbox.json.dumps", dumps_then_die)
     with pytest.raises(Crash):
         world.check(Reply.page(V2))
     monkeypatch.undo()
@@ -247,7 +247,7 @@ def test_a_post_that_cannot_be_rendered_falls_back_to_a_plain_one(
     def broken(*args: object, **kwargs: object) -> list[object]:
         raise ValueError("a renderer bug")
 
-    monkeypatch.setattr("tracker.alerts.render_post", broken)
+    monkeypatch.setattr("tracker.notify.alerts.render_post", broken)
     [result] = world.check(Reply.page(V2))
     assert result.outcome is Outcome.NEW_VERSION, "the check itself is not held back"
     rows = world.outbox.rows()
@@ -310,8 +310,8 @@ def test_an_alert_lost_before_a_later_version_is_still_queued(
 
 
 def test_a_change_record_missing_in_the_middle_is_written_and_chained(world: World):
+    from tracker.archive.verify import verify
     from tracker.pipeline import recover
-    from tracker.verify import verify
 
     world.check(Reply.page(V1))
     world.check(Reply.page(V2))

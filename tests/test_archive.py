@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.archive import Archive, write_once
+from tracker.archive.store import Archive, write_once
 from tracker.errors import ArchiveError
 from tracker.models import CheckRecord, Outcome
 

@@ -21,14 +21,14 @@ import pytest
 from tests.servers import PageServer, Reply, page_bytes
 from tests.test_cli import Cli, cli  # noqa: F401 - the fixture
 from tests.writers import variant
-from tracker.archive import Archive
-from tracker.archive_git import PUSH_KEY, PUSH_RETRY_SECONDS, History, PushRecord, is_empty
-from tracker.commit_messages import Event, checks_message, document_message
+from tracker.archive.commit_messages import Event, checks_message, document_message
+from tracker.archive.gitstore import ArchiveDivergedError, GitSettings, GitStore, redact
+from tracker.archive.history import PUSH_KEY, PUSH_RETRY_SECONDS, History, PushRecord, is_empty
+from tracker.archive.store import Archive
 from tracker.config import load
 from tracker.errors import ConfigError
-from tracker.gitstore import ArchiveDivergedError, GitSettings, GitStore, redact
 from tracker.models import Outcome
-from tracker.state import State
+from tracker.state.store import State
 from tracker.timestamps import utc_now
 
 DOC = "linkedin/privacy-policy"
@@ -418,7 +418,7 @@ def test_a_git_killed_half_way_does_not_wedge_the_archive(tracker: Cli, page_ser
 
 
 def test_the_ignore_file_of_an_earlier_release_gains_the_lines_it_lacks(tmp_path: Path):
-    from tracker.gitstore import GITIGNORE
+    from tracker.archive.gitstore import GITIGNORE
 
     (tmp_path / ".gitignore").write_text("# mine\n.lock\nnotes.txt", encoding="utf-8")
     GitStore(tmp_path, GitSettings()).write_ignores()

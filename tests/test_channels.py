@@ -9,10 +9,10 @@ import pytest
 
 from tests.test_config import write
 from tracker import config
-from tracker.channels import Channel, Delivery, delivery, route
-from tracker.effective_date import effective_date
 from tracker.errors import ConfigError
+from tracker.extract.effective_date import effective_date
 from tracker.models import Change, Significance
+from tracker.notify.channels import Channel, Delivery, delivery, route
 
 ROOT = Path(__file__).resolve().parents[1]
 

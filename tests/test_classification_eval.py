@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.corpus import REQUIRES_CORPUS
-from tracker.taxonomy import Taxonomy
+from tracker.classify.taxonomy import Taxonomy
 
 pytestmark = REQUIRES_CORPUS
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tracker.classify import (
+from tracker.classify.classifier import (
     NEGATION_WINDOW_WORDS,
     Evidence,
     Polarity,
@@ -22,9 +22,9 @@ from tracker.classify import (
     classify_clause,
     labels,
 )
+from tracker.classify.taxonomy import Group, Label, Taxonomy, load_taxonomy
 from tracker.errors import ConfigError
 from tracker.models import Clause, ClauseKind
-from tracker.taxonomy import Group, Label, Taxonomy, load_taxonomy
 
 TAXONOMY = Path(__file__).resolve().parents[1] / "config" / "taxonomy.toml"
 LI_SECTION = (

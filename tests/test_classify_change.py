@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from tracker.archive import Archive
+from tracker.archive.store import Archive
 from tracker.backfill import backfill
 from tracker.changes import compare_classified, reclassify, taxonomy_tag
-from tracker.classify import rank_clause
+from tracker.classify.classifier import rank_clause
+from tracker.classify.taxonomy import Label, Taxonomy, load_taxonomy
 from tracker.models import Change, Document, ExtractRules, Rank, Significance
 from tracker.render import label_notes, negations, ranked, summary_line
 from tracker.render.html import render_change_page
 from tracker.render.markdown import render_change_markdown
 from tracker.render.text import render_change_text
-from tracker.taxonomy import Label, Taxonomy, load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -237,7 +237,7 @@ def test_a_new_taxonomy_relabels_changes_without_touching_the_records(
 def test_reclassify_command(tmp_path: Path, taxonomy: Taxonomy) -> None:
     from click.testing import CliRunner
 
-    from tracker.cli import cli
+    from tracker.cli.main import cli
 
     config = tmp_path / "config"
     (config / "documents" / "example").mkdir(parents=True)
@@ -263,8 +263,8 @@ def test_labelling_stops_at_its_budget_and_says_how_many_clauses_it_left(
     taxonomy: Taxonomy,
 ) -> None:
     """A replaced or hostile page is labelled up to the budget, in order; the rest is counted."""
-    from tracker import classify
-    from tracker.diff import change_to_dict
+    from tracker.classify import classifier as classify
+    from tracker.compare.diff import change_to_dict
 
     clause = "We rely on your consent to use your profile to train our AI models."
     new = "# Notice\n\n" + "\n\n".join(f"{number}. {clause}" for number in range(1, 201))

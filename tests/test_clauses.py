@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.goldens import case_folders
-from tracker.clauses import locate_clauses, split_clauses, split_sentences
+from tracker.compare.clauses import locate_clauses, split_clauses, split_sentences
+from tracker.compare.wording import visible_words
 from tracker.models import Clause, ClauseKind
-from tracker.wording import visible_words
 
 CASES = case_folders("diff")
 THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$", re.MULTILINE)

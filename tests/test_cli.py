@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers import PageServer, Reply, page_bytes
-from tracker.archive import Archive
+from tracker.archive.store import Archive
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = "linkedin/privacy-policy"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from tracker.cli import cli
+from tracker.cli.main import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = "acme/privacy"

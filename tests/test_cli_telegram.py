@@ -14,9 +14,9 @@ import pytest
 from tests.fake_telegram import FakeTelegram, Fault
 from tests.servers import PageServer, Reply, page_bytes
 from tests.test_cli import Cli, cli  # noqa: F401 - the fixture
-from tracker.notify import plain_text
-from tracker.outbox import Outbox, Status
-from tracker.state import State
+from tracker.notify.delivery import plain_text
+from tracker.notify.outbox import Outbox, Status
+from tracker.state.store import State
 from tracker.timestamps import utc_now
 
 DOC = "linkedin/privacy-policy"

@@ -20,10 +20,10 @@ import pytest
 
 from tests.servers import PageServer, Reply, page_bytes
 from tests.writers import RECORDING, Workspace, exit_code, problems, variant
-from tracker.archive import Archive
-from tracker.lock import archive_lock_path
+from tracker.archive.lock import archive_lock_path
+from tracker.archive.store import Archive
 from tracker.models import Outcome, sha256_hex
-from tracker.state import State
+from tracker.state.store import State
 
 #: document id → (fixture page, language)
 DOCS = {

@@ -26,10 +26,10 @@ import pytest
 
 from tests.corpus import CORPUS, MANIFEST, REQUIRES_CORPUS
 from tests.goldens import load_rule_set
-from tracker.extract import extract
+from tracker.compare.wording import visible_words
+from tracker.extract.extractor import extract
+from tracker.extract.normalise import normalise_version
 from tracker.models import ExtractRules
-from tracker.normalise import normalise_version
-from tracker.wording import visible_words
 
 pytestmark = REQUIRES_CORPUS
 

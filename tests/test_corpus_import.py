@@ -15,11 +15,11 @@ import pytest
 
 from tests.corpus import CORPUS, MANIFEST, REQUIRES_CORPUS
 from tests.test_corpus_extract import DOCUMENT_URLS, REAL_CHANGES, rules_for
-from tracker.archive import Archive
+from tracker.archive.store import Archive
 from tracker.backfill import backfill
+from tracker.classify.taxonomy import load_taxonomy
+from tracker.compare.wording import same_words
 from tracker.models import Document, ExtractRules, Outcome
-from tracker.taxonomy import load_taxonomy
-from tracker.wording import same_words
 
 TAXONOMY = load_taxonomy(Path(__file__).resolve().parents[1] / "config" / "taxonomy.toml")
 

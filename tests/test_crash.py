@@ -24,11 +24,11 @@ from pathlib import Path
 import pytest
 
 import tracker.backfill
-import tracker.cli
+import tracker.cli.main
 import tracker.runtime  # imported once here, not in every forked child
 from tests.servers import PageServer, Reply, page_bytes
 from tests.writers import Workspace, exit_code, fork_tracker, problems, variant
-from tracker.archive import Archive
+from tracker.archive.store import Archive
 from tracker.models import sha256_hex
 
 #: Kills per command (``CRASH_RUNS`` to search harder).
@@ -285,5 +285,5 @@ def test_a_check_killed_before_its_record_keeps_no_validators_of_the_page(
 def test_the_forked_runs_use_this_checkout():
     """The children run the code under test (this worktree), not an installed copy."""
     root = Path(__file__).resolve().parents[1]
-    assert Path(tracker.cli.__file__).resolve().is_relative_to(root)
+    assert Path(tracker.cli.main.__file__).resolve().is_relative_to(root)
     assert Path(tracker.backfill.__file__).resolve().is_relative_to(root)

@@ -2,7 +2,7 @@
 
 Golden cases are folders ``tests/golden/diff/<case>/`` with ``before.md`` and ``after.md``
 (small texts written for the test, modelled on LinkedIn's pages) and ``expected.json``: the
-:class:`~tracker.models.Change` as :func:`tracker.diff.change_to_dict` serialises it.
+:class:`~tracker.models.Change` as :func:`tracker.compare.diff.change_to_dict` serialises it.
 ``UPDATE_GOLDEN=1`` rewrites them; review ``git diff tests/golden/diff`` before committing.
 """
 
@@ -21,10 +21,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tests.goldens import assert_golden, case_folders
-from tracker.diff import change_to_dict, compare
+from tracker.compare.diff import change_to_dict, compare
+from tracker.compare.significance import clause_significance
+from tracker.compare.worddiff import word_diff
 from tracker.models import ChangeKind, DiffOp, Significance
-from tracker.significance import clause_significance
-from tracker.worddiff import word_diff
 
 CASES = case_folders("diff")
 

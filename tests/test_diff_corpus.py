@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.corpus import CORPUS, REQUIRES_CORPUS
-from tracker.clauses import split_clauses
-from tracker.diff import compare
+from tracker.compare.clauses import split_clauses
+from tracker.compare.diff import compare
+from tracker.compare.wording import visible_words
 from tracker.models import Change, ChangeKind, ClauseChange, Significance
-from tracker.wording import visible_words
 
 pytestmark = REQUIRES_CORPUS
 

@@ -24,7 +24,7 @@ from tests.fake_telegram import FakeTelegram
 from tests.servers import PageServer, Reply, page_bytes
 from tests.test_cli import Cli, cli  # noqa: F401 - the fixture
 from tests.writers import variant
-from tracker.archive import Archive
+from tracker.archive.store import Archive
 
 DOC = "linkedin/privacy-policy"
 CHANNEL = -1001234

@@ -24,9 +24,8 @@ import pytest
 
 from tests.corpus import CORPUS, REQUIRES_CORPUS
 from tests.servers import PageServer, Reply, page_bytes
-from tracker.archive import Archive
-from tracker.bundle import read_bundle, sums_text, verify_bundle
-from tracker.chain import (
+from tracker.archive.bundle import read_bundle, sums_text, verify_bundle
+from tracker.archive.chain import (
     ARCHIVE_COLUMNS,
     DOCUMENT_COLUMNS,
     GENESIS,
@@ -36,7 +35,8 @@ from tracker.chain import (
     header,
     parse_entries,
 )
-from tracker.export import build_bundle, write_bundle
+from tracker.archive.export import build_bundle, write_bundle
+from tracker.archive.store import Archive
 from tracker.models import CheckRecord, Outcome, sha256_hex
 from tracker.timestamps import from_iso, from_stamp
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from tests.goldens import assert_golden, case_folders, load_case, load_rule_set
+from tracker.compare.wording import visible_words
 from tracker.errors import EmptyContentError, ExtractError, SelectorNotFoundError
-from tracker.extract import decode_html, extract, html_to_markdown
+from tracker.extract.extractor import decode_html, extract, html_to_markdown
+from tracker.extract.normalise import INVISIBLE_CHARS, normalise_markdown
+from tracker.extract.truncation import check_complete, markup_text_chars
 from tracker.models import ExtractRules
-from tracker.normalise import INVISIBLE_CHARS, normalise_markdown
-from tracker.truncation import check_complete, markup_text_chars
-from tracker.wording import visible_words
 
 RSQUO = "\u2019"  # the typographic apostrophe LinkedIn's texts use
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-import tracker.extract as extract_module
+import tracker.extract.extractor as extract_module
 from tests.corpus import CORPUS, MANIFEST
 from tests.goldens import case_folders, load_case, load_rule_set
 from tracker.errors import ExtractError
-from tracker.extract import decode_html, extract
-from tracker.markdown_lxml import convert_lxml_elements
-from tracker.markdown_writer import parse_html
+from tracker.extract.extractor import decode_html, extract
+from tracker.extract.markdown_lxml import convert_lxml_elements
+from tracker.extract.markdown_writer import parse_html
 from tracker.models import ExtractRules
 
 

@@ -30,7 +30,7 @@ import pytest
 
 from tests.servers import PageServer, Reply, page_bytes
 from tests.writers import ROOT, Workspace, problems, variant
-from tracker.archive import Archive
+from tracker.archive.store import Archive
 
 FIRST, SECOND = "linkedin/first", "linkedin/second"
 V1 = "linkedin/privacy-policy/v1.html"
@@ -225,7 +225,7 @@ def test_a_worker_that_loses_its_postgres_session_steps_down(
 ):
     workspace = postgres_workspace
     psycopg = pytest.importorskip("psycopg")
-    from tracker.postgres import LEADER, LOCK_SPACE
+    from tracker.state.postgres import LEADER, LOCK_SPACE
 
     workers.append(start(workspace, "a"))
     [worker] = workers

@@ -15,9 +15,9 @@ import requests
 
 from tests.servers import FakeClock, PageServer, Reply, page_bytes
 from tracker.errors import BlockedError, FetchError, TransientFetchError
-from tracker.fetch import ACCEPT, MAX_REDIRECTS, HostPacer, ServerError, fetch, new_session
+from tracker.fetch.fetcher import ACCEPT, MAX_REDIRECTS, HostPacer, ServerError, fetch, new_session
+from tracker.fetch.quality import assess
 from tracker.models import Document, ExtractRules, FetchSettings, Validators
-from tracker.quality import assess
 
 V1 = "linkedin/privacy-policy/v1.html"
 PATH = "/legal/privacy-policy"

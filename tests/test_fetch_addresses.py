@@ -14,9 +14,9 @@ import pytest
 import requests
 
 from tests.servers import PageServer, Reply, page_bytes
-from tracker.addresses import literal_address, refused_kind, stays_on_site
 from tracker.errors import BlockedError, FetchError, TransientFetchError
-from tracker.fetch import fetch, new_session
+from tracker.fetch.addresses import literal_address, refused_kind, stays_on_site
+from tracker.fetch.fetcher import fetch, new_session
 from tracker.models import Document, ExtractRules, FetchSettings
 
 V1 = "linkedin/privacy-policy/v1.html"

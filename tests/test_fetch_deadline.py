@@ -15,7 +15,7 @@ import requests
 from tests.servers import FakeClock, PageServer, Reply, page_bytes
 from tests.test_pipeline import PATH, World, world  # noqa: F401 - the fixture
 from tracker.errors import TransientFetchError
-from tracker.fetch import DeadlineError, HostPacer, fetch, new_session
+from tracker.fetch.fetcher import DeadlineError, HostPacer, fetch, new_session
 from tracker.models import Document, ExtractRules, FetchSettings, Outcome
 from tracker.pipeline import check
 

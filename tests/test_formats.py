@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker import frontmatter
+from tracker.compare.wording import same_words, visible_words
 from tracker.cron import cron_trigger
+from tracker.extract import frontmatter
 from tracker.timestamps import from_iso, from_stamp, to_iso, to_stamp
-from tracker.wording import same_words, visible_words
 
 
 def test_stamp_is_utc_without_colons():

@@ -26,9 +26,9 @@ from tests.servers import PageServer, Reply
 from tests.test_cli import Cli, make_cli
 from tests.test_hostile import make_deps, write_config
 from tracker import config
-from tracker.health import HealthOptions, assess, default_max_age
+from tracker.ops.health import HealthOptions, assess, default_max_age
 from tracker.scheduler import Worker, health_server
-from tracker.state import State
+from tracker.state.store import State
 from tracker.timestamps import utc_now
 
 YEARLY = 'schedule = "0 0 1 1 *"\n'

@@ -27,24 +27,29 @@ import pytest
 
 from tests.servers import FIXED_NOW, FakeClock, PageServer, Reply
 from tracker import config
-from tracker.archive import Archive
+from tracker.archive.store import Archive
 from tracker.changes import compare_classified
-from tracker.channels import Channel
-from tracker.clauses import MAX_CLAUSE_CHARS, PIECE_MAX_CHARS, PIECE_MIN_CHARS, split_clauses
+from tracker.classify.taxonomy import Taxonomy, load_taxonomy
+from tracker.compare.clauses import (
+    MAX_CLAUSE_CHARS,
+    PIECE_MAX_CHARS,
+    PIECE_MIN_CHARS,
+    split_clauses,
+)
+from tracker.compare.diff import change_to_dict, compare
+from tracker.compare.wording import visible_words
 from tracker.config import Settings
-from tracker.diff import change_to_dict, compare
 from tracker.errors import ArchiveError
-from tracker.fetch import HostPacer, new_session
+from tracker.fetch.fetcher import HostPacer, new_session
 from tracker.models import Change, ChangeKind, Outcome
+from tracker.notify.channels import Channel
 from tracker.pipeline import Deps, Result
 from tracker.render.html import render_change_page
 from tracker.render.markdown import render_change_markdown
 from tracker.render.telegram import PostContext, render_post
 from tracker.render.telegram_limits import fits
 from tracker.runtime import check_documents
-from tracker.state import State
-from tracker.taxonomy import Taxonomy, load_taxonomy
-from tracker.wording import visible_words
+from tracker.state.store import State
 
 LEGAL_WORDS = tuple(
     " ".join(

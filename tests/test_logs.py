@@ -16,7 +16,7 @@ import pytest
 
 from tests.servers import PageServer, Reply, page_bytes
 from tests.test_cli import Cli, make_cli
-from tracker import logs
+from tracker.ops import logs
 
 OK, BLOCKED = "linkedin/privacy-policy", "linkedin/user-agreement"
 LINE = re.compile(
@@ -100,7 +100,13 @@ def test_the_token_is_hidden_in_messages_fields_and_tracebacks():
         raise RuntimeError(f"POST https://api.telegram.org/bot{token}/sendMessage failed")
     except RuntimeError:
         record = logging.LogRecord(
-            "tracker.notify", logging.ERROR, __file__, 1, "url %s", (f"/bot{token}/",), True
+            "tracker.notify.delivery",
+            logging.ERROR,
+            __file__,
+            1,
+            "url %s",
+            (f"/bot{token}/",),
+            True,
         )
         record.exc_info = sys.exc_info()
     record.check = {"detail": f"bot{token}"}

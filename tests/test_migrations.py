@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tracker.migrations import MIGRATIONS, SCHEMA_VERSION, SchemaTooNew
-from tracker.outbox import Outbox, Queued, Status
+from tracker.notify.outbox import Outbox, Queued, Status
 from tracker.render.telegram import Message
-from tracker.state import State, StateError
+from tracker.state.migrations import MIGRATIONS, SCHEMA_VERSION, SchemaTooNew
+from tracker.state.store import State, StateError
 
 T0 = datetime(2026, 1, 2, tzinfo=UTC)
 
-#: What the release before migrations wrote (tracker/state.py's _SCHEMA, SCHEMA_VERSION = 2),
+#: What the release before migrations wrote (tracker/state/store.py's _SCHEMA, SCHEMA_VERSION = 2),
 #: with a row in every table: the file an operator upgrading has on disk.
 RELEASE_0_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

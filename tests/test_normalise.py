@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from tracker.normalise import INVISIBLE_CHARS, clean_text, normalise_markdown, normalise_url
+from tracker.extract.normalise import INVISIBLE_CHARS, clean_text, normalise_markdown, normalise_url
 
 BASE = "https://www.linkedin.com/legal/privacy-policy"
 PARAMS = ("trk", "lang", "hcppcid", "_l")
@@ -394,7 +394,7 @@ IGNORED = ("Key Terms", "ENTER A SUMMARY")
 
 
 def test_interface_labels_alone_on_a_line_are_dropped():
-    from tracker.normalise import drop_ignored
+    from tracker.extract.normalise import drop_ignored
 
     text = "Intro\n\nKey Terms\n\n    Key Terms\n    \nA **Key Terms** clause.\n\n## Key Terms\n"
     kept = "Intro\n\n\n    \nA **Key Terms** clause.\n\n## Key Terms\n"
@@ -402,7 +402,7 @@ def test_interface_labels_alone_on_a_line_are_dropped():
 
 
 def test_an_empty_table_carrying_a_placeholder_is_dropped():
-    from tracker.normalise import drop_ignored
+    from tracker.extract.normalise import drop_ignored
 
     text = "Before\n|     |     |\n| --- | --- |ENTER A SUMMARY\n\nAfter\n"
     assert drop_ignored(text, IGNORED) == "Before\n\nAfter\n"
@@ -411,6 +411,6 @@ def test_an_empty_table_carrying_a_placeholder_is_dropped():
 
 
 def test_nothing_is_dropped_without_rules():
-    from tracker.normalise import drop_ignored
+    from tracker.extract.normalise import drop_ignored
 
     assert drop_ignored("Key Terms\n", ()) == "Key Terms\n"

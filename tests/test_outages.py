@@ -21,15 +21,15 @@ import pytest
 from tests.servers import FakeClock, PageServer, Reply
 from tests.test_hostile import make_deps
 from tracker import config
-from tracker.alerts import MAINTAINERS, Alerts
+from tracker.classify.taxonomy import load_taxonomy
 from tracker.config import Settings
 from tracker.models import Document, Outcome, TelegramSettings
-from tracker.outages import Step, join, leave
-from tracker.outbox import Outbox, Row
+from tracker.notify.alerts import MAINTAINERS, Alerts
+from tracker.notify.outages import Step, join, leave
+from tracker.notify.outbox import Outbox, Row
 from tracker.pipeline import Deps
 from tracker.runtime import check_documents
-from tracker.state import State
-from tracker.taxonomy import load_taxonomy
+from tracker.state.store import State
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNT = 15

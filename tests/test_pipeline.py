@@ -14,12 +14,12 @@ import pytest
 
 from tests.servers import FakeClock, PageServer, Reply, page_bytes
 from tracker import config
-from tracker.archive import Archive
-from tracker.fetch import HostPacer, new_session
+from tracker.archive.store import Archive
+from tracker.classify.taxonomy import load_taxonomy
+from tracker.fetch.fetcher import HostPacer, new_session
 from tracker.models import Document, FetchSettings, Outcome, sha256_hex
 from tracker.pipeline import Deps, Result, check
-from tracker.state import State
-from tracker.taxonomy import load_taxonomy
+from tracker.state.store import State
 
 #: A page with its chrome but an (almost) empty container: the document is missing.
 ALMOST_EMPTY = (
@@ -317,7 +317,7 @@ class Crash(BaseException):
 
 def _crash_after(monkeypatch: pytest.MonkeyPatch, writes: int) -> None:
     """Make the process 'die' at the given archive write (1 = the first one)."""
-    import tracker.archive as archive_module
+    import tracker.archive.store as archive_module
 
     counter = {"n": 0}
 

@@ -11,11 +11,11 @@ import pytest
 
 from tests.conftest import TAXONOMY_PATH
 from tests.servers import page_bytes
-from tracker.archive import Archive
+from tracker.archive.provenance import provenance_of
+from tracker.archive.store import Archive
 from tracker.backfill import backfill
+from tracker.classify.taxonomy import load_taxonomy
 from tracker.models import Document, ExtractRules, sha256_hex
-from tracker.provenance import provenance_of
-from tracker.taxonomy import load_taxonomy
 
 DOC = Document(
     id="linkedin/privacy-policy",

@@ -10,8 +10,8 @@ import pytest
 from tests.corpus import CORPUS, MANIFEST
 from tests.servers import FIXED_NOW, page_bytes
 from tracker.errors import BlockedError
+from tracker.fetch.quality import assess, wall_for_url
 from tracker.models import Capture
-from tracker.quality import assess, wall_for_url
 
 URL = "https://www.linkedin.com/legal/privacy-policy"
 V1 = "linkedin/privacy-policy/v1.html"

@@ -151,7 +151,7 @@ def test_summary_line_counts_kinds_and_flip_backs():
 
 
 def _one_clause(old: str, new: str) -> Change:
-    from tracker.worddiff import word_diff
+    from tracker.compare.worddiff import word_diff
 
     clause = ClauseChange(
         kind=ChangeKind.MODIFIED,

@@ -71,7 +71,7 @@ def test_page_prints_to_pdf(tmp_path: Path, page: Path):
 def test_telegram_preview_shows_the_post_as_telegram_would(tmp_path: Path):
     from datetime import UTC, datetime
 
-    from tracker.channels import Channel
+    from tracker.notify.channels import Channel
     from tracker.render.preview import Bubble, render_preview
     from tracker.render.telegram import PostContext, render_post
 

@@ -1,6 +1,6 @@
 """Telegram messages: content, escaping, and splitting under Telegram's limits after parsing.
 
-Every message is parsed with ``tracker.telegram_html`` (our port of TDLib's parser, checked
+Every message is parsed with ``tracker.render.telegram_html`` (our port of TDLib's parser, checked
 against TDLib itself in tests/test_telegram_html.py) and measured as Telegram measures it.
 """
 
@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker.changes import compare_classified
-from tracker.channels import Channel
+from tracker.classify.taxonomy import Taxonomy
 from tracker.models import Change, Significance
+from tracker.notify.channels import Channel
 from tracker.render.telegram import (
     Message,
     PostContext,
@@ -22,9 +23,8 @@ from tracker.render.telegram import (
     render_digest,
     render_post,
 )
+from tracker.render.telegram_html import parse_html
 from tracker.render.telegram_limits import CAPTION_LIMIT, ENTITY_BUDGET, TEXT_LIMIT, measure
-from tracker.taxonomy import Taxonomy
-from tracker.telegram_html import parse_html
 
 OLD = """# Regional Privacy Notice
 
@@ -236,7 +236,7 @@ def test_clauses_beyond_the_cap_are_counted_and_linked(taxonomy: Taxonomy):
 
 def test_a_clause_longer_than_a_message_is_split_between_words(taxonomy: Taxonomy):
     # About 9,000 characters: longer than a message, shorter than the clause cap of
-    # tracker.clauses (MAX_CLAUSE_CHARS), above which a clause is cut before it gets here.
+    # tracker.compare.clauses (MAX_CLAUSE_CHARS), above which a clause is cut before it gets here.
     change = make_change(taxonomy, "# Policy\n\n## Section\n\nIntro.\n", long_policy(1, 900))
     replies = [m for m in render_post(change, CONTEXT, EN) if m.role == "clauses"]
     assert len(replies) >= 2

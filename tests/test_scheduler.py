@@ -18,13 +18,13 @@ import pytest
 from tests.servers import FakeClock, PageServer, Reply
 from tests.test_hostile import FIRST, PATHS, SECOND, make_deps, write_config
 from tracker import config
-from tracker.archive import Archive
+from tracker.archive.store import Archive
 from tracker.config import Settings
 from tracker.models import Outcome
 from tracker.pipeline import Deps, Result
 from tracker.runtime import check_documents
 from tracker.scheduler import Worker
-from tracker.state import State
+from tracker.state.store import State
 from tracker.timestamps import utc_now
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tracker.errors import ConfigError
-from tracker.sql import to_postgres
-from tracker.state_url import parse_state_url
+from tracker.state.sql import to_postgres
+from tracker.state.url import parse_state_url
 
 
 @pytest.mark.parametrize(

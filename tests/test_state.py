@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import ConfigError
-from tracker.migrations import SCHEMA_VERSION
 from tracker.models import Validators
-from tracker.state import State, StateError, parse_sqlite_url, probe, sqlite_path
+from tracker.state.migrations import SCHEMA_VERSION
+from tracker.state.store import State, StateError, parse_sqlite_url, probe, sqlite_path
 
 T0 = datetime(2026, 1, 2, tzinfo=UTC)
 
@@ -63,7 +63,7 @@ def test_a_version_1_database_gains_the_outbox_on_open(tmp_path):
     import sqlite3
     from datetime import UTC, datetime
 
-    from tracker.outbox import Outbox, Queued
+    from tracker.notify.outbox import Outbox, Queued
     from tracker.render.telegram import Message
 
     path = tmp_path / "old.db"

@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from tests.postgres_server import with_database
-from tracker.cli import cli
-from tracker.state import State, StateError, probe
+from tracker.cli.main import cli
+from tracker.state.store import State, StateError, probe
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed")
-postgres = pytest.importorskip("tracker.postgres")
+postgres = pytest.importorskip("tracker.state.postgres")
 
 T0 = datetime(2026, 1, 2, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[1]

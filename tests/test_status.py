@@ -16,11 +16,11 @@ import pytest
 
 from tests.servers import PageServer, Reply, page_bytes
 from tests.test_cli import Cli, make_cli
-from tracker.archive import Archive
-from tracker.outbox import Outbox, Queued
+from tracker.archive.store import Archive
+from tracker.notify.outbox import Outbox, Queued
+from tracker.ops.status import read_last_checks
 from tracker.render.telegram import render_notice
-from tracker.state import State
-from tracker.status import read_last_checks
+from tracker.state.store import State
 from tracker.timestamps import from_iso, utc_now
 
 OK, BLOCKED = "linkedin/privacy-policy", "linkedin/user-agreement"
@@ -141,7 +141,7 @@ def test_failed_or_stuck_messages_and_failed_pushes_need_a_maintainer(cli: Cli):
         }
         with (cli.config / "tracker.toml").open("a") as settings:
             settings.write('[archive]\nremote = "https://bot:s3cret@git.example.org/a.git"\n')
-        # What tracker.archive_git keeps after two failed pushes (its own format, read back).
+        # What tracker.archive.history keeps after two failed pushes (its own format, read back).
         state.set_meta(
             "archive_push",
             json.dumps(

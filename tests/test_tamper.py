@@ -22,12 +22,12 @@ import pytest
 from tests.conftest import TAXONOMY_PATH
 from tests.corpus import CORPUS, MANIFEST
 from tests.servers import page_bytes
-from tracker import frontmatter
-from tracker.archive import Archive
+from tracker.archive.store import Archive
+from tracker.archive.verify import verify
 from tracker.backfill import backfill
+from tracker.classify.taxonomy import load_taxonomy
+from tracker.extract import frontmatter
 from tracker.models import Document, ExtractRules, sha256_hex
-from tracker.taxonomy import load_taxonomy
-from tracker.verify import verify
 
 TAXONOMY = load_taxonomy(TAXONOMY_PATH)
 RULES = ExtractRules(

@@ -22,9 +22,9 @@ from tests.corpus import CORPUS, REQUIRES_CORPUS
 from tests.fake_telegram import FakeTelegram, Fault
 from tests.servers import PageServer, Reply
 from tests.test_cli import Cli, cli  # noqa: F401 - the fixture
-from tracker.notify import plain_text
-from tracker.outbox import Outbox
-from tracker.state import State
+from tracker.notify.delivery import plain_text
+from tracker.notify.outbox import Outbox
+from tracker.state.store import State
 from tracker.timestamps import utc_now
 
 pytestmark = [*REQUIRES_CORPUS, pytest.mark.slow]

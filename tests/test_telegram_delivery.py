@@ -18,10 +18,10 @@ from tests.fake_telegram import FakeTelegram, Fault
 from tests.servers import FakeClock, Reply, page_bytes
 from tests.test_alerts import V1, V2, World, channel_file
 from tests.test_alerts import world as world  # the fixture, re-exported
-from tracker.alerts import Alerts
 from tracker.models import TelegramSettings
-from tracker.notify import Report, deliver, plain_text
-from tracker.outbox import Queued, Status
+from tracker.notify.alerts import Alerts
+from tracker.notify.delivery import Report, deliver, plain_text
+from tracker.notify.outbox import Queued, Status
 from tracker.render.telegram import Message
 
 A, B, MAINT = -1001, -1002, -100999
@@ -320,7 +320,7 @@ def test_minor_changes_go_out_as_one_digest_at_the_digest_time(
 def test_a_chat_that_stays_flooded_is_left_for_a_later_send(
     world: World, fake: FakeTelegram, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr("tracker.notify.MAX_FLOOD_WAITS", 1)
+    monkeypatch.setattr("tracker.notify.delivery.MAX_FLOOD_WAITS", 1)
     two_versions(world)
     fake.inject(A, Fault.flood(retry_after=1), times=3)
     report = drain(world, settings_for(fake))

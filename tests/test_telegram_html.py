@@ -1,4 +1,4 @@
-"""tracker.telegram_html: TDLib's HTML parse mode, pinned case by case and fuzzed against TDLib.
+"""tracker.render.telegram_html: TDLib's HTML parse mode, pinned case by case, fuzzed against TDLib.
 
 The tables below are what TDLib 1.8.69 answers (each was checked with the ``tdjson`` wheel, and
 is checked again whenever it is installed). The differential tests feed hypothesis-generated
@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.fake_telegram import TdjsonOracle
-from tracker.telegram_html import (
+from tracker.render.telegram_html import (
     Entity,
     HtmlParseError,
     Parsed,

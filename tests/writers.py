@@ -29,12 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tracker.archive import Archive
+from tracker.archive.store import Archive
+from tracker.archive.verify import verify
 from tracker.config import FetchConfig
 from tracker.models import Outcome
-from tracker.state import State
+from tracker.state.store import State
 from tracker.timestamps import from_iso
-from tracker.verify import verify
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -174,7 +174,7 @@ def fork_tracker(argv: list[str], log: Path) -> int:
         sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
         logging.root.handlers.clear()  # pytest's capture handlers: log to the file instead
         sys.argv = ["tracker", *argv]
-        from tracker.cli import main
+        from tracker.cli.main import main
 
         try:
             main()

@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from tracker import __version__
-from tracker.archive import Archive
+from tracker.archive.provenance import provenance_of
+from tracker.archive.store import Archive
+from tracker.classify.taxonomy import Taxonomy
 from tracker.errors import BackfillError, ExtractError, FetchError
-from tracker.extract import extract
+from tracker.extract.extractor import extract
+from tracker.extract.normalise import normalise_version
+from tracker.fetch.quality import assess
 from tracker.models import Capture, CheckRecord, Document, Outcome
 from tracker.models import sha256_hex as sha256
-from tracker.normalise import normalise_version
 from tracker.pipeline import Evidence, Result, record, recover, render_index
-from tracker.provenance import provenance_of
-from tracker.quality import assess
-from tracker.taxonomy import Taxonomy
 from tracker.timestamps import from_stamp, to_iso, to_stamp
 
 log = logging.getLogger(__name__)

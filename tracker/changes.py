@@ -1,7 +1,7 @@
 """Change records: compare a new version with the one before and archive the result.
 
-``changes/<ts>.json`` (machine-readable, see :func:`tracker.diff.change_to_dict`), ``.md`` and a
-self-contained ``.html`` page are written once per new version, next to it. They are derived
+``changes/<ts>.json`` (machine-readable, see :func:`tracker.compare.diff.change_to_dict`), ``.md``
+and a self-contained ``.html`` page are written once per new version, next to it. They are derived
 from the versions, so a record interrupted before they were written is completed by
 :func:`ensure_change_records` on the next run.
 """
@@ -12,14 +12,14 @@ import dataclasses
 import json
 from typing import Any
 
-from tracker.archive import Archive, StoredVersion
-from tracker.classify import classify_change
-from tracker.clauses import split_clauses
-from tracker.diff import change_to_dict, compare
+from tracker.archive.store import Archive, StoredVersion
+from tracker.classify.classifier import classify_change
+from tracker.classify.taxonomy import Taxonomy
+from tracker.compare.clauses import split_clauses
+from tracker.compare.diff import change_to_dict, compare
 from tracker.models import Change, Document
 from tracker.render.html import render_change_page
 from tracker.render.markdown import render_change_markdown
-from tracker.taxonomy import Taxonomy
 
 #: How many earlier versions a new one is compared with to spot an A/B flip-back.
 FLIP_BACK_WINDOW = 5
@@ -64,7 +64,7 @@ def compare_classified(
     to_version: str,
     taxonomy: Taxonomy,
 ) -> Change:
-    """:func:`tracker.diff.compare` the two texts, then classify the change."""
+    """:func:`tracker.compare.diff.compare` the two texts, then classify the change."""
     change = compare(
         old_text, new_text, document=document, from_version=from_version, to_version=to_version
     )
@@ -89,7 +89,7 @@ def ensure_change_records(document: Document, archive: Archive, taxonomy: Taxono
     Every version but the first and technical upgrades has a change record from the version
     before it. One that is missing and was never committed to the chain was interrupted and is
     derived again from the two versions. One that the chain holds but the folder lacks was
-    deleted: it is not rewritten (that would hide the loss), :func:`tracker.verify.verify`
+    deleted: it is not rewritten (that would hide the loss), :func:`tracker.archive.verify.verify`
     reports it.
     """
     stamps = archive.version_stamps(document.id)

@@ -39,20 +39,20 @@ from pydantic import (
 )
 
 from tracker import __version__
-from tracker.addresses import (
+from tracker.archive.gitstore import GitSettings
+from tracker.cron import FIRE_HORIZON_YEARS, next_fire
+from tracker.document_ids import enclosing, id_problem
+from tracker.errors import ConfigError
+from tracker.fetch.addresses import (
     has_credentials,
     is_host_name,
     literal_address,
     normal_host,
     refused_kind,
 )
-from tracker.channels import Channel
-from tracker.cron import FIRE_HORIZON_YEARS, next_fire
-from tracker.document_ids import enclosing, id_problem
-from tracker.errors import ConfigError
-from tracker.gitstore import GitSettings
 from tracker.models import Document, ExtractRules, FetchSettings, Significance, TelegramSettings
-from tracker.state_url import parse_state_url
+from tracker.notify.channels import Channel
+from tracker.state.url import parse_state_url
 from tracker.suspect import SuspectSettings
 from tracker.timestamps import utc_now
 
@@ -530,7 +530,7 @@ def load_documents(
 
     ``now`` is the time schedules are checked from (they must fire within a few years). Unless
     ``allow_private_addresses``, a URL or redirect host that is a private, loopback ... IP
-    address is a ConfigError (see :mod:`tracker.addresses`).
+    address is a ConfigError (see :mod:`tracker.fetch.addresses`).
     """
     documents_dir = config_dir / "documents"
     if not documents_dir.is_dir():
@@ -744,6 +744,6 @@ def load(
 
 def _label_ids() -> frozenset[str]:
     """The label ids a channel may filter on (those of the taxonomy's label enumeration)."""
-    from tracker.taxonomy import Label
+    from tracker.classify.taxonomy import Label
 
     return frozenset(label.value for label in Label)

@@ -21,7 +21,7 @@
         └── SchemaTooNew        its schema was migrated by a newer release
 
 Policy: stages raise; only :mod:`tracker.pipeline` decides what a failure means (an outcome, a
-retry, an abort); only :mod:`tracker.cli` turns errors into exit codes and human messages.
+retry, an abort); only :mod:`tracker.cli.main` turns errors into exit codes and human messages.
 Stages never catch programmer errors (``TypeError``, ``KeyError`` ...). One document's failure
 never stops the others: :func:`tracker.runtime.check_documents` and the scheduler's worker
 catch *any* exception of one document's check, log it at ERROR with its traceback and record
@@ -30,12 +30,13 @@ or ``archive-error`` for an :class:`ArchiveError`), then go on with the next doc
 ``tracker check`` still exits 3 after its pass when an archive error occurred; ``tracker run``
 keeps checking. Every error carries a
 ``cause`` (a short, stable, kebab-case word recorded in ``checks.csv``) and chains the exception
-it translates (``raise ... from exc``): ``requests`` errors never leak above :mod:`tracker.fetch`.
+it translates (``raise ... from exc``): ``requests`` errors never leak above
+:mod:`tracker.fetch.fetcher`.
 
 Telegram delivery has no branch here: python-telegram-bot's ``TelegramError`` tree never leaves
-:mod:`tracker.notify`, which turns each error into an outbox status (sent, retried later, failed
-for the message or for the whole chat) by the policy written in its docstring. A failed alert is
-data to act on (``tracker outbox``), not an exception.
+:mod:`tracker.notify.delivery`, which turns each error into an outbox status (sent, retried later,
+failed for the message or for the whole chat) by the policy written in its docstring. A failed alert
+is data to act on (``tracker outbox``), not an exception.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ class ArchiveError(TrackerError):
 class GitError(ArchiveError):
     """A git command failed: the message names it and what git said (credentials redacted).
 
-    A failed *push* is not raised past :mod:`tracker.archive_git`: the commits stay, the push is
+    A failed *push* is not raised past :mod:`tracker.archive.history`: the commits stay, the push is
     retried at the next pass, and the maintainers are told after repeated failures.
     """
 

@@ -312,7 +312,7 @@ class Source(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class LabelEvidence:
-    """Why a clause carries a label (see :mod:`tracker.classify`).
+    """Why a clause carries a label (see :mod:`tracker.classify.classifier`).
 
     Attributes:
         label: the label id (``consent``, ``ai_training``...).
@@ -408,5 +408,6 @@ class Change:
     rank: Rank | None = None
     taxonomy: TaxonomyStamp | None = None
     #: Clauses left without labels because the change is larger than the labelling budget
-    #: (:data:`tracker.classify.LABEL_BUDGET_CHARS`): only a replaced or hostile page has any.
+    #: (:data:`tracker.classify.classifier.LABEL_BUDGET_CHARS`): only a replaced or hostile page has
+    #: any.
     unlabelled: int = 0

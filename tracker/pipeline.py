@@ -2,7 +2,7 @@
 
 ``check``: recover the archive folder (and queue an alert a crash left unqueued) → apply a
 technical upgrade if the rules changed → fetch → assess (blocked?) → extract → compare with the
-latest version → record → queue the alert (:mod:`tracker.alerts`).
+latest version → record → queue the alert (:mod:`tracker.notify.alerts`).
 ``backfill`` records dated files from a folder through the same recording step.
 
 This module decides what a failure means (see :mod:`tracker.errors`): fetch and extract
@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from tracker import __version__
-from tracker.alerts import Alerts
-from tracker.archive import Archive, StoredVersion
+from tracker.archive.index import render_document_index, render_platform_index
+from tracker.archive.store import Archive, StoredVersion
 from tracker.changes import (
     build_change,
     clause_counts,
@@ -33,10 +33,12 @@ from tracker.changes import (
     find_flip_back,
     write_change_record,
 )
+from tracker.classify.taxonomy import Taxonomy
+from tracker.compare.wording import same_words
 from tracker.errors import ExtractError, FetchError
-from tracker.extract import extract
-from tracker.fetch import HostPacer, fetch
-from tracker.index import render_document_index, render_platform_index
+from tracker.extract.extractor import extract
+from tracker.fetch.fetcher import HostPacer, fetch
+from tracker.fetch.quality import assess
 from tracker.models import (
     Capture,
     Change,
@@ -47,16 +49,14 @@ from tracker.models import (
     Validators,
 )
 from tracker.models import sha256_hex as sha256
-from tracker.quality import assess
+from tracker.notify.alerts import Alerts
 from tracker.render import summary_line
-from tracker.state import State
+from tracker.state.store import State
 from tracker.suspect import SuspectSettings, Suspicion, suspicion
-from tracker.taxonomy import Taxonomy
 from tracker.timestamps import to_iso, to_stamp
-from tracker.wording import same_words
 
 if TYPE_CHECKING:
-    from tracker.archive_git import History
+    from tracker.archive.history import History
 
 log = logging.getLogger(__name__)
 
@@ -379,7 +379,7 @@ def _inaccessible(
         ),
     )
     deps.archive.commit(document.id)
-    # The check's own line (tracker.logs.log_check) says it at WARNING, or ERROR past the
+    # The check's own line (tracker.ops.logs.log_check) says it at WARNING, or ERROR past the
     # threshold; this one is for debugging.
     log.debug("%s: inaccessible (%s), %d in a row: %s", document.id, exc.cause, failures, exc)
     return Result(

@@ -1,6 +1,6 @@
 """Build the side-effecting dependencies once, and run a pass over several documents.
 
-Kept apart from :mod:`tracker.pipeline` (which only wires stages) and :mod:`tracker.cli` (which
+Kept apart from :mod:`tracker.pipeline` (which only wires stages) and :mod:`tracker.cli.main` (which
 only talks to the user), so the scheduler and the command line share one code path.
 """
 
@@ -12,22 +12,23 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
-from tracker import deliveries, metrics
-from tracker.alerts import Alerts
-from tracker.archive import Archive
-from tracker.archive_git import History
+from tracker.archive import deliveries
+from tracker.archive.gitstore import git_available
+from tracker.archive.history import History
+from tracker.archive.lock import LockTimeout, file_lock, send_lock_path
+from tracker.archive.store import Archive
+from tracker.classify.taxonomy import load_taxonomy
 from tracker.config import Settings
 from tracker.errors import ArchiveError, FetchError
-from tracker.fetch import HostPacer, new_session
-from tracker.gitstore import git_available
-from tracker.lock import LockTimeout, file_lock, send_lock_path
-from tracker.logs import check_fields, log_check
+from tracker.fetch.fetcher import HostPacer, new_session
 from tracker.models import Document
-from tracker.notify import Report, deliver
-from tracker.outbox import Outbox
+from tracker.notify.alerts import Alerts
+from tracker.notify.delivery import Report, deliver
+from tracker.notify.outbox import Outbox
+from tracker.ops import metrics
+from tracker.ops.logs import check_fields, log_check
 from tracker.pipeline import Deps, Result, check, record_error, record_inaccessible
-from tracker.state import State
-from tracker.taxonomy import load_taxonomy
+from tracker.state.store import State
 from tracker.timestamps import from_iso, utc_now
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def build_deps(
     from or fast-forwarded to its remote, and the outbox started where the archive says it
     began. ``lock_wait``: how long each check waits for the archive's lock (None: for ever).
     ``gather_seconds``: how long a new outage's notice waits for other documents to join it
-    (:data:`tracker.outages.GATHER_SECONDS` for ``tracker run``).
+    (:data:`tracker.notify.outages.GATHER_SECONDS` for ``tracker run``).
     """
     state = State(settings.db_url)
     try:
@@ -259,7 +260,7 @@ def check_documents(
 
 
 def observe(result: Result, seconds: float, deps: Deps) -> None:
-    """Leave the check's log line (:func:`tracker.logs.log_check`) and count it in the metrics.
+    """Leave the check's log line (:func:`tracker.ops.logs.log_check`) and count it in the metrics.
 
     ``seconds``: how long the check that gave ``result`` took.
     """
@@ -280,7 +281,7 @@ def observe(result: Result, seconds: float, deps: Deps) -> None:
 def send_alerts(
     settings: Settings, deps: Deps, echo: Callable[[str], None], *, everything: bool = False
 ) -> Report | None:
-    """Drain the outbox: to Telegram with a token, to ``echo`` without (see tracker.notify)."""
+    """Drain the outbox: to Telegram with a token, to ``echo`` without (tracker.notify.delivery)."""
     if deps.alerts is None:
         return None
     try:
@@ -340,7 +341,7 @@ def publish(deps: Deps, results: Sequence[Result] = (), *, periodic: bool = Fals
     """Commit what a pass wrote to the archive's git history, then push it; lines for people.
 
     ``periodic``: ``tracker run``'s timer, which commits delivery marks and retries a failed
-    push (see :meth:`~tracker.archive_git.History.push`). A push failure is never an error:
+    push (see :meth:`~tracker.archive.history.History.push`). A push failure is never an error:
     the commits stay, and the next pass pushes them.
     """
     history = deps.history

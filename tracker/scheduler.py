@@ -15,11 +15,11 @@
   document is checked again at its next run;
 - after each check, and every minute (for messages waiting out a flood limit or a backoff),
   the outbox is drained on the same worker thread (``send``), so a send never overlaps a check;
-- with a worker lock (:mod:`tracker.leadership`), only the worker holding it schedules
+- with a worker lock (:mod:`tracker.ops.leadership`), only the worker holding it schedules
   anything: the others stand by and take over, catching up, when it is gone.
 - after each check and its send, what it wrote is committed to the archive's git history and
   pushed (``publish``); every minute, delivery marks are committed and a failed push is tried
-  again (at most every five minutes, :data:`tracker.archive_git.PUSH_RETRY_SECONDS`).
+  again (at most every five minutes, :data:`tracker.archive.history.PUSH_RETRY_SECONDS`).
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ from types import FrameType
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from tracker.archive.lock import LockTimeout
 from tracker.config import Settings
 from tracker.cron import cron_trigger
 from tracker.errors import ConfigError
-from tracker.health import Health, HealthOptions, HealthServer, assess, default_max_age
-from tracker.leadership import POLL_SECONDS, Leadership, wait_for_leadership
-from tracker.lock import LockTimeout
 from tracker.models import Document
+from tracker.ops.health import Health, HealthOptions, HealthServer, assess, default_max_age
+from tracker.ops.leadership import POLL_SECONDS, Leadership, wait_for_leadership
 from tracker.pipeline import Deps, Result, check, record_error
 from tracker.runtime import observe
 
@@ -206,7 +206,7 @@ def run_forever(
 ) -> None:
     """Run the worker until SIGTERM/SIGINT; with ``leadership``, only while it is the active one.
 
-    With a worker lock (:mod:`tracker.leadership`), the worker first stands by until it holds
+    With a worker lock (:mod:`tracker.ops.leadership`), the worker first stands by until it holds
     the lock, then (``on_takeover``: brings the archive up to date with its remote, which the
     worker active until then pushed to) schedules the checks (catching up what is due),
     checks every ``poll`` seconds that it still holds the lock, and steps down if it lost it:

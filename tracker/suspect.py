@@ -64,7 +64,7 @@ def suspicion(
         )
     if previous_text is None or settings.clause_loss >= 1:
         return None
-    from tracker.clauses import split_clauses  # only when a version differs: a light start
+    from tracker.compare.clauses import split_clauses  # only when a version differs: a light start
 
     before = len(split_clauses(previous_text))
     if before < MIN_CLAUSES:

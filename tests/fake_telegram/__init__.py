@@ -20,9 +20,9 @@ the download under :attr:`FakeTelegram.base_file_url`).
 What it enforces, with Telegram's own error texts (listed in :data:`ERRORS`):
 
 * HTML parse mode through TDLib's parser: the ``tdjson`` wheel when it is installed, else
-  :mod:`tracker.telegram_html` (:attr:`FakeTelegram.parser_name` says which); either way the
-  result then goes through :func:`~tracker.telegram_html.fix_formatted_text`, as sending does.
-  Limits are checked after parsing and trimming: 4096 code points of text, 1024 of caption,
+  :mod:`tracker.render.telegram_html` (:attr:`FakeTelegram.parser_name` says which); either way the
+  result then goes through :func:`~tracker.render.telegram_html.fix_formatted_text`, as sending
+  does. Limits are checked after parsing and trimming: 4096 code points of text, 1024 of caption,
   32768 bytes of raw text; more than 100 entities is accepted but recorded as a warning on the
   stored message (Telegram drops the extra ones silently).
 * Channels registered with :meth:`FakeTelegram.add_channel`, found by ``-100...`` id or by

@@ -14,7 +14,7 @@ from tests.fake_telegram.answers import _NOT_MODIFIED, _ApiError
 from tests.fake_telegram.params import _bool, _int, _json, _str
 from tests.fake_telegram.records import Channel, StoredMessage, _Upload
 from tests.fake_telegram.rules import CAPTION_LIMIT, TEXT_LIMIT, _Rules, _warnings
-from tracker.telegram_html import Parsed, fix_formatted_text
+from tracker.render.telegram_html import Parsed, fix_formatted_text
 
 
 class _Methods(_Rules):

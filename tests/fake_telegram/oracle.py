@@ -1,6 +1,7 @@
 """TDLib's own HTML parser as an oracle, through the ``tdjson`` wheel's ``td_execute``.
 
-Also the conversions between TDLib's ``textEntity`` JSON and :class:`~tracker.telegram_html.Entity`.
+Also the conversions between TDLib's ``textEntity`` JSON and
+:class:`~tracker.render.telegram_html.Entity`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import Any
 
-from tracker.telegram_html import Entity, HtmlParseError, Parsed
+from tracker.render.telegram_html import Entity, HtmlParseError, Parsed
 
 
 class TdjsonOracle:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tests.fake_telegram.answers import _ApiError
-from tracker.telegram_html import Entity, utf16_len
+from tracker.render.telegram_html import Entity, utf16_len
 
 
 def _str(params: Mapping[str, Any], name: str) -> str | None:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tracker.telegram_html import Entity
+from tracker.render.telegram_html import Entity
 
 
 @dataclass(slots=True)

@@ -16,7 +16,7 @@ from tests.fake_telegram.answers import _ApiError, _flood
 from tests.fake_telegram.oracle import TdjsonOracle
 from tests.fake_telegram.params import _bool, _entities_param, _json, _str
 from tests.fake_telegram.records import Channel, StoredMessage
-from tracker.telegram_html import HtmlParseError, Parsed, parse_text_entities
+from tracker.render.telegram_html import HtmlParseError, Parsed, parse_text_entities
 
 #: Telegram's limits (Bot API server and TDLib options), see telegram.md §1.1.
 TEXT_LIMIT = 4096

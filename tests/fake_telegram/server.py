@@ -173,7 +173,7 @@ class FakeTelegram(_Methods, ServedInThread):
 
     @property
     def parser_name(self) -> str:
-        """``tdjson`` when TDLib itself parses HTML, ``port`` for :mod:`tracker.telegram_html`."""
+        """``tdjson`` when TDLib parses HTML, ``port`` for :mod:`tracker.render.telegram_html`."""
         return "port" if self._oracle is None else "tdjson"
 
     @property

@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from tracker.classify.taxonomy import Group, Label
 from tracker.models import (
     Change,
     ChangeKind,
@@ -16,7 +17,6 @@ from tracker.models import (
     Rank,
     Significance,
 )
-from tracker.taxonomy import Group, Label
 
 #: Between the headings of a section path (a single right-pointing angle quotation mark).
 SECTION_SEPARATOR = " \u203a "
@@ -81,7 +81,7 @@ def display_text(markdown: str) -> str:
 def shown_diff(clause: ClauseChange) -> tuple[tuple[DiffOp, str], ...]:
     """The diff to show a reader: over the displayed text, or over the Markdown when only link
     targets or markup changed (then the Markdown is what differs)."""
-    from tracker.worddiff import word_diff
+    from tracker.compare.worddiff import word_diff
 
     if clause.old is None or clause.new is None or not clause.diff:
         return clause.diff

@@ -1,6 +1,6 @@
 """An HTML page showing queued Telegram messages as a channel shows them (pure).
 
-The messages are parsed exactly as Telegram parses them (:mod:`tracker.telegram_html`) and
+The messages are parsed exactly as Telegram parses them (:mod:`tracker.render.telegram_html`) and
 the resulting text and entities are drawn as a channel's message bubbles, replies threaded under
 their summary. ``tracker outbox --preview FILE`` writes it, so a maintainer sees a post before it
 goes out; ``docs/images/telegram-*.png`` are screenshots of it in headless Chromium.
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tracker.render.telegram import Message
-from tracker.telegram_html import Entity, HtmlParseError, parse_html
+from tracker.render.telegram_html import Entity, HtmlParseError, parse_html
 
 _TAGS = {
     "bold": ("<b>", "</b>"),

@@ -24,8 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from tracker.channels import Channel
 from tracker.models import Change, ChangeKind, ClauseChange, DiffOp, Polarity, Significance
+from tracker.notify.channels import Channel
 from tracker.render import (
     KIND_ORDER,
     counts,

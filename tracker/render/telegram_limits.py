@@ -1,8 +1,8 @@
 """Telegram's limits on a message, measured as Telegram measures them (pure).
 
-Every message is parsed with :func:`tracker.telegram_html.parse_html` (a port of TDLib's parser)
-and measured after parsing: at most 4096 characters (1024 for a caption), counted in UTF-16 code
-units, which is never less than TDLib's count of code points; at most :data:`ENTITY_BUDGET`
+Every message is parsed with :func:`tracker.render.telegram_html.parse_html` (a port of TDLib's
+parser) and measured after parsing: at most 4096 characters (1024 for a caption), counted in UTF-16
+code units, which is never less than TDLib's count of code points; at most :data:`ENTITY_BUDGET`
 entities (Telegram silently drops formatting beyond 100); at most 32 768 bytes of raw text.
 :func:`pack` joins blocks of markup into as few messages as fit, splitting only between blocks.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tracker.telegram_html import parse_html, utf16_len
+from tracker.render.telegram_html import parse_html, utf16_len
 
 #: Telegram's limits on one message (characters after parsing) and on a caption.
 TEXT_LIMIT = 4096

@@ -1,0 +1,451 @@
+"""Tag a clause with the labels of :mod:`tracker.classify.taxonomy`, each with its evidence.
+
+Stage: classification of changed clauses (issue 4). Pure: no I/O, no model, deterministic.
+:func:`classify_clause` tags one clause; :func:`classify_change` tags both sides of every
+clause of a :class:`~tracker.models.Change`, says which labels each clause gained or lost, and
+ranks the clauses and the change (:func:`rank_clause`, docs/classification.md).
+
+How a clause gets a label (docs: /work/shared/docs/classification.md §3.5, §5):
+
+* **Text** (``source="text"``): the rules of scope ``text`` (EN and FR alike) are searched in
+  the clause's visible words (Markdown, link targets and escapes removed; typographic
+  apostrophes folded to ``'``).
+* **Row** (``source="row"``): for a table cell, the first cell of its row says what the row is
+  about ("To train our content-generating Generative AI systems"); the ``text`` rules are
+  searched in it too, so every cell of the row inherits its purpose.
+* **Heading** (``source="heading"``): the rules of scope ``heading`` are searched in each
+  heading of the clause's section path (and in the clause itself when it is a heading): a
+  clause under "To perform our contract with you" concerns the ``contract`` basis.
+* **Column** (``source="column"``): the rules of scope ``column`` are searched in the cell's
+  column header: a cell under "Legitimate interests relied on" concerns
+  ``legitimate_interests``. A cell under a ``[[data_column]]`` header ("Personal data used",
+  "Data we use") lists data: only data categories and Art. 9 labels are read from its text.
+
+Precision rules:
+
+* **Negation**: a text or row match is ``negated`` when one of "not", "never", "no",
+  "cannot", "without", "n't", "ne/n' ... pas", "jamais", "aucun", "sans"... stands among the
+  :data:`NEGATION_WINDOW_WORDS` words before it in the same sentence ("we do not use private
+  messages" → ``messages`` negated). A French "ne/n' ... pas/jamais/plus" earlier in the
+  sentence negates the rest of it ("Ne publiez pas de messages ... ni de posts"). Negation
+  after the match ("messages are not used") is not detected.
+* **Suppression** (``suppressed_by`` in the file): a match that overlaps a match of another
+  label is dropped: "withdraw your consent" is ``withdraw_consent``, not ``consent``;
+  "parental consent" is ``minors``.
+* **Context** (``unless`` in the file): a label's text matches are dropped when the clause's
+  text looks like a cookie banner ("Accept all cookies"): that consent is not a legal basis.
+* The basis rules of the file are strong constructions only ("with your consent",
+  "necessary to perform our contract", "legitimate interests"), never the bare word.
+
+Modality (may / will / must) and territorial scope (EU/EEA/UK/CH) are not tagged yet.
+"""
+
+# Typographic apostrophes are what _APOSTROPHES folds.
+# ruff: noqa: RUF001
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+
+from tracker.classify.taxonomy import Group, Label, Rule, Scope, Taxonomy
+from tracker.compare.wording import visible_words
+from tracker.models import (
+    Change,
+    Clause,
+    ClauseChange,
+    ClauseKind,
+    LabelEvidence,
+    Polarity,
+    Rank,
+    Significance,
+    Source,
+    TaxonomyStamp,
+)
+
+__all__ = [
+    "NEGATION_WINDOW_WORDS",
+    "Evidence",
+    "classify_change",
+    "classify_clause",
+    "labels",
+    "ordered",
+    "rank_clause",
+]
+
+#: The evidence of one label on one clause (defined with the other records in models).
+Evidence = LabelEvidence
+
+#: How many words before a match are searched for a negation.
+NEGATION_WINDOW_WORDS = 5
+#: Characters of changed text (old and new sides) labelled per change, in document order. A
+#: real legal page is under 140,000 characters (the largest of the corpus: 131,796), so even
+#: a rewrite of one is labelled whole; a change beyond this is a replaced or
+#: hostile page, whose remaining clauses are left without labels and counted
+#: (``Change.unlabelled``), so that classifying stays bounded (about 2 s).
+LABEL_BUDGET_CHARS = 600_000
+
+_NEGATORS = re.compile(
+    r"(?<!\w)(?:not|never|no|cannot|without|neither|nor|jamais|aucune?|sans|ni|pas)(?!\w)"
+    r"|n't(?!\w)|(?<!\w)n'(?=\w)",
+    re.IGNORECASE,
+)
+_NOT_A_NEGATION = re.compile(r"(?<!\w)(?:not only|non seulement)(?!\w)", re.IGNORECASE)
+#: "ne/n' <verb> pas/jamais/plus" earlier in the sentence: a French negation spans the verb,
+#: so it governs the whole rest of the sentence ("Ne publiez pas de messages ... ni de posts").
+_FRENCH_NEGATION = re.compile(
+    r"(?<!\w)(?:ne\s+|n')(?:\w+\s+){0,2}?\w+\s+(?:pas|jamais|plus|aucunement)(?!\w)",
+    re.IGNORECASE,
+)
+_SENTENCE_BREAK = re.compile(r"[.;!?](?=\s|$)")
+#: _FRENCH_NEGATION at every place it starts (overlapping), the negation in group 1.
+_FRENCH_NEGATION_ANYWHERE = re.compile(f"(?=({_FRENCH_NEGATION.pattern}))", re.IGNORECASE)
+_RUN = re.compile(r"\S+")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
+_DATA_GROUPS = frozenset({Group.DATA_CATEGORY, Group.ART9})
+
+
+@dataclass(frozen=True, slots=True)
+class _Match:
+    rule: Rule
+    start: int
+    end: int
+    text: str
+
+
+def _plain(markdown: str) -> str:
+    return " ".join(visible_words(markdown)).translate(_APOSTROPHES)
+
+
+def _matches(text: str, rules: Iterable[Rule]) -> list[_Match]:
+    return [
+        _Match(rule, m.start(), m.end(), m.group(0))
+        for rule in rules
+        for m in rule.regex.finditer(text)
+        if m.end() > m.start()
+    ]
+
+
+class _Negations:
+    """Where the sentence breaks, French negations and words of one text stand.
+
+    Read once per text, so that the polarity of each match costs a few look-ups instead of a
+    scan of everything before it (which made a long clause quadratic: a 1.3 MB clause took
+    36 s). :meth:`polarity` gives exactly what reading ``text[:start]`` would give: the
+    sentence of the match up to it; negated when a French "ne ... pas" stands in it, or a
+    negator among its last :data:`NEGATION_WINDOW_WORDS` words.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
+        # Every place a French negation starts, with the end of the shortest one from there
+        # (the one the pattern finds), and the least such end from each place on.
+        french = [(m.start(), m.end(1)) for m in _FRENCH_NEGATION_ANYWHERE.finditer(text)]
+        self.french_starts = [start for start, _ in french]
+        self.french_least_end = [end for _, end in french]
+        for index in range(len(french) - 2, -1, -1):
+            self.french_least_end[index] = min(
+                self.french_least_end[index], self.french_least_end[index + 1]
+            )
+        runs = [(m.start(), m.end()) for m in _RUN.finditer(text)]
+        self.run_starts = [start for start, _ in runs]
+        self.run_ends = [end for _, end in runs]
+
+    def polarity(self, start: int) -> Polarity:
+        """The polarity of a match starting at ``start``."""
+        text = self.text
+        if start and text[start - 1] in ".;!?":  # a break just before: nothing before it
+            return Polarity.ASSERTED
+        last = bisect.bisect_right(self.breaks, start) - 1
+        sentence = self.breaks[last] if last >= 0 else 0
+        # A French negation in the sentence before the match: one that starts in it and
+        # ends before the match (it cannot end right at it: a match starts after a non-word
+        # character, a negation ends with a word).
+        first = bisect.bisect_left(self.french_starts, sentence)
+        if first < len(self.french_starts) and self.french_least_end[first] < start:
+            return Polarity.NEGATED
+        # The last words before the match (runs of non-space, the last one cut at it).
+        end = bisect.bisect_left(self.run_starts, start)
+        begin = max(end - NEGATION_WINDOW_WORDS, bisect.bisect_right(self.run_ends, sentence))
+        words = [
+            text[max(self.run_starts[i], sentence) : min(self.run_ends[i], start)]
+            for i in range(begin, end)
+        ]
+        window = _NOT_A_NEGATION.sub(" ", " ".join(words))
+        return Polarity.NEGATED if _NEGATORS.search(window) else Polarity.ASSERTED
+
+
+def _precise(text: str, matches: list[_Match], taxonomy: Taxonomy) -> Iterator[_Match]:
+    """The matches that pass the label's ``unless`` and ``suppressed_by`` rules.
+
+    ``matches`` are sorted by start. Each label's ``unless`` patterns are searched once, and
+    overlaps are found through the matches of each label sorted by start (with the greatest
+    end so far), not by comparing every pair of matches.
+    """
+    starts: dict[Label, list[int]] = {}
+    reach: dict[Label, list[int]] = {}
+    for match in matches:
+        label = match.rule.label
+        ends = reach.setdefault(label, [])
+        starts.setdefault(label, []).append(match.start)
+        ends.append(max(match.end, ends[-1]) if ends else match.end)
+    unless: dict[Label, bool] = {}
+    for match in matches:
+        label = match.rule.label
+        spec = taxonomy.labels[label]
+        if label not in unless:
+            unless[label] = any(pattern.search(text) for pattern in spec.unless)
+        if unless[label]:
+            continue
+        if any(
+            _overlaps(starts.get(other), reach.get(other), match) for other in spec.suppressed_by
+        ):
+            continue
+        yield match
+
+
+def _overlaps(starts: list[int] | None, reach: list[int] | None, match: _Match) -> bool:
+    """Whether one of the matches (starts sorted, with the greatest end so far) overlaps."""
+    if not starts or not reach:
+        return False
+    before = bisect.bisect_left(starts, match.end)  # those starting before the match ends
+    return before > 0 and reach[before - 1] > match.start
+
+
+def _from_text(
+    text: str, source: Source, taxonomy: Taxonomy, groups: frozenset[Group] | None
+) -> Iterator[Evidence]:
+    rules = taxonomy.rules_for(Scope.TEXT)
+    if groups is not None:
+        rules = tuple(rule for rule in rules if rule.label.group in groups)
+    found = sorted(_matches(text, rules), key=lambda m: (m.start, m.end))
+    negations = _Negations(text) if found else None
+    for match in _precise(text, found, taxonomy):
+        yield _evidence(match, negations or _Negations(text), source)
+
+
+def _from_structure(texts: Iterable[str], scope: Scope, taxonomy: Taxonomy) -> Iterator[Evidence]:
+    source = Source.HEADING if scope is Scope.HEADING else Source.COLUMN
+    rules = taxonomy.rules_for(scope)
+    for text in texts:
+        found = _matches(text, rules)
+        negations = _Negations(text) if found else None
+        for match in found:
+            yield _evidence(match, negations or _Negations(text), source)
+
+
+def _evidence(match: _Match, negations: _Negations, source: Source) -> Evidence:
+    """A match as evidence: its label, rule, words, polarity in its text and source."""
+    return Evidence(
+        match.rule.label.value,
+        match.rule.id,
+        match.text,
+        negations.polarity(match.start),
+        source,
+        match.rule.lang,
+    )
+
+
+def classify_clause(clause: Clause, taxonomy: Taxonomy) -> tuple[Evidence, ...]:
+    """Every piece of evidence for a label on ``clause``, text first, then row, headings, column.
+
+    Identical evidence (same label, rule, source, polarity and matched words) appears once.
+    """
+    text = _plain(clause.text)
+    column = _plain(clause.column) if clause.column else ""
+    in_data_column = bool(column) and any(
+        regex.search(column) for _, regex in taxonomy.data_columns
+    )
+    evidence: list[Evidence] = list(
+        _from_text(text, Source.TEXT, taxonomy, _DATA_GROUPS if in_data_column else None)
+    )
+    if clause.row is not None:
+        row = _plain(clause.row)
+        if row and row != text:
+            evidence.extend(_from_text(row, Source.ROW, taxonomy, None))
+    headings = [_plain(heading) for heading in reversed(clause.section)]  # innermost first
+    if clause.kind is ClauseKind.HEADING:
+        headings.insert(0, text)
+    evidence.extend(_from_structure(headings, Scope.HEADING, taxonomy))
+    if column:
+        evidence.extend(_from_structure([column], Scope.COLUMN, taxonomy))
+
+    return _unique(evidence)
+
+
+def _unique(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    """Evidence once each: same label, rule, source, polarity and matched words (any case)."""
+    seen: set[tuple[str, str, Source, Polarity, str]] = set()
+    unique: list[Evidence] = []
+    for item in evidence:
+        key = (item.label, item.rule_id, item.source, item.polarity, item.matched.casefold())
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    return tuple(unique)
+
+
+def labels(evidence: Iterable[Evidence]) -> frozenset[Label]:
+    """The labels asserted by at least one piece of evidence (negated-only labels are out)."""
+    return frozenset(Label(item.label) for item in evidence if item.polarity is Polarity.ASSERTED)
+
+
+# --------------------------------------------------------------------------- changes
+_ORDER = {label.value: index for index, label in enumerate(Label)}
+
+
+def ordered(ids: Iterable[str]) -> tuple[str, ...]:
+    """Label ids once each, in the taxonomy's order (legal bases first, then Art. 9...)."""
+    return tuple(sorted(set(ids), key=lambda value: (_ORDER.get(value, len(_ORDER)), value)))
+
+
+def rank_clause(
+    old: frozenset[Label] | None, new: frozenset[Label] | None, significance: Significance
+) -> Rank:
+    """How much a changed clause matters, from the labels of its two sides.
+
+    A label is *touched* when the clause gains or loses it (every label of an added or removed
+    clause is). A substantive change also *carries* the labels both sides keep: rewording a
+    clause about AI training is about AI training. From the top: a legal basis touched; Art. 9
+    touched or carried; AI training touched or carried, or another purpose flag touched; a
+    control touched or carried; a data category touched; otherwise ``OTHER``. A cosmetic
+    change is always ``OTHER``.
+    """
+    if significance is Significance.COSMETIC:
+        return Rank.OTHER
+    before = old or frozenset()
+    after = new or frozenset()
+    touched = before ^ after
+    relevant = touched | (before & after if significance is Significance.SUBSTANTIVE else touched)
+    touched_groups = {label.group for label in touched}
+    if Group.LEGAL_BASIS in touched_groups:
+        return Rank.LEGAL_BASIS
+    if Label.SPECIAL_CATEGORY in relevant:
+        return Rank.SPECIAL_CATEGORY
+    if Label.AI_TRAINING in relevant or Group.PURPOSE_FLAG in touched_groups:
+        return Rank.PURPOSE
+    if any(label.group is Group.CONTROL for label in relevant):
+        return Rank.CONTROL
+    if Group.DATA_CATEGORY in touched_groups:
+        return Rank.DATA_CATEGORY
+    return Rank.OTHER
+
+
+def _side_clauses(
+    ids: tuple[str, ...],
+    index: Mapping[str, Clause],
+    text: str | None,
+    section: tuple[str, ...],
+    clause: ClauseChange,
+) -> list[Clause]:
+    """The clauses of one side of a change (by id), or one made from the record's text."""
+    found = [index[i] for i in ids if i in index]
+    if found or text is None:
+        return found
+    return [Clause("", ClauseKind.PARAGRAPH, section, text, 0, clause.column, clause.row)]
+
+
+def _side_evidence(clauses: list[Clause], side: str, taxonomy: Taxonomy) -> tuple[Evidence, ...]:
+    """The evidence of a side (one clause, or the group of a split or merge), once each."""
+    return _unique(
+        replace(item, side=side) for clause in clauses for item in classify_clause(clause, taxonomy)
+    )
+
+
+def _classified(
+    clause: ClauseChange,
+    old_index: Mapping[str, Clause],
+    new_index: Mapping[str, Clause],
+    taxonomy: Taxonomy,
+) -> ClauseChange:
+    old_section = clause.old_section or clause.section
+    old_side = _side_clauses(clause.old_ids, old_index, clause.old, old_section, clause)
+    new_side = _side_clauses(clause.new_ids, new_index, clause.new, clause.section, clause)
+    old_evidence = _side_evidence(old_side, "old", taxonomy) if clause.old is not None else None
+    new_evidence = _side_evidence(new_side, "new", taxonomy) if clause.new is not None else None
+    before = None if old_evidence is None else labels(old_evidence)
+    after = None if new_evidence is None else labels(new_evidence)
+    gained = (after or frozenset()) - (before or frozenset())
+    lost = (before or frozenset()) - (after or frozenset())
+    current = after if after is not None else before or frozenset()
+    if new_evidence is None:
+        evidence = old_evidence or ()
+    else:
+        lost_ids = {label.value for label in lost}
+        kept_old = tuple(e for e in old_evidence or () if e.label in lost_ids)
+        evidence = new_evidence + kept_old
+    return replace(
+        clause,
+        labels=ordered(current),
+        gained=ordered(gained),
+        lost=ordered(lost),
+        evidence=evidence,
+        rank=rank_clause(before, after, clause.significance),
+    )
+
+
+def classify_change(
+    change: Change,
+    old_clauses: Iterable[Clause],
+    new_clauses: Iterable[Clause],
+    taxonomy: Taxonomy,
+) -> Change:
+    """``change`` with every clause tagged, ranked, and the change-level labels and rank.
+
+    Args:
+        change: the comparison of two versions (:func:`tracker.compare.diff.compare`).
+        old_clauses: the clauses of the older version
+        (:func:`tracker.compare.clauses.split_clauses`),
+            looked up by the ids the change names, for their headings, columns and rows.
+        new_clauses: the clauses of the newer version.
+        taxonomy: the rules.
+
+    Returns:
+        The change with ``labels`` (the labels of each clause as it now reads; of its old text
+        when removed), ``gained``, ``lost``, ``evidence`` and ``rank`` on every clause; the
+        change's ``labels`` are the union over its substantive clauses, ``gained`` and
+        ``lost`` the labels gained (lost) by one of them and lost (gained) by none, its
+        ``rank`` their highest, and ``taxonomy`` names the rules used.
+    """
+    old_index = {clause.id: clause for clause in old_clauses}
+    new_index = {clause.id: clause for clause in new_clauses}
+    clauses, unlabelled = _within_budget(change.clauses, old_index, new_index, taxonomy)
+    substantive = [c for c in clauses if c.significance is Significance.SUBSTANTIVE]
+    gained = {label for c in substantive for label in c.gained}
+    lost = {label for c in substantive for label in c.lost}
+    return replace(
+        change,
+        clauses=clauses,
+        labels=ordered(label for c in substantive for label in c.labels),
+        gained=ordered(gained - lost),
+        lost=ordered(lost - gained),
+        rank=max((c.rank or Rank.OTHER for c in substantive), default=Rank.OTHER),
+        taxonomy=TaxonomyStamp(taxonomy.version, taxonomy.digest),
+        unlabelled=unlabelled,
+    )
+
+
+def _within_budget(
+    changed: Iterable[ClauseChange],
+    old_index: Mapping[str, Clause],
+    new_index: Mapping[str, Clause],
+    taxonomy: Taxonomy,
+) -> tuple[tuple[ClauseChange, ...], int]:
+    """Each clause classified, in document order, until :data:`LABEL_BUDGET_CHARS` is spent.
+
+    The rules cost time in proportion to the text they read (about 2 s a megabyte): the
+    clauses past the budget are left without labels, and counted.
+    """
+    clauses: list[ClauseChange] = []
+    spent = unlabelled = 0
+    for clause in changed:
+        spent += len(clause.old or "") + len(clause.new or "")
+        if spent > LABEL_BUDGET_CHARS:
+            clauses.append(clause)
+            unlabelled += 1
+        else:
+            clauses.append(_classified(clause, old_index, new_index, taxonomy))
+    return tuple(clauses), unlabelled

@@ -1,0 +1,235 @@
+"""Queue alerts: a recorded change routed to its channels, digests, notices to the maintainers.
+
+This is the step between the archive and Telegram. It reads the archive (the record is the
+source of truth), renders messages (:mod:`tracker.render.telegram`) and writes them to the
+outbox (:mod:`tracker.notify.outbox`) in one transaction per alert. :meth:`Alerts.queue_latest` is
+the only way a change gets queued: after a check records a new version, and again before each check
+of the document, so that a crash between the archive write and the outbox write is completed by
+the next run (the alert key makes the second call a no-op when the first one went through).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from tracker.archive.store import Archive
+from tracker.changes import build_change
+from tracker.classify.taxonomy import Taxonomy
+from tracker.cron import cron_trigger
+from tracker.extract.effective_date import effective_date
+from tracker.models import Change, Document, Outcome, TelegramSettings
+from tracker.notify.channels import Channel, Delivery, route
+from tracker.notify.outages import MAINTAINERS, Outages
+from tracker.notify.outbox import Outbox, Queued, Row
+from tracker.render.telegram import (
+    Message,
+    PostContext,
+    digest_line,
+    render_digest,
+    render_fallback,
+    render_notice,
+    render_post,
+)
+from tracker.render.words import word
+from tracker.timestamps import from_iso, from_stamp, to_iso
+
+log = logging.getLogger(__name__)
+
+__all__ = ["MAINTAINERS", "Alerts"]
+
+
+class Alerts:
+    """Routes recorded changes and operational events into the outbox."""
+
+    def __init__(
+        self,
+        *,
+        outbox: Outbox,
+        archive: Archive,
+        channels: Sequence[Channel],
+        telegram: TelegramSettings,
+        taxonomy: Taxonomy,
+        now: Callable[[], datetime],
+        inaccessible_after: int = 3,
+        gather_seconds: float = 0.0,
+        delivered: Callable[[], frozenset[str]] = frozenset,
+    ) -> None:
+        """Everything needed to decide, render and queue alerts.
+
+        ``gather_seconds``: how long a new outage's notice waits for other documents to join
+        it (:data:`tracker.notify.outages.GATHER_SECONDS` for ``tracker run``, 0 for a pass that
+        sends at its end). ``delivered`` gives the keys of the alerts the archive says were
+        delivered (:mod:`tracker.archive.deliveries`): never queued again, even by a fresh database.
+        """
+        self.outbox = outbox
+        self.archive = archive
+        self.channels = tuple(channels)
+        self.telegram = telegram
+        self.taxonomy = taxonomy
+        self.now = now
+        self.inaccessible_after = inaccessible_after
+        self.outages = Outages(outbox, telegram.maintainers_chat_id, now, gather_seconds)
+        self.delivered = delivered
+
+    # ------------------------------------------------------------------ changes
+    def queue_latest(self, document: Document, change: Change | None = None) -> str | None:
+        """Queue the alert of the document's latest version, if it is due and not queued yet."""
+        stamps = self.archive.version_stamps(document.id)
+        return self.queue_version(document, stamps[-1], change) if stamps else None
+
+    def queue_missing(self, document: Document) -> list[str]:
+        """Queue the alert of every version captured since the outbox began that lacks one.
+
+        A crash between a record and its alert, or an older crash already followed by newer
+        records, leaves alerts unqueued: each is completed here, oldest first. Returns the
+        stamps of the versions whose alert was queued.
+        """
+        queued = []
+        for stamp in self.archive.version_stamps(document.id)[1:]:
+            if from_stamp(stamp) < self.outbox.since.replace(microsecond=0):
+                continue
+            if self.queue_version(document, stamp) is not None:
+                queued.append(stamp)
+        return queued
+
+    def queue_version(
+        self, document: Document, stamp: str, change: Change | None = None
+    ) -> str | None:
+        """Queue the alert of one version, if it is due and not queued yet.
+
+        Due means: a new version of a live capture (not an import, a first record or a
+        technical upgrade) with its change record written, captured after the outbox began.
+        ``change`` saves recomputing the comparison when the caller has it. Returns the key of
+        the alert queued, if one was.
+        """
+        stamps = self.archive.version_stamps(document.id)
+        if stamp not in stamps[1:] or stamp not in self.archive.change_stamps(document.id):
+            return None
+        key = f"change:{document.id}:{stamp}"
+        if self.outbox.has_alert(key):  # the common case before every check: no file read
+            return None
+        if key in self.delivered():  # delivered before this database was lost
+            return None
+        current = self.archive.read_version(document.id, stamp)
+        meta = current.meta
+        if current.technical_upgrade or meta.get("origin", "capture") != "capture":
+            return None
+        detected = from_iso(str(meta.get("captured_at") or to_iso(self.now())))
+        if detected < self.outbox.since:
+            return None
+        if change is None or change.to_version != current.timestamp:
+            previous = self.archive.read_version(document.id, stamps[stamps.index(stamp) - 1])
+            change = build_change(document, previous, current, self.taxonomy)
+        context = PostContext(
+            title=document.title,
+            source_url=str(meta.get("source_url") or document.url),
+            detected_at=detected,
+            change_page=f"{document.id}/changes/{current.timestamp}.html",
+            effective=effective_date(current.text),
+            archive_head=self.archive.head(),
+        )
+        items: list[Queued] = []
+        for channel, how in route(self.channels, change):
+            if how is Delivery.POST:
+                for message in self._post(change, context, channel):
+                    items.append(Queued(channel.name, channel.chat_id, message))
+            else:
+                held_until = self._next_digest(channel, detected)
+                message = digest_line(change, context, channel)
+                items.append(Queued(channel.name, channel.chat_id, message, held_until))
+        queued = self.outbox.enqueue(
+            key,
+            items,
+            at=self.now(),
+            document=document.id,
+            version=current.timestamp,
+            significance=change.significance.value,
+        )
+        if not queued:
+            return None
+        if items:
+            per_channel = Counter(item.channel for item in items)
+            log.info(
+                "%s: alert %s queued: %s",
+                document.id,
+                current.timestamp,
+                ", ".join(f"{n} messages to {name}" for name, n in per_channel.items()),
+            )
+        return key
+
+    def _post(self, change: Change, context: PostContext, channel: Channel) -> list[Message]:
+        """The channel's post, or a plain fallback if rendering fails: the alert is never lost."""
+        try:
+            return render_post(change, context, channel, max_clauses=self.telegram.max_clauses)
+        except Exception:  # a renderer bug must not block the check or drop the alert
+            log.exception(
+                "%s: the Telegram post for %s could not be rendered; a plain one is queued",
+                change.document,
+                channel.name,
+            )
+            self.notify_maintainers(
+                f"render-failed:{change.document}:{change.to_version}",
+                f"⚠️ the Telegram post of {change.document} {change.to_version} could not be "
+                "rendered; a plain summary was queued instead (see the worker's log)",
+            )
+            return render_fallback(change, context, channel)
+
+    def _next_digest(self, channel: Channel, after: datetime) -> datetime:
+        assert channel.digest is not None  # noqa: S101 - route() only digests with a schedule
+        trigger = cron_trigger(channel.digest, "UTC")
+        fire: datetime = trigger.get_next_fire_time(None, after)
+        return fire
+
+    def compose_digests(self) -> int:
+        """Turn held digest lines whose time has come into digest messages; returns how many."""
+        due: dict[tuple[str, str], list[Row]] = defaultdict(list)
+        for row in self.outbox.held_due(self.now()):
+            due[(row.channel, row.chat_id)].append(row)
+        by_name = {channel.name: channel for channel in self.channels}
+        made = 0
+        for (name, chat_id), rows in due.items():
+            channel = by_name.get(name) or Channel(name, chat_id, ("*",))
+            messages = render_digest([row.message.html for row in rows], channel)
+            if self.outbox.digest(name, chat_id, rows, messages, at=self.now()):
+                made += len(messages)
+        return made
+
+    # ------------------------------------------------------------------ maintainers
+    def notify_maintainers(self, key: str, text: str, details: Sequence[str] = ()) -> bool:
+        """Queue a notice to the maintainers' channel (logged only when there is none)."""
+        chat = self.telegram.maintainers_chat_id
+        if not chat:
+            return False
+        message = render_notice(text, details)
+        return self.outbox.enqueue(key, [Queued(MAINTAINERS, chat, message)], at=self.now())
+
+    def on_result(self, document: Document, outcome: Outcome, **facts: object) -> None:
+        """Tell the maintainers of outages: a document past the threshold, or back.
+
+        A document inaccessible ``inaccessible_after`` checks in a row (or more) joins the
+        outage of its host and cause, one notice for all its documents; an accessible one
+        leaves it, and the last one out ends it with one recovery message
+        (:mod:`tracker.notify.outages`). ``facts`` are ``failures_in_row``, ``recovered_after``,
+        ``cause`` and ``detail`` of a :class:`~tracker.pipeline.Result`.
+        """
+        failures = int(str(facts.get("failures_in_row") or 0))
+        recovered = int(str(facts.get("recovered_after") or 0))
+        if outcome is Outcome.INACCESSIBLE:
+            if failures >= self.inaccessible_after:
+                cause = str(facts.get("cause") or "unknown")
+                self.outages.failed(document, cause, str(facts.get("detail") or ""))
+        elif outcome is not Outcome.SUSPECT and recovered:
+            self.outages.recovered(document)
+
+    def report_failure(self, row: Row, error: str) -> None:
+        """Tell the maintainers that a message could not be delivered (never about their own)."""
+        if row.channel == MAINTAINERS:
+            return
+        self.notify_maintainers(
+            f"failure:{row.id}:{row.attempts}",
+            word("en", "delivery_failed", channel=row.channel, chat=row.chat_id),
+            [error, f"outbox message {row.id} ({row.message.role}, alert {row.alert_key})"],
+        )

@@ -1,0 +1,332 @@
+"""The outbox: every Telegram message to send, in the state database, until Telegram accepts it.
+
+An *alert* (one recorded change, one digest, one notice to the maintainers) is written with all
+its messages for every channel in **one transaction**, under a unique key
+(``change:<document>:<version>``...): it is either entirely queued or not at all, and queuing it
+twice is a no-op. A message moves ``pending`` → ``sent`` (with Telegram's ``message_id``) the
+moment Telegram acknowledges it, or → ``failed`` on a permanent error; ``held`` messages wait for
+their channel's digest; ``digested`` ones went into a digest message; ``cancelled`` ones were
+dropped by hand. Order within a chat is the order of insertion (``id``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from tracker.render.telegram import Message
+from tracker.state.sql import Connection
+from tracker.state.store import State
+from tracker.timestamps import from_iso, to_iso
+
+
+class Status(StrEnum):
+    """Where a message of the outbox stands."""
+
+    PENDING = "pending"
+    HELD = "held"
+    SENT = "sent"
+    FAILED = "failed"
+    DIGESTED = "digested"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """One message to queue: for which channel and chat, and whether it waits for a digest.
+
+    ``not_before``: a pending message not sent before this time (an outage notice gathering
+    documents); ``held_until`` makes it a digest line instead.
+    """
+
+    channel: str
+    chat_id: str
+    message: Message
+    held_until: datetime | None = None
+    not_before: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One message of the outbox as stored."""
+
+    id: int
+    alert_id: int
+    alert_key: str
+    channel: str
+    chat_id: str
+    position: int
+    message: Message
+    status: Status
+    attempts: int
+    last_error: str
+    message_id: int | None
+    created_at: datetime
+    not_before: datetime | None
+    sent_at: datetime | None
+    shown_at: datetime | None
+
+
+_SELECT = (
+    "SELECT o.id, o.alert_id, a.key, o.channel, o.chat_id, o.position, o.payload, o.status,"
+    " o.attempts, o.last_error, o.message_id, o.created_at, o.not_before, o.sent_at,"
+    " o.shown_at FROM outbox o JOIN alerts a ON a.id = o.alert_id"
+)
+
+
+def _row(values: Sequence[Any]) -> Row:
+    return Row(
+        id=values[0],
+        alert_id=values[1],
+        alert_key=values[2],
+        channel=values[3],
+        chat_id=values[4],
+        position=values[5],
+        message=Message(**json.loads(values[6])),
+        status=Status(values[7]),
+        attempts=values[8],
+        last_error=values[9],
+        message_id=values[10],
+        created_at=from_iso(values[11]),
+        not_before=from_iso(values[12]) if values[12] else None,
+        sent_at=from_iso(values[13]) if values[13] else None,
+        shown_at=from_iso(values[14]) if values[14] else None,
+    )
+
+
+def _not_before(item: Queued) -> str | None:
+    moment = item.held_until or item.not_before
+    return to_iso(moment) if moment else None
+
+
+def insert_alert(
+    db: Connection,
+    key: str,
+    items: Sequence[Queued],
+    *,
+    at: datetime,
+    document: str = "",
+    version: str = "",
+    significance: str = "",
+) -> bool:
+    """Insert an alert and its messages inside the caller's transaction; False if ``key`` exists."""
+    if db.execute("SELECT 1 FROM alerts WHERE key = ?", (key,)).fetchone():
+        return False
+    db.execute(
+        "INSERT INTO alerts(key, document, version, significance, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (key, document, version, significance, to_iso(at)),
+    )
+    # Not ``lastrowid``: PostgreSQL's driver has none, and the key is unique.
+    alert_id = db.execute("SELECT id FROM alerts WHERE key = ?", (key,)).fetchone()[0]
+    positions: dict[str, int] = {}
+    for item in items:
+        position = positions.get(item.channel, 0)
+        positions[item.channel] = position + 1
+        status = Status.HELD if item.held_until is not None else Status.PENDING
+        db.execute(
+            "INSERT INTO outbox(alert_id, channel, chat_id, position, role, method,"
+            " payload, status, not_before, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                alert_id,
+                item.channel,
+                item.chat_id,
+                position,
+                item.message.role,
+                item.message.method,
+                json.dumps(asdict(item.message), ensure_ascii=False),
+                status.value,
+                _not_before(item),
+                to_iso(at),
+            ),
+        )
+    return True
+
+
+def amend_pending(db: Connection, key: str, message: Message) -> bool:
+    """Replace the text of the alert ``key``'s message if it is still pending; True if it was.
+
+    Inside the caller's transaction. Used for an outage notice that more documents joined
+    before it was sent (a one-message alert).
+    """
+    changed = db.execute(
+        "UPDATE outbox SET payload = ? WHERE status = 'pending'"
+        " AND alert_id = (SELECT id FROM alerts WHERE key = ?)",
+        (json.dumps(asdict(message), ensure_ascii=False), key),
+    ).rowcount
+    return bool(changed)
+
+
+class Outbox:
+    """The outbox tables of a :class:`~tracker.state.store.State` database."""
+
+    def __init__(self, state: State, now: datetime) -> None:
+        """Use the outbox of ``state``; ``now`` starts it if it is new (see :attr:`since`)."""
+        self.state = state
+        self.since = from_iso(state.meta("outbox_since", to_iso(now)))
+        """When this outbox began: changes recorded before it are never queued by recovery."""
+
+    # ------------------------------------------------------------------ writing
+    def enqueue(
+        self,
+        key: str,
+        items: Sequence[Queued],
+        *,
+        at: datetime,
+        document: str = "",
+        version: str = "",
+        significance: str = "",
+    ) -> bool:
+        """Queue an alert and all its messages at once; False if ``key`` was queued before."""
+        with self.state.transaction() as db:
+            return insert_alert(
+                db, key, items, at=at, document=document, version=version, significance=significance
+            )
+
+    def has_alert(self, key: str) -> bool:
+        """Whether an alert with this key was ever queued."""
+        return bool(self.state.read("SELECT 1 FROM alerts WHERE key = ?", (key,)))
+
+    def mark_sent(self, row_id: int, message_id: int, at: datetime) -> None:
+        """Telegram accepted the message (its ``message_id``): never send it again."""
+        with self.state.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?,"
+                " attempts = attempts + 1, last_error = '' WHERE id = ?",
+                (message_id, to_iso(at), row_id),
+            )
+
+    def mark_failed(self, row_ids: Iterable[int], error: str) -> None:
+        """A permanent error: the messages stay in the outbox, failed, until retried."""
+        with self.state.transaction() as db:
+            db.executemany(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
+                " WHERE id = ? AND status = 'pending'",
+                [(error, row_id) for row_id in row_ids],
+            )
+
+    def defer(self, row_id: int, error: str, not_before: datetime) -> None:
+        """A transient error: try again after ``not_before``."""
+        with self.state.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, not_before = ?"
+                " WHERE id = ?",
+                (error, to_iso(not_before), row_id),
+            )
+
+    def mark_shown(self, row_ids: Iterable[int], at: datetime) -> None:
+        """The messages were printed on the console (no token): kept pending."""
+        with self.state.transaction() as db:
+            db.executemany(
+                "UPDATE outbox SET shown_at = ? WHERE id = ?",
+                [(to_iso(at), row_id) for row_id in row_ids],
+            )
+
+    def retry(self, row_ids: Sequence[int] | None = None) -> int:
+        """Put failed messages (all, or these) back to pending; returns how many."""
+        reset = "UPDATE outbox SET status = 'pending', not_before = NULL WHERE status = 'failed'"
+        with self.state.transaction() as db:
+            if row_ids is None:
+                return db.execute(reset).rowcount
+            # executemany sums the rows each statement changed into rowcount.
+            return db.executemany(reset + " AND id = ?", [(i,) for i in row_ids]).rowcount
+
+    def cancel(self, row_ids: Sequence[int]) -> int:
+        """Drop pending, held or failed messages by hand; returns how many."""
+        with self.state.transaction() as db:
+            return db.executemany(
+                "UPDATE outbox SET status = 'cancelled'"
+                " WHERE id = ? AND status IN ('pending', 'held', 'failed')",
+                [(i,) for i in row_ids],
+            ).rowcount
+
+    def digest(
+        self,
+        channel: str,
+        chat_id: str,
+        items: Sequence[Row],
+        messages: Sequence[Message],
+        *,
+        at: datetime,
+    ) -> bool:
+        """Replace held ``items`` by digest ``messages``, in one transaction."""
+        key = f"digest:{channel}:{to_iso(at)}"
+        queued = [Queued(channel, chat_id, message) for message in messages]
+        with self.state.transaction() as db:
+            if not insert_alert(db, key, queued, at=at):
+                return False
+            db.executemany(
+                "UPDATE outbox SET status = 'digested' WHERE id = ? AND status = 'held'",
+                [(item.id,) for item in items],
+            )
+        return True
+
+    # ------------------------------------------------------------------ reading
+    def rows(self, statuses: Iterable[Status] | None = None) -> list[Row]:
+        """Messages with these statuses (all when None), oldest first."""
+        sql = _SELECT
+        params: tuple[object, ...] = ()
+        if statuses is not None:
+            wanted = [s.value for s in statuses]
+            sql += f" WHERE o.status IN ({', '.join('?' for _ in wanted)})"
+            params = tuple(wanted)
+        return [_row(values) for values in self.state.read(sql + " ORDER BY o.id", params)]
+
+    def pending(self) -> list[Row]:
+        """Messages to send (whatever their ``not_before``), oldest first."""
+        return self.rows([Status.PENDING])
+
+    def held_due(self, now: datetime) -> list[Row]:
+        """Held digest lines whose digest time has come, oldest first."""
+        return [
+            row
+            for row in self.rows([Status.HELD])
+            if row.not_before is not None and row.not_before <= now
+        ]
+
+    def get(self, row_id: int) -> Row | None:
+        """One message by id."""
+        found = self.state.read(
+            _SELECT + " WHERE o.id = ?",
+            (row_id,),
+        )
+        return _row(found[0]) if found else None
+
+    def summary_of(self, row: Row) -> Row | None:
+        """The summary message of the post ``row`` replies to (same alert and channel)."""
+        found = self.state.read(
+            _SELECT + " WHERE o.alert_id = ? AND o.channel = ? AND o.role = 'summary'",
+            (row.alert_id, row.channel),
+        )
+        return _row(found[0]) if found else None
+
+    def finished(self, prefix: str = "change:") -> list[str]:
+        """Keys of the alerts (starting with ``prefix``) with no message left to deliver.
+
+        Every message was sent, cancelled or folded into a digest: nothing pending, held or
+        failed (an alert no channel follows has no message, and nothing to mark). Written to
+        the archive's delivery ledger (:mod:`tracker.archive.deliveries`).
+        """
+        rows = self.state.read(
+            "SELECT a.key FROM alerts a WHERE a.key LIKE ?"
+            " AND EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id)"
+            " AND NOT EXISTS (SELECT 1 FROM outbox o"
+            " WHERE o.alert_id = a.id AND o.status IN ('pending', 'held', 'failed'))"
+            " ORDER BY a.id",
+            (prefix.replace("%", "") + "%",),
+        )
+        return [str(row[0]) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        """How many messages stand in each status."""
+        return {
+            str(status): int(n)
+            for status, n in self.state.read(
+                "SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status"
+            )
+        }

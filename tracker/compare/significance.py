@@ -109,8 +109,13 @@ def _strip_accents(word: str) -> str:
 
 def _comparable(words: Iterable[str]) -> list[str]:
     """Lower-case tokens of letters or digits, apostrophes inside words dropped."""
-    joined = _APOSTROPHE.sub("", " ".join(words).translate(_TYPOGRAPHY).casefold())
-    return _LOOSE.findall(joined)
+    return _LOOSE.findall(_comparable_text(words))
+
+
+def _comparable_text(words: Iterable[str]) -> str:
+    """The words joined, lower-cased, quotes made plain, apostrophes inside words dropped."""
+    joined = " ".join(words).translate(_TYPOGRAPHY).casefold()
+    return _APOSTROPHE.sub("", joined) if "'" in joined else joined
 
 
 def loose_words(text: str) -> list[str]:
@@ -143,8 +148,9 @@ def loose_key(text: str, visible: Sequence[str] | None = None) -> tuple[str, ...
     else:  # no segment can start with a marker: one pass over the whole clause
         joined = "\n".join(segments)
         words = list(visible) if visible is not None and joined == broken else visible_words(joined)
-    tokens = _comparable(words)
-    if _REFERENCE_WORDS.isdisjoint(tokens) and all(token.isascii() for token in tokens):
+    comparable = _comparable_text(words)
+    tokens = _LOOSE.findall(comparable)
+    if comparable.isascii() and _REFERENCE_WORDS.isdisjoint(tokens):
         return tuple(tokens)  # the common case: nothing to drop, no accent to strip
     kept: list[str] = []
     for token in tokens:

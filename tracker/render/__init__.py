@@ -70,12 +70,16 @@ def display_text(markdown: str) -> str:
     JSON records keep the Markdown (link targets included).
     """
     text = markdown
-    for _ in range(2):  # a link inside a link's text
-        text = _LINK.sub(lambda m: m.group(1), text)
-    text = _BREAKS.sub(lambda m: "\n\n" if m.group().lower().count("br") > 1 else "\n", text)
-    for _ in range(2):  # nested emphasis
-        text = _EMPHASIS.sub(lambda m: m.group(2), text)
-    return _ESCAPE.sub(r"\1", text)
+    # Each pattern runs only when a character it needs is there (most clauses are plain).
+    if "](" in text:
+        for _ in range(2):  # a link inside a link's text
+            text = _LINK.sub(lambda m: m.group(1), text)
+    if "<" in text:
+        text = _BREAKS.sub(lambda m: "\n\n" if m.group().lower().count("br") > 1 else "\n", text)
+    if "*" in text or "_" in text:
+        for _ in range(2):  # nested emphasis
+            text = _EMPHASIS.sub(lambda m: m.group(2), text)
+    return _ESCAPE.sub(r"\1", text) if "\\" in text else text
 
 
 def shown_diff(clause: ClauseChange) -> tuple[tuple[DiffOp, str], ...]:

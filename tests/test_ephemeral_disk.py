@@ -62,6 +62,14 @@ def wipe(cli: Cli) -> None:  # noqa: F811
         (cli.tmp / f"state.db{suffix}").unlink(missing_ok=True)
 
 
+def follow(cli: Cli) -> None:  # noqa: F811
+    """The channel of the fake Telegram follows every LinkedIn document."""
+    (cli.config / "channels").mkdir(parents=True)
+    (cli.config / "channels" / "watch.toml").write_text(
+        'chat_id = "@policy_watch_en"\ndocuments = ["linkedin/*"]\n'
+    )
+
+
 def on_sqlite(cli: Cli) -> bool:  # noqa: F811
     return cli.env["TRACKER_DB"].startswith("sqlite:")
 
@@ -72,10 +80,7 @@ def tracker(cli: Cli, page_server: PageServer, tmp_path: Path, db_url: str) -> C
     cli.env["TRACKER_DB"] = db_url
     page_server.route("/p", Reply.page("linkedin/privacy-policy/v1.html"))
     cli.document(DOC, page_server.url("/p"))
-    (cli.config / "channels").mkdir(parents=True)
-    (cli.config / "channels" / "watch.toml").write_text(
-        'chat_id = "@policy_watch_en"\ndocuments = ["linkedin/*"]\n'
-    )
+    follow(cli)
     with (cli.config / "tracker.toml").open("a") as handle:
         handle.write("[telegram]\npace_seconds = 0\n")
     cli.env["TRACKER_ARCHIVE_REMOTE"] = str(bare_remote(tmp_path))
@@ -144,10 +149,7 @@ def test_the_worker_on_a_wiped_disk_loses_no_history_and_no_alert(
     tracker.env["TRACKER_ARCHIVE_REMOTE"] = str(remote)
     page_server.route("/p", Reply.page("linkedin/privacy-policy/v2.html"))
     tracker.document(DOC, page_server.url("/p"))
-    (tracker.config / "channels").mkdir(parents=True)
-    (tracker.config / "channels" / "watch.toml").write_text(
-        'chat_id = "@policy_watch_en"\ndocuments = ["linkedin/*"]\n'
-    )
+    follow(tracker)
     with (tracker.config / "tracker.toml").open("a") as handle:
         handle.write('[telegram]\npace_seconds = 0\n[schedule]\ncron = "* * * * *"\n')
         handle.write("jitter_seconds = 0\n")

@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers import PageServer, Reply, page_bytes
+from tests.test_ephemeral_disk import remote_log
 from tests.writers import ROOT, Workspace, problems, variant
 from tracker.archive.store import Archive
 
@@ -281,17 +282,8 @@ def test_on_two_machines_the_standby_fast_forwards_its_own_archive_before_it_che
     assert "cloned" in standby.log(), "host b's empty folder came from the remote"
     assert len(Archive(second_archive).version_stamps(FIRST)) == 1, "cloned before a recorded"
 
-    def remote_subjects() -> list[str]:
-        done = subprocess.run(
-            ["git", "--git-dir", str(remote), "log", "--format=%s", "main"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return done.stdout.splitlines()
-
     wait_until(
-        lambda: f"Record new version of {FIRST}" in remote_subjects(), "host a pushed its record"
+        lambda: f"Record new version of {FIRST}" in remote_log(remote), "host a pushed its record"
     )
     wait_until(lambda: len(page_server.requests_to(path_of(SECOND))) == 1, "the cut check began")
     assert len(Archive(second_archive).version_stamps(FIRST)) == 1, "b has not pulled it yet"
@@ -306,7 +298,7 @@ def test_on_two_machines_the_standby_fast_forwards_its_own_archive_before_it_che
         assert len(archive.version_stamps(document)) == 2, f"{document}: one new version, once"
     assert len(page_server.requests_to(path_of(FIRST))) == 1, "b did not check it again"
     assert f"{FIRST}: new version" not in standby.said()
-    subjects = remote_subjects()
+    subjects = remote_log(remote)
     assert subjects.count(f"Record new version of {FIRST}") == 1
     assert subjects.count(f"Record new version of {SECOND}") == 1
     verified = subprocess.run(

@@ -205,6 +205,22 @@ class Outcome(StrEnum):
     #: a capture held as too damaged to record on one fetch (see :mod:`tracker.suspect`)
     SUSPECT = "suspect"
 
+    @property
+    def words(self) -> str:
+        """The outcome as people read it: ``new version``, ``suspect capture held``..."""
+        return _OUTCOME_WORDS[self]
+
+
+_OUTCOME_WORDS = {
+    Outcome.FIRST_RECORD: "first record",
+    Outcome.UNCHANGED: "unchanged",
+    Outcome.NEW_VERSION: "new version",
+    Outcome.TECHNICAL_UPGRADE: "technical upgrade",
+    Outcome.INACCESSIBLE: "inaccessible",
+    Outcome.FLIP_BACK: "flip-back",
+    Outcome.SUSPECT: "suspect capture held",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class CheckRecord:

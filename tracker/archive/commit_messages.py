@@ -44,16 +44,6 @@ _SUBJECTS = {
     Outcome.TECHNICAL_UPGRADE: "Apply technical upgrade to {document}",
 }
 
-_WORDS = {
-    Outcome.FIRST_RECORD: "first record",
-    Outcome.UNCHANGED: "unchanged",
-    Outcome.NEW_VERSION: "new version",
-    Outcome.TECHNICAL_UPGRADE: "technical upgrade",
-    Outcome.INACCESSIBLE: "inaccessible",
-    Outcome.FLIP_BACK: "flip-back",
-    Outcome.SUSPECT: "suspect capture held",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -66,7 +56,7 @@ class Event:
 
     def line(self) -> str:
         """``<document>: <outcome> [<version>] [(<cause>)]``."""
-        text = f"{self.document}: {_WORDS[self.outcome]}"
+        text = f"{self.document}: {self.outcome.words}"
         text += f" {self.version}" if self.version else ""
         return text + (f" ({self.cause})" if self.cause else "")
 

@@ -37,16 +37,6 @@ if TYPE_CHECKING:  # the pipeline's imports take a while: `tracker status` does 
 
 log = logging.getLogger("tracker")
 
-_OUTCOME_WORDS = {
-    Outcome.FIRST_RECORD: "first record",
-    Outcome.UNCHANGED: "unchanged",
-    Outcome.NEW_VERSION: "new version",
-    Outcome.TECHNICAL_UPGRADE: "technical upgrade",
-    Outcome.INACCESSIBLE: "inaccessible",
-    Outcome.FLIP_BACK: "flip-back",
-    Outcome.SUSPECT: "suspect capture held",
-}
-
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="policy-tracker")
@@ -115,7 +105,7 @@ def _load_taxonomy(path: Path) -> Taxonomy:
 
 
 def _print_result(result: Result) -> None:
-    words = _OUTCOME_WORDS[result.outcome]
+    words = result.outcome.words
     line = f"{result.document}: {words}"
     if result.version:
         line += f" ({result.version})"
@@ -257,7 +247,7 @@ def import_(obj: Context, folder: Path, document_id: str, attribution: str | Non
             )
             counts: dict[str, int] = {}
             for result in results:
-                word = _OUTCOME_WORDS[result.outcome]
+                word = result.outcome.words
                 counts[word] = counts.get(word, 0) + 1
             summary = ", ".join(f"{n} {word}" for word, n in counts.items())
             pushed = commit_command(

@@ -71,6 +71,11 @@ def at_n(n: int, wanted: int) -> str:
     return "" if n == wanted else f" (N={n:,} measured; the target is at N={wanted:,})"
 
 
+def runs(count: int) -> str:
+    """``1 run``, ``3 runs``."""
+    return f"{count} run" + ("" if count == 1 else "s")
+
+
 def rows(folder: Path) -> list[list[str]]:
     """The summary table: measure, tracker, peer, ratio, target, met."""
     table: list[list[str]] = []
@@ -81,7 +86,7 @@ def rows(folder: Path) -> list[list[str]]:
         ratio = ours / theirs
         table.append(
             [
-                f"One check of an unchanged page, whole process ({check['repeat']} runs)",
+                f"One check of an unchanged page, whole process ({runs(check['repeat'])})",
                 f"{ours:.2f} s",
                 f"{theirs:.2f} s",
                 f"{ratio:.2f}x",
@@ -100,7 +105,7 @@ def rows(folder: Path) -> list[list[str]]:
         table.append(
             [
                 f"A pass over {n:,} unchanged documents on 50 loopback hosts, no politeness "
-                f"delay ({repeat} runs){at_n(n, PASS_N)}",
+                f"delay ({runs(repeat)}){at_n(n, PASS_N)}",
                 f"{ours:.2f} s",
                 f"{theirs:.2f} s",
                 f"{ours / theirs:.2f}x",
@@ -204,7 +209,7 @@ def rows(folder: Path) -> list[list[str]]:
         table.append(
             [
                 "Comparison path on the EU-notice pair (raw HTML to change page; the peer's "
-                f"`html_diff_render`; {diff['runs']} and {diff['render_runs']} runs)",
+                f"`html_diff_render`; {runs(diff['runs'])} and {runs(diff['render_runs'])})",
                 f"{diff['ours_seconds']:.3f} s",
                 f"{diff['render_seconds']:.3f} s",
                 f"{diff['ratio']:.1f}x faster",

@@ -115,6 +115,7 @@ def urlwatch_filter(rules: str = "linkedin-legal") -> str:
 def write_config(folder: Path, documents: dict[str, tuple[str, str, str]]) -> None:
     """A config folder: no politeness delay, no retries; documents id → (url, language, rules)."""
     shutil.copytree(ROOT / "config" / "rules", folder / "rules")
+    shutil.copy(ROOT / "config" / "taxonomy.toml", folder / "taxonomy.toml")  # now required
     (folder / "tracker.toml").write_text(
         "[fetch]\nretries = 0\nhost_delay_seconds = 0\nallow_private_addresses = true\n"
     )

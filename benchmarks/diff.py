@@ -330,7 +330,7 @@ def report(
     verdict = "met" if ratio >= TARGET_RATIO else "**not met**"
     lines += [
         "",
-        f"**Ratio html_diff_render / tracker: {ratio:.1f}x** (target ≥ {TARGET_RATIO:.0f}x: "
+        f"**Ratio html_diff_render / tracker: {ratio:.2f}x** (target ≥ {TARGET_RATIO:.0f}x: "
         f"{verdict}); on the fastest run of each: {min_ratio:.1f}x. "
         f"html_text_diff / tracker: {text_ratio:.1f}x.",
         "",

@@ -212,7 +212,7 @@ def rows(folder: Path) -> list[list[str]]:
                 f"`html_diff_render`; {runs(diff['runs'])} and {runs(diff['render_runs'])})",
                 f"{diff['ours_seconds']:.3f} s",
                 f"{diff['render_seconds']:.3f} s",
-                f"{diff['ratio']:.1f}x faster",
+                f"{diff['ratio']:.2f}x faster",
                 f"≥ {DIFF_RATIO:.0f}x faster",
                 mark(diff["ratio"] >= DIFF_RATIO),
             ]

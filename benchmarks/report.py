@@ -184,7 +184,8 @@ def rows(folder: Path) -> list[list[str]]:
             [
                 f"`tracker run`, {h['documents']} documents every minute for "
                 f"{h['minutes']:g} min: RSS growth after the first {h['warmup_minutes']:g} "
-                f"min{short}",
+                f"min{short}; {h.get('checks_logged', 0) / h['minutes']:.0f} checks a minute "
+                "done",
                 f"{100 * h['growth']:.1f} % ({h['rss_at_warmup_mib']:.0f} → "
                 f"{h['rss_max_after_warmup_mib']:.0f} MiB)",
                 "",

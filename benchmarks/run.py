@@ -270,13 +270,13 @@ def report(
     lines = [
         "# Benchmarks",
         "",
+        "## One check of an unchanged page, beside urlwatch",
+        "",
         f"Measured by `make bench` (`benchmarks/run.py`) on {datetime.now(UTC):%Y-%m-%d}: "
         f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
         f"{platform.system()}. Each command runs in its own process; times are wall-clock, "
         "memory is the process's peak resident set (from `wait4`). Figures move by ±10 % "
         "from run to run on this shared machine; compare within one run.",
-        "",
-        "## One check of an unchanged page, beside urlwatch",
         "",
         f"The real EU Regional Privacy Notice ({EU_PAGE.stat().st_size // 1024} kB of HTML) "
         "served on 127.0.0.1; both tools had already seen it once. urlwatch runs with the same "

@@ -492,7 +492,8 @@ def markdown(data: dict[str, Any]) -> str:
         f"rotation of {data['templates']} snapshots) with a paragraph of its own; both tools "
         "primed by one pass, then each pass a whole process (`tracker check`, no politeness "
         "delay; `urlwatch` with its 10 worker threads), interleaved; "
-        f"{data['repeat']} timed pass(es) per tool and case, median shown. Memory is the "
+        f"{data['repeat']} timed pass{'' if data['repeat'] == 1 else 'es'} per tool and "
+        "case, median shown. Memory is the "
         "process's peak resident set (`ru_maxrss`, `os.wait4`).",
         "",
         "| N | Server latency | Tool | Median pass (s) | Per document (ms) | Peak RSS (MiB) "
@@ -523,7 +524,10 @@ def hour_markdown(hour: dict[str, Any]) -> str:
         f"`* * * * *`, for {hour['minutes']:g} minutes; resident memory of the process "
         f"(`VmRSS` of `/proc/<pid>/status`, without the short-lived `git` children) sampled "
         f"every {hour['interval_seconds']:g} s; "
-        f"{hour['requests']} page requests served, {hour['checks_logged']} checks logged.",
+        f"{hour['requests']} page requests served, {hour['checks_logged']} checks logged: "
+        f"{hour['checks_logged'] / hour['minutes']:.0f} a minute, where the cron asks for "
+        f"{hour['documents']} (fewer: passes took longer than a minute, and the scheduler "
+        "never runs two checks of one document at once).",
         "",
     ]
     if hour["growth"] is None:

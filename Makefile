@@ -44,6 +44,7 @@ SCALE_REPEAT ?= 3
 SCALE_LATENCY ?= 0.25
 SCALE_LATENCY_N ?= 1000
 HOUR_MINUTES ?= 60
+HOUR_DOCUMENTS ?= 300
 HOUR_WARMUP ?= 10
 BENCH_NOTE ?=
 
@@ -75,6 +76,7 @@ bench-scale: $(STAMP) ## passes over 100 to 3,000 documents on 50 loopback hosts
 
 bench-hour: $(STAMP) ## `tracker run` on 300 documents every minute for an hour: memory growth
 	$(BIN)/python benchmarks/scale.py --run-hour --hour-minutes $(HOUR_MINUTES) --hour-warmup $(HOUR_WARMUP) \
+		--hour-documents $(HOUR_DOCUMENTS) \
 		--json $(BENCH_OUT)/hour.json --write $(BENCH_OUT)/hour.md
 
 bench-hostile: $(STAMP) ## 10 MB hostile pages through every stage, beside urlwatch's diff

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint typecheck check bench bench-diff bench-hostile bench-status eval ci clean
+.PHONY: run test install lint typecheck check bench bench-diff bench-hostile bench-status bench-scale bench-hour eval ci clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,20 +34,50 @@ typecheck: $(STAMP)
 
 check: lint typecheck test ## everything CI checks
 
-bench: $(STAMP) bench-diff bench-hostile bench-status ## speed and memory figures, beside the peer tools, in docs/
-	$(BIN)/python benchmarks/run.py --write docs/benchmarks.md
+# Benchmark results (JSON and Markdown pieces) go to $(BENCH_OUT); benchmarks/report.py puts the
+# summary beside urlwatch and web-monitoring-diff, with the targets, in docs/benchmarks.md.
+# Smaller runs while developing, e.g. `make bench-scale SCALE_N="100 300" SCALE_REPEAT=1`.
+BENCH_OUT ?= .bench
+BENCH_REPEAT ?= 10
+SCALE_N ?= 100 300 1000 3000
+SCALE_REPEAT ?= 3
+SCALE_LATENCY ?= 0.25
+SCALE_LATENCY_N ?= 1000
+HOUR_MINUTES ?= 60
+HOUR_DOCUMENTS ?= 300
+HOUR_WARMUP ?= 10
+BENCH_NOTE ?=
+
+bench: $(STAMP) bench-diff bench-hostile bench-status bench-scale bench-hour ## speed and memory figures, beside the peer tools, in docs/
+	$(BIN)/python benchmarks/run.py --repeat $(BENCH_REPEAT) --json $(BENCH_OUT)/check.json --write $(BENCH_OUT)/check.md
 	$(BIN)/python benchmarks/classification.py --bench --write docs/benchmarks-classification.md
 	$(BIN)/python benchmarks/telegram.py --write docs/benchmarks-telegram.md
+	$(BIN)/python benchmarks/report.py --results $(BENCH_OUT) $(if $(BENCH_NOTE),--note "$(BENCH_NOTE)") --write docs/benchmarks.md
 
 # web-monitoring-diff needs lxml built against the same libxml2 as its html5-parser, so it
-# lives in its own environment (building lxml takes a few minutes, once).
-PEER_WMD := $(VENV)/peer-wmd/bin/python
-$(PEER_WMD):
-	$(PYTHON) -m venv $(VENV)/peer-wmd
-	$(VENV)/peer-wmd/bin/pip install --quiet --no-binary lxml lxml web-monitoring-diff==0.2.0
+# lives in its own environment (building lxml takes a few minutes, once). Every version is
+# pinned in benchmarks/peers/ (lxml 5.4.0: it builds with Cython 3.0; the newest lxml needs a
+# Cython that a registry may not have), build requirements included (PIP_CONSTRAINT).
+PEER_WMD_DIR := $(VENV)/peer-wmd
+PEER_WMD := $(PEER_WMD_DIR)/bin/python
+PEER_WMD_STAMP := $(PEER_WMD_DIR)/.installed
+$(PEER_WMD_STAMP): benchmarks/peers/web-monitoring-diff.txt benchmarks/peers/web-monitoring-diff-build.txt
+	$(PYTHON) -m venv $(PEER_WMD_DIR)
+	PIP_CONSTRAINT=benchmarks/peers/web-monitoring-diff-build.txt $(PEER_WMD_DIR)/bin/pip install \
+		--quiet --no-binary lxml,html5-parser -r benchmarks/peers/web-monitoring-diff.txt
+	touch $(PEER_WMD_STAMP)
 
-bench-diff: $(STAMP) $(PEER_WMD) ## the comparison path beside web-monitoring-diff
-	$(BIN)/python benchmarks/diff.py --peer-python $(PEER_WMD) --write docs/benchmarks-diff.md
+bench-diff: $(STAMP) $(PEER_WMD_STAMP) ## the comparison path beside web-monitoring-diff
+	$(BIN)/python benchmarks/diff.py --peer-python $(PEER_WMD) --json $(BENCH_OUT)/diff.json --write docs/benchmarks-diff.md
+
+bench-scale: $(STAMP) ## passes over 100 to 3,000 documents on 50 loopback hosts, beside urlwatch
+	$(BIN)/python benchmarks/scale.py --n $(SCALE_N) --repeat $(SCALE_REPEAT) --latency $(SCALE_LATENCY) \
+		--latency-n $(SCALE_LATENCY_N) --json $(BENCH_OUT)/scale.json --write $(BENCH_OUT)/scale.md
+
+bench-hour: $(STAMP) ## `tracker run` on 300 documents every minute for an hour: memory growth
+	$(BIN)/python benchmarks/scale.py --run-hour --hour-minutes $(HOUR_MINUTES) --hour-warmup $(HOUR_WARMUP) \
+		--hour-documents $(HOUR_DOCUMENTS) \
+		--json $(BENCH_OUT)/hour.json --write $(BENCH_OUT)/hour.md
 
 bench-hostile: $(STAMP) ## 10 MB hostile pages through every stage, beside urlwatch's diff
 	$(BIN)/python benchmarks/hostile.py --write docs/benchmarks-hostile.md
@@ -62,4 +92,4 @@ eval: $(STAMP) ## significance and classification against the hand-labelled real
 ci: check
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(BENCH_OUT)

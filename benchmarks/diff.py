@@ -18,10 +18,12 @@ series
 
 web-monitoring-diff 0.2.0 imports ``html5-parser``, which refuses to load beside an ``lxml``
 linked to another libxml2 (PyPI's lxml wheels bundle their own), so it usually needs its own
-virtual environment with lxml built from source::
+virtual environment with lxml built from source, at the versions pinned in
+``benchmarks/peers/`` (``make bench-diff`` does this)::
 
     python3 -m venv .venv/peer-wmd
-    .venv/peer-wmd/bin/pip install --no-binary lxml lxml web-monitoring-diff==0.2.0
+    PIP_CONSTRAINT=benchmarks/peers/web-monitoring-diff-build.txt .venv/peer-wmd/bin/pip \\
+        install --no-binary lxml,html5-parser -r benchmarks/peers/web-monitoring-diff.txt
 
 Usage: ``python benchmarks/diff.py [--runs N] [--render-runs N] [--peer-python PATH]
 [--write docs/benchmarks-diff.md]``. The peer interpreter is ``--peer-python``, else
@@ -179,9 +181,12 @@ def find_peer(explicit: str | None) -> str:
         last = (probe.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise SystemExit(
             f"web-monitoring-diff cannot be imported by {python}: {last}\n"
-            "Create its environment (lxml must be built against the system libxml2):\n"
+            "Create its environment (lxml must be built against the system libxml2): "
+            "make bench-diff, or\n"
             "  python3 -m venv .venv/peer-wmd\n"
-            "  .venv/peer-wmd/bin/pip install --no-binary lxml lxml web-monitoring-diff==0.2.0"
+            "  PIP_CONSTRAINT=benchmarks/peers/web-monitoring-diff-build.txt "
+            ".venv/peer-wmd/bin/pip install --no-binary lxml,html5-parser "
+            "-r benchmarks/peers/web-monitoring-diff.txt"
         )
     return python
 
@@ -325,7 +330,7 @@ def report(
     verdict = "met" if ratio >= TARGET_RATIO else "**not met**"
     lines += [
         "",
-        f"**Ratio html_diff_render / tracker: {ratio:.1f}x** (target ≥ {TARGET_RATIO:.0f}x: "
+        f"**Ratio html_diff_render / tracker: {ratio:.2f}x** (target ≥ {TARGET_RATIO:.0f}x: "
         f"{verdict}); on the fastest run of each: {min_ratio:.1f}x. "
         f"html_text_diff / tracker: {text_ratio:.1f}x.",
         "",
@@ -388,6 +393,7 @@ def main() -> None:
     )
     parser.add_argument("--peer-python", help="interpreter with web-monitoring-diff installed")
     parser.add_argument("--write", type=Path, help="write the Markdown report to this file")
+    parser.add_argument("--json", type=Path, help="write the pair's figures as JSON to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -407,7 +413,24 @@ def main() -> None:
         pair = bench_pair(peer, args.runs, args.render_runs, tmp)
         baselines = bench_baselines(peer, tmp)
     markdown, series_count = bench_markdown_pairs()
-    text = report(pair, baselines, peer_versions(peer), markdown, series_count)
+    peer_info = peer_versions(peer)
+    text = report(pair, baselines, peer_info, markdown, series_count)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        figures = {
+            "peer": peer_info,
+            "runs": len(pair[OURS]),
+            "render_runs": len(pair[RENDER]),
+            "ours_seconds": _median(pair[OURS]),
+            "render_seconds": _median(pair[RENDER]),
+            "text_seconds": _median(pair[TEXT]),
+            "ratio": _median(pair[RENDER]) / _median(pair[OURS]),
+            "steps_ms": {
+                step: 1000 * statistics.median(r.detail["steps"][step] for r in pair[OURS])
+                for step in pair[OURS][0].detail["steps"]
+            },
+        }
+        args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
     if args.write:
         args.write.write_text(text, encoding="utf-8")
     print(text)

@@ -10,12 +10,19 @@ Measures, each command in its own process (wall time, and peak resident memory f
    same CSS selection and its html2text filter), after a first run that filled both caches;
 3. the same check in-process (no interpreter start-up), to show where the time goes.
 
-Usage: ``python benchmarks/run.py [--repeat N] [--write docs/benchmarks.md]``.
+Both tools select the same elements: the tracker with its ``linkedin-legal`` rule set, urlwatch
+with a ``css`` filter whose ``selector`` and ``exclude`` are that rule set's ``select`` and
+``remove`` (then its ``html2text`` filter). The tracker runs this checkout's code (``PYTHONPATH``).
+
+Usage: ``python benchmarks/run.py [--repeat N] [--skip-import] [--json FILE]
+[--write FILE]``; ``make bench`` writes the JSON for ``benchmarks/report.py``, which puts the
+summary of every benchmark beside urlwatch in ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -25,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -88,9 +96,26 @@ def serve(body: bytes) -> ThreadingHTTPServer:
     return server
 
 
+def tracker_env(**variables: str) -> dict[str, str]:
+    """The environment of a tracker process: this checkout's code first on the path."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path, **variables}
+
+
+def urlwatch_filter(rules: str = "linkedin-legal") -> str:
+    """urlwatch's ``filter`` list (YAML) selecting what the tracker's rule set selects."""
+    with (ROOT / "config" / "rules" / f"{rules}.toml").open("rb") as file:
+        extract = tomllib.load(file)["extract"]
+    return (
+        f"filter:\n  - css:\n      selector: '{', '.join(extract['select'])}'\n"
+        f"      exclude: '{', '.join(extract.get('remove', []))}'\n  - html2text\n"
+    )
+
+
 def write_config(folder: Path, documents: dict[str, tuple[str, str, str]]) -> None:
     """A config folder: no politeness delay, no retries; documents id → (url, language, rules)."""
     shutil.copytree(ROOT / "config" / "rules", folder / "rules")
+    shutil.copy(ROOT / "config" / "taxonomy.toml", folder / "taxonomy.toml")  # now required
     (folder / "tracker.toml").write_text(
         "[fetch]\nretries = 0\nhost_delay_seconds = 0\nallow_private_addresses = true\n"
     )
@@ -119,8 +144,11 @@ def bench_import(tmp: Path) -> tuple[list[tuple[str, int, Run]], Run]:
         )
     config = tmp / "import-config"
     write_config(config, documents)
-    env = {**os.environ, "TRACKER_CONFIG": str(config), "TRACKER_ARCHIVE": str(tmp / "archive")}
-    env["TRACKER_DB"] = f"sqlite:///{tmp}/import.db"
+    env = tracker_env(
+        TRACKER_CONFIG=str(config),
+        TRACKER_ARCHIVE=str(tmp / "archive"),
+        TRACKER_DB=f"sqlite:///{tmp}/import.db",
+    )
     results = []
     for folder, doc_id in zip(series, documents, strict=True):
         files = len(list(folder.glob("*.html")))
@@ -137,19 +165,15 @@ def bench_unchanged_check(tmp: Path, repeat: int) -> dict[str, list[Run]]:
     try:
         config = tmp / "check-config"
         write_config(config, {"linkedin/eu-regional-privacy-notice": (url, "en", "linkedin-legal")})
-        env = {
-            **os.environ,
-            "TRACKER_CONFIG": str(config),
-            "TRACKER_ARCHIVE": str(tmp / "check-archive"),
-            "TRACKER_DB": f"sqlite:///{tmp}/check.db",
-        }
+        env = tracker_env(
+            TRACKER_CONFIG=str(config),
+            TRACKER_ARCHIVE=str(tmp / "check-archive"),
+            TRACKER_DB=f"sqlite:///{tmp}/check.db",
+        )
         tracker = [str(BIN / "tracker"), "check"]
         watch = tmp / "urlwatch"
         watch.mkdir()
-        (watch / "urls.yaml").write_text(
-            f"name: eu-notice\nurl: {url}\nfilter:\n  - css: '#component-container'\n"
-            "  - html2text\n"
-        )
+        (watch / "urls.yaml").write_text(f"name: eu-notice\nurl: {url}\n{urlwatch_filter()}")
         (watch / "urlwatch.yaml").write_text("report:\n  stdout:\n    enabled: true\n")
         urlwatch = [
             str(BIN / "urlwatch"),
@@ -246,39 +270,18 @@ def report(
     lines = [
         "# Benchmarks",
         "",
+        "## One check of an unchanged page, beside urlwatch",
+        "",
         f"Measured by `make bench` (`benchmarks/run.py`) on {datetime.now(UTC):%Y-%m-%d}: "
         f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
         f"{platform.system()}. Each command runs in its own process; times are wall-clock, "
         "memory is the process's peak resident set (from `wait4`). Figures move by ±10 % "
         "from run to run on this shared machine; compare within one run.",
         "",
-        "## Importing the real LinkedIn HTML series",
-        "",
-        "`tracker import` of each series of `../shared/corpus/linkedin/*/html/*` into an empty "
-        "archive: quality check, extraction, hashing, atomic writes, index.",
-        "",
-        "| Series | Files | Seconds | Per file (ms) | Peak memory (MiB) |",
-        "| --- | ---: | ---: | ---: | ---: |",
-    ]
-    files = 0
-    for name, count, run in imports:
-        files += count
-        lines.append(
-            f"| {name} | {count} | {run.seconds:.2f} | {1000 * run.seconds / count:.0f} "
-            f"| {run.max_rss_mib:.0f} |"
-        )
-    lines += [
-        f"| **all {len(imports)} series** | **{files}** | **{total.seconds:.2f}** "
-        f"| **{1000 * total.seconds / files:.0f}** | **{total.max_rss_mib:.0f}** (max) |",
-        "",
-        "Each process includes the interpreter start-up and imports (see the in-process "
-        "figures below for the work itself).",
-        "",
-        "## One check of an unchanged page, beside urlwatch",
-        "",
         f"The real EU Regional Privacy Notice ({EU_PAGE.stat().st_size // 1024} kB of HTML) "
         "served on 127.0.0.1; both tools had already seen it once. urlwatch runs with the same "
-        "CSS selection (`#component-container`) and its `html2text` filter. "
+        "selection as the tracker's `linkedin-legal` rule set (a `css` filter with its "
+        "`select` and `remove`) and its `html2text` filter. "
         f"{repeat} runs each, interleaved.",
         "",
         "| Tool | Median (s) | Min (s) | Max (s) | Peak memory (MiB) |",
@@ -309,9 +312,54 @@ def report(
         "| Step | Median (ms) |",
         "| --- | ---: |",
     ]
-    for name, seconds in in_process.items():
-        lines.append(f"| {name} | {1000 * seconds:.1f} |")
+    for name, step in in_process.items():
+        lines.append(f"| {name} | {1000 * step:.1f} |")
+    if imports:
+        lines += ["", *import_section(imports, total)]
     return "\n".join(lines) + "\n"
+
+
+def import_section(imports: list[tuple[str, int, Run]], total: Run) -> list[str]:
+    """The Markdown lines of the import benchmark."""
+    lines = [
+        "## Importing the real LinkedIn HTML series",
+        "",
+        "`tracker import` of each series of `../shared/corpus/linkedin/*/html/*` into an empty "
+        "archive: quality check, extraction, hashing, atomic writes, index.",
+        "",
+        "| Series | Files | Seconds | Per file (ms) | Peak memory (MiB) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    files = 0
+    for name, count, run in imports:
+        files += count
+        lines.append(
+            f"| {name} | {count} | {run.seconds:.2f} | {1000 * run.seconds / count:.0f} "
+            f"| {run.max_rss_mib:.0f} |"
+        )
+    lines += [
+        f"| **all {len(imports)} series** | **{files}** | **{total.seconds:.2f}** "
+        f"| **{1000 * total.seconds / files:.0f}** | **{total.max_rss_mib:.0f}** (max) |",
+        "",
+        "Each process includes the interpreter start-up and imports (see the in-process "
+        "figures below for the work itself).",
+        "",
+    ]
+    files = 0
+    for name, count, run in imports:
+        files += count
+        lines.append(
+            f"| {name} | {count} | {run.seconds:.2f} | {1000 * run.seconds / count:.0f} "
+            f"| {run.max_rss_mib:.0f} |"
+        )
+    lines += [
+        f"| **all {len(imports)} series** | **{files}** | **{total.seconds:.2f}** "
+        f"| **{1000 * total.seconds / files:.0f}** | **{total.max_rss_mib:.0f}** (max) |",
+        "",
+        "Each process includes the interpreter start-up and imports (see the in-process "
+        "figures above for the work itself).",
+    ]
+    return lines
 
 
 def main() -> None:
@@ -319,6 +367,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--write", type=Path, help="write the Markdown report to this file")
+    parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
+    parser.add_argument("--skip-import", action="store_true", help="skip the import benchmark")
     args = parser.parse_args()
     if not EU_PAGE.exists():
         raise SystemExit(f"corpus not found at {CORPUS}: set TRACKER_CORPUS")
@@ -326,10 +376,27 @@ def main() -> None:
         raise SystemExit("urlwatch is not installed: pip install -e '.[bench]'")
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        imports, total = bench_import(tmp)
+        imports, total = ([], Run(0.0, 0.0)) if args.skip_import else bench_import(tmp)
         checks = bench_unchanged_check(tmp, args.repeat)
         in_process = bench_in_process(tmp, args.repeat)
     text = report(imports, total, checks, in_process, args.repeat)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        figures = {
+            "date": f"{datetime.now(UTC):%Y-%m-%dT%H:%MZ}",
+            "repeat": args.repeat,
+            "load_before": os.getloadavg()[0],
+            "check": {
+                tool: {
+                    "median_seconds": statistics.median(r.seconds for r in runs),
+                    "max_rss_mib": max(r.max_rss_mib for r in runs),
+                    "runs": [r.seconds for r in runs],
+                }
+                for tool, runs in checks.items()
+            },
+            "in_process_ms": {k: 1000 * v for k, v in in_process.items()},
+        }
+        args.json.write_text(json.dumps(figures, indent=1), encoding="utf-8")
     if args.write:
         args.write.write_text(text, encoding="utf-8")
     print(text)

@@ -102,6 +102,7 @@ class FetchConfig(_Strict):
     host_delay_seconds: Annotated[float, Field(ge=0, le=3600)] = 5.0
     deadline_seconds: Annotated[float, Field(gt=0, le=3600)] = 120.0
     allow_private_addresses: bool = False
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 8
 
 
 class ScheduleConfig(_Strict):
@@ -727,6 +728,7 @@ def load(
             host_delay_seconds=f.host_delay_seconds,
             deadline_seconds=f.deadline_seconds,
             allow_private_addresses=f.allow_private_addresses,
+            concurrency=f.concurrency,
         ),
         schedule=tracker.schedule,
         alerts=tracker.alerts,

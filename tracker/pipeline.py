@@ -115,10 +115,14 @@ class Evidence:
 
 
 # --------------------------------------------------------------------------- check
-def check(document: Document, deps: Deps) -> list[Result]:
+def check(
+    document: Document, deps: Deps, fetched: Capture | FetchError | None = None
+) -> list[Result]:
     """Check one document once; returns its results (a technical upgrade, then the check).
 
     The whole check holds the archive's lock (:meth:`Archive.writing`): one writer at a time.
+    ``fetched``: the page, or the error, of a fetch made beforehand (a concurrent pass fetches
+    outside the lock, with :func:`validators_for`'s validators); None: fetch it here.
     """
     with deps.archive.writing(wait=deps.lock_wait, waiting=log.warning):
         results: list[Result] = []
@@ -128,7 +132,7 @@ def check(document: Document, deps: Deps) -> list[Result]:
         upgrade = apply_technical_upgrade(document, deps)
         if upgrade is not None:
             results.append(upgrade)
-        result = _capture_and_record(document, deps, notes=tuple(repaired))
+        result = _capture_and_record(document, deps, tuple(repaired), fetched)
         results.append(result)
         _alert(document, deps, result)
         render_index(document, deps.archive)
@@ -180,13 +184,31 @@ def _alert(document: Document, deps: Deps, result: Result) -> None:
     )
 
 
-def _capture_and_record(document: Document, deps: Deps, notes: tuple[str, ...]) -> Result:
+def validators_for(document: Document, deps: Deps) -> Validators | None:
+    """The validators of a conditional GET of ``document``: none before its first version."""
+    if not deps.archive.version_stamps(document.id):
+        return None
+    return deps.state.get(document.id).validators
+
+
+def _capture_and_record(
+    document: Document,
+    deps: Deps,
+    notes: tuple[str, ...],
+    fetched: Capture | FetchError | None = None,
+) -> Result:
     latest = deps.archive.latest_version(document.id)
     state = deps.state.get(document.id)
     validators = state.validators if latest is not None else None
     capture: Capture | None = None
     try:
-        capture = _fetch(document, deps, validators)
+        if isinstance(fetched, FetchError):
+            raise fetched
+        if fetched is None or (fetched.not_modified and latest is None):
+            # (a 304 to validators sent before recovery found no version: ask for the page)
+            capture = _fetch(document, deps, validators)
+        else:
+            capture = fetched
         if capture.not_modified and latest is not None:
             return _unchanged(document, deps, capture, latest, "HTTP 304 Not Modified", notes)
         text = _read(document, capture)

@@ -12,6 +12,7 @@ import dataclasses
 import itertools
 import shutil
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -29,7 +30,9 @@ from tracker.fetch.fetcher import HostPacer
 from tracker.models import Document, Outcome
 from tracker.pipeline import Deps, Result
 from tracker.runtime import check_documents
+from tracker.scheduler import Worker
 from tracker.state.store import State
+from tracker.timestamps import utc_now
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = "linkedin/privacy-policy/v1.html"
@@ -183,6 +186,36 @@ def test_a_check_that_raises_loses_no_other_document(world: Pass) -> None:
     assert {outcomes[d] for d in live - {changed.id}} == {(Outcome.UNCHANGED, "")}
     archive = Archive(world.settings.archive_dir)
     assert all(len(archive.checks(doc.id)) == 2 for doc in world.documents)
+
+
+def test_the_start_up_catch_up_fetches_the_hosts_at_once_and_each_politely(world: Pass) -> None:
+    """``tracker run``'s catch-up is one pass: not one document after another (issue 12)."""
+    deps = dataclasses.replace(world.deps(concurrency=8), now=utc_now)
+    seen: list[Result] = []
+    all_seen = threading.Event()
+
+    def on_result(result: Result) -> None:
+        seen.append(result)
+        if len(seen) == len(LAYOUT):
+            all_seen.set()
+
+    worker = Worker(world.settings, deps, on_result=on_result)
+    assert all(worker.is_due(doc, utc_now()) for doc in world.documents)
+    worker.start()
+    try:
+        assert all_seen.wait(60), seen
+    finally:
+        worker.stop()
+
+    assert [r.document for r in seen] == [doc.id for doc in world.documents]
+    first = [world.requests(server)[0].at for server in range(3)]
+    assert max(first) - min(first) < SLOW, first
+    for server in range(3):
+        starts = [r.at for r in world.requests(server)]
+        gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+        assert all(gap >= max(SLOW, DELAY) - JITTER for gap in gaps), (server, gaps)
+    archive = Archive(world.settings.archive_dir)
+    assert all(len(archive.checks(doc.id)) == 1 for doc in world.documents)
 
 
 @pytest.mark.parametrize(

@@ -21,8 +21,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import requests
-
 from tracker import __version__
 from tracker.archive.index import render_document_index, render_platform_index
 from tracker.archive.store import Archive, StoredVersion
@@ -33,7 +31,7 @@ from tracker.changes import (
     find_flip_back,
     write_change_record,
 )
-from tracker.classify.taxonomy import Taxonomy
+from tracker.classify.taxonomy import TaxonomySource, resolve
 from tracker.compare.wording import same_words
 from tracker.errors import ExtractError, FetchError
 from tracker.extract.extractor import extract
@@ -49,14 +47,15 @@ from tracker.models import (
     Validators,
 )
 from tracker.models import sha256_hex as sha256
-from tracker.notify.alerts import Alerts
-from tracker.render import summary_line
 from tracker.state.store import State
 from tracker.suspect import SuspectSettings, Suspicion, suspicion
 from tracker.timestamps import to_iso, to_stamp
 
 if TYPE_CHECKING:
+    import requests
+
     from tracker.archive.history import History
+    from tracker.notify.alerts import Alerts
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,9 @@ class Deps:
     fetch_settings: FetchSettings
     pacer: HostPacer
     now: Callable[[], datetime]
-    taxonomy: Taxonomy
+    #: the taxonomy, or what loads it when a change is first classified (an unchanged page
+    #: needs none: :func:`tracker.classify.taxonomy.lazy_taxonomy`)
+    taxonomy: TaxonomySource
     sleep: Callable[[float], None] = time.sleep
     inaccessible_after: int = 3
     alerts: Alerts | None = None
@@ -140,7 +141,7 @@ def check(
 
 
 def recover(
-    document: Document, archive: Archive, taxonomy: Taxonomy, alerts: Alerts | None = None
+    document: Document, archive: Archive, taxonomy: TaxonomySource, alerts: Alerts | None = None
 ) -> list[str]:
     """Complete whatever an interrupted run left undone; returns what was repaired.
 
@@ -453,7 +454,7 @@ def record(
     text: str,
     *,
     rules_sha256: str | None,
-    taxonomy: Taxonomy,
+    taxonomy: TaxonomySource,
     detail: str = "",
 ) -> Result:
     """Record extracted text: unchanged, first record or new version (archive writes only)."""
@@ -513,9 +514,12 @@ def record(
     archive.record_version(document.id, stamp, meta, text)
     change = None
     if not technical and latest is not None:
-        change = build_change(document, latest, archive.read_version(document.id, stamp), taxonomy)
+        current = archive.read_version(document.id, stamp)
+        change = build_change(document, latest, current, resolve(taxonomy))
         write_change_record(document, archive, change)
     if change is not None:
+        from tracker.render import summary_line
+
         detail = f"{detail}; {summary_line(change)}" if detail else summary_line(change)
     archive.append_check(
         document.id,

@@ -18,15 +18,14 @@ from tracker.archive.gitstore import git_available
 from tracker.archive.history import History
 from tracker.archive.lock import LockTimeout, file_lock, send_lock_path
 from tracker.archive.store import Archive
-from tracker.classify.taxonomy import load_taxonomy
+from tracker.classify.taxonomy import lazy_taxonomy
 from tracker.config import Settings
-from tracker.errors import ArchiveError, FetchError
+from tracker.errors import ArchiveError, ConfigError, FetchError
 from tracker.fetch.addresses import server_of
 from tracker.fetch.fetcher import HostPacer, fetch, new_session
 from tracker.fetch.pool import HOST_DOWN_CAUSES, Fetched, fetch_by_host
 from tracker.models import Capture, Document
 from tracker.notify.alerts import Alerts
-from tracker.notify.delivery import Report, deliver
 from tracker.notify.outbox import Outbox
 from tracker.ops import metrics
 from tracker.ops.logs import check_fields, log_check
@@ -43,6 +42,8 @@ from tracker.timestamps import from_iso, utc_now
 
 if TYPE_CHECKING:
     import requests
+
+    from tracker.notify.delivery import Report
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def build_deps(
         state.close()
         raise
     http = new_session(settings.fetch)
-    taxonomy = load_taxonomy(settings.taxonomy_path)
+    taxonomy = lazy_taxonomy(settings.taxonomy_path)
     alerts = Alerts(
         outbox=Outbox(state, since),
         archive=archive,
@@ -265,8 +266,10 @@ def check_documents(
                 outcome = [record_inaccessible(document, deps, error)]
             else:
                 outcome = check(document, deps)
-        except LockTimeout:
-            raise  # another process holds the archive: nothing was done, say so (exit 4)
+        except (LockTimeout, ConfigError):
+            # another process holds the archive: nothing was done, say so (exit 4); or the
+            # taxonomy, read when a first change is classified, is wrong (exit 2)
+            raise
         except Exception as exc:  # one document's failure never stops the others
             if isinstance(exc, ArchiveError) and archive_error is None:
                 archive_error = exc
@@ -325,8 +328,8 @@ def _check_concurrently(
                 started = time.monotonic()
                 try:
                     outcome = _record_fetched(fetched, deps)
-                except LockTimeout:
-                    raise  # another process holds the archive: nothing was done (exit 4)
+                except (LockTimeout, ConfigError):
+                    raise  # see the one-by-one pass above
                 except Exception as exc:  # one document's failure never stops the others
                     if isinstance(exc, ArchiveError) and archive_error is None:
                         archive_error = exc
@@ -381,6 +384,8 @@ def send_alerts(
     """Drain the outbox: to Telegram with a token, to ``echo`` without (tracker.notify.delivery)."""
     if deps.alerts is None:
         return None
+    from tracker.notify.delivery import deliver  # with Telegram's HTML parser: only to send
+
     try:
         with file_lock(send_lock_path(settings.archive_dir), what="the outbox"):
             report = deliver(

@@ -14,9 +14,10 @@ comes out, one document at a time, on its own thread; see ``docs/adr/0014``):
 - nothing is lost: every document comes out exactly once, fetched, failed, not tried, or
   skipped because the caller asked to stop before its fetch started.
 
-What comes out is :class:`Fetched`, in the order the fetches end. At most ``workers * 2``
-fetched pages wait for the caller at a time (the threads wait for room before fetching more),
-so a slow recorder never holds every page of a large pass in memory.
+What comes out is :class:`Fetched`, in the order the fetches end. A host's thread starts its
+next fetch only once the caller is done with the last one (has asked for the next
+:class:`Fetched`): within a host, documents are fetched and recorded one after another, as in
+a pass without concurrency, and at most ``workers`` fetched pages wait for the caller.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 #: Causes that say the whole host is out of reach, not just one page.
 HOST_DOWN_CAUSES = frozenset({"dns-error", "connection-error"})
-#: Seconds between two looks at the stop flag while a thread waits for room.
+#: Seconds between two looks at the stop flag while a thread waits for the caller.
 _POLL_SECONDS = 0.05
 
 
@@ -79,15 +80,13 @@ def fetch_by_host(
     for index, document in enumerate(documents):
         hosts.setdefault(server_of(document.url), []).append((index, document))
     done: queue.Queue[Fetched] = queue.Queue()
-    room = threading.Semaphore(max(1, workers) * 2)
-    holding: set[int] = set()  # documents whose fetch took room, until the caller has them
+    #: set once the caller is done with a document (it asked for the next one)
+    handled = [threading.Event() for _ in documents]
     halt = threading.Event()
 
-    def wait_for_room() -> bool:
-        while not room.acquire(timeout=_POLL_SECONDS):
-            if halt.is_set():
-                return False
-        return True
+    def wait_until_handled(index: int) -> None:
+        while not handled[index].wait(_POLL_SECONDS) and not halt.is_set():
+            pass
 
     def fetch_host(host: str, members: list[tuple[int, Document]]) -> None:
         down: list[tuple[str, str]] = []  # (document, cause) of the failure that stopped it
@@ -99,6 +98,7 @@ def fetch_by_host(
                 except Exception as exc:  # never lose a document, whatever went wrong
                     fetched = Fetched(index, document, error=exc)
                 done.put(fetched)
+                wait_until_handled(index)  # the host's next fetch waits for this record
         finally:
             for session in sessions:
                 session.close()
@@ -120,9 +120,6 @@ def fetch_by_host(
                 cause=cause,
             )
             return Fetched(index, document, error=error, tried=False)
-        if not wait_for_room():
-            return Fetched(index, document, skipped=True)
-        holding.add(index)
         started = time.monotonic()
         try:
             if not sessions:
@@ -141,10 +138,8 @@ def fetch_by_host(
             pool.submit(fetch_host, host, members)
         for _ in range(len(documents)):
             fetched = done.get()
-            if fetched.index in holding:  # it took room: give it back
-                holding.discard(fetched.index)
-                room.release()
             yield fetched
+            handled[fetched.index].set()
     finally:
         halt.set()
         pool.shutdown(wait=True, cancel_futures=True)

@@ -17,7 +17,7 @@ from typing import Any
 from tracker import __version__
 from tracker.archive.provenance import provenance_of
 from tracker.archive.store import Archive
-from tracker.classify.taxonomy import Taxonomy
+from tracker.classify.taxonomy import TaxonomySource
 from tracker.errors import BackfillError, ExtractError, FetchError
 from tracker.extract.extractor import extract
 from tracker.extract.normalise import normalise_version
@@ -34,7 +34,7 @@ def backfill(
     document: Document,
     archive: Archive,
     folder: Path,
-    taxonomy: Taxonomy,
+    taxonomy: TaxonomySource,
     *,
     attribution: str | None = None,
     lock_wait: float | None = 0.0,
@@ -55,7 +55,7 @@ def _backfill(
     document: Document,
     archive: Archive,
     files: list[tuple[str, Path]],
-    taxonomy: Taxonomy,
+    taxonomy: TaxonomySource,
     attribution: str | None,
     provenance: Callable[[Path], dict[str, Any]],
 ) -> list[Result]:
@@ -113,7 +113,7 @@ def _backfill_one(
     stamp: str,
     body: bytes,
     attribution: str | None,
-    taxonomy: Taxonomy,
+    taxonomy: TaxonomySource,
     provenance: dict[str, Any],
 ) -> Result:
     captured_at = from_stamp(stamp)

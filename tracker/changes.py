@@ -13,13 +13,11 @@ import json
 from typing import Any
 
 from tracker.archive.store import Archive, StoredVersion
-from tracker.classify.classifier import classify_change
-from tracker.classify.taxonomy import Taxonomy
-from tracker.compare.clauses import split_clauses
-from tracker.compare.diff import change_to_dict, compare
+from tracker.classify.taxonomy import Taxonomy, TaxonomySource, resolve
 from tracker.models import Change, Document
-from tracker.render.html import render_change_page
-from tracker.render.markdown import render_change_markdown
+
+# The comparison, the classifier and the renderers are imported where a change is built or
+# written: a check of an unchanged page (most checks) does without them, and starts faster.
 
 #: How many earlier versions a new one is compared with to spot an A/B flip-back.
 FLIP_BACK_WINDOW = 5
@@ -65,6 +63,8 @@ def compare_classified(
     taxonomy: Taxonomy,
 ) -> Change:
     """:func:`tracker.compare.diff.compare` the two texts, then classify the change."""
+    from tracker.compare.diff import compare
+
     change = compare(
         old_text, new_text, document=document, from_version=from_version, to_version=to_version
     )
@@ -73,17 +73,24 @@ def compare_classified(
 
 def classify_texts(change: Change, old_text: str, new_text: str, taxonomy: Taxonomy) -> Change:
     """Classify ``change``, the comparison of ``old_text`` with ``new_text``."""
+    from tracker.classify.classifier import classify_change
+    from tracker.compare.clauses import split_clauses
+
     return classify_change(change, split_clauses(old_text), split_clauses(new_text), taxonomy)
 
 
 def write_change_record(document: Document, archive: Archive, change: Change) -> None:
     """Archive a change as JSON, Markdown and HTML (write-once)."""
+    from tracker.render.markdown import render_change_markdown
+
     files = _files(document, change)
     files["md"] = render_change_markdown(change, title=document.title, source_url=document.url)
     archive.record_change(document.id, change.to_version, files)
 
 
-def ensure_change_records(document: Document, archive: Archive, taxonomy: Taxonomy) -> list[str]:
+def ensure_change_records(
+    document: Document, archive: Archive, taxonomy: TaxonomySource
+) -> list[str]:
     """Write every missing change record (after a crash); returns the stamps written.
 
     Every version but the first and technical upgrades has a change record from the version
@@ -108,12 +115,16 @@ def ensure_change_records(document: Document, archive: Archive, taxonomy: Taxono
         if current.technical_upgrade:
             continue
         previous = archive.read_version(document.id, stamps[stamps.index(stamp) - 1])
-        write_change_record(document, archive, build_change(document, previous, current, taxonomy))
+        change = build_change(document, previous, current, resolve(taxonomy))
+        write_change_record(document, archive, change)
         written.append(stamp)
     return written
 
 
 def _files(document: Document, change: Change) -> dict[str, str]:
+    from tracker.compare.diff import change_to_dict
+    from tracker.render.html import render_change_page
+
     data = change_to_dict(change)
     return {
         "json": json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n",

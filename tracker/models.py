@@ -113,6 +113,8 @@ class FetchSettings:
     host_delay_seconds: float = 5.0
     deadline_seconds: float = 120.0
     allow_private_addresses: bool = False
+    #: documents of different hosts fetched at the same time in a pass (1: one at a time)
+    concurrency: int = 8
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import requests
-
 from tracker import __version__
 from tracker.archive.index import render_document_index, render_platform_index
 from tracker.archive.store import Archive, StoredVersion
@@ -33,7 +31,7 @@ from tracker.changes import (
     find_flip_back,
     write_change_record,
 )
-from tracker.classify.taxonomy import Taxonomy
+from tracker.classify.taxonomy import TaxonomySource, resolve
 from tracker.compare.wording import same_words
 from tracker.errors import ExtractError, FetchError
 from tracker.extract.extractor import extract
@@ -49,14 +47,15 @@ from tracker.models import (
     Validators,
 )
 from tracker.models import sha256_hex as sha256
-from tracker.notify.alerts import Alerts
-from tracker.render import summary_line
 from tracker.state.store import State
 from tracker.suspect import SuspectSettings, Suspicion, suspicion
 from tracker.timestamps import to_iso, to_stamp
 
 if TYPE_CHECKING:
+    import requests
+
     from tracker.archive.history import History
+    from tracker.notify.alerts import Alerts
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +70,9 @@ class Deps:
     fetch_settings: FetchSettings
     pacer: HostPacer
     now: Callable[[], datetime]
-    taxonomy: Taxonomy
+    #: the taxonomy, or what loads it when a change is first classified (an unchanged page
+    #: needs none: :func:`tracker.classify.taxonomy.lazy_taxonomy`)
+    taxonomy: TaxonomySource
     sleep: Callable[[float], None] = time.sleep
     inaccessible_after: int = 3
     alerts: Alerts | None = None
@@ -115,10 +116,14 @@ class Evidence:
 
 
 # --------------------------------------------------------------------------- check
-def check(document: Document, deps: Deps) -> list[Result]:
+def check(
+    document: Document, deps: Deps, fetched: Capture | FetchError | None = None
+) -> list[Result]:
     """Check one document once; returns its results (a technical upgrade, then the check).
 
     The whole check holds the archive's lock (:meth:`Archive.writing`): one writer at a time.
+    ``fetched``: the page, or the error, of a fetch made beforehand (a concurrent pass fetches
+    outside the lock, with :func:`validators_for`'s validators); None: fetch it here.
     """
     with deps.archive.writing(wait=deps.lock_wait, waiting=log.warning):
         results: list[Result] = []
@@ -128,7 +133,7 @@ def check(document: Document, deps: Deps) -> list[Result]:
         upgrade = apply_technical_upgrade(document, deps)
         if upgrade is not None:
             results.append(upgrade)
-        result = _capture_and_record(document, deps, notes=tuple(repaired))
+        result = _capture_and_record(document, deps, tuple(repaired), fetched)
         results.append(result)
         _alert(document, deps, result)
         render_index(document, deps.archive)
@@ -136,7 +141,7 @@ def check(document: Document, deps: Deps) -> list[Result]:
 
 
 def recover(
-    document: Document, archive: Archive, taxonomy: Taxonomy, alerts: Alerts | None = None
+    document: Document, archive: Archive, taxonomy: TaxonomySource, alerts: Alerts | None = None
 ) -> list[str]:
     """Complete whatever an interrupted run left undone; returns what was repaired.
 
@@ -180,13 +185,31 @@ def _alert(document: Document, deps: Deps, result: Result) -> None:
     )
 
 
-def _capture_and_record(document: Document, deps: Deps, notes: tuple[str, ...]) -> Result:
+def validators_for(document: Document, deps: Deps) -> Validators | None:
+    """The validators of a conditional GET of ``document``: none before its first version."""
+    if not deps.archive.version_stamps(document.id):
+        return None
+    return deps.state.get(document.id).validators
+
+
+def _capture_and_record(
+    document: Document,
+    deps: Deps,
+    notes: tuple[str, ...],
+    fetched: Capture | FetchError | None = None,
+) -> Result:
     latest = deps.archive.latest_version(document.id)
     state = deps.state.get(document.id)
     validators = state.validators if latest is not None else None
     capture: Capture | None = None
     try:
-        capture = _fetch(document, deps, validators)
+        if isinstance(fetched, FetchError):
+            raise fetched
+        if fetched is None or (fetched.not_modified and latest is None):
+            # (a 304 to validators sent before recovery found no version: ask for the page)
+            capture = _fetch(document, deps, validators)
+        else:
+            capture = fetched
         if capture.not_modified and latest is not None:
             return _unchanged(document, deps, capture, latest, "HTTP 304 Not Modified", notes)
         text = _read(document, capture)
@@ -431,7 +454,7 @@ def record(
     text: str,
     *,
     rules_sha256: str | None,
-    taxonomy: Taxonomy,
+    taxonomy: TaxonomySource,
     detail: str = "",
 ) -> Result:
     """Record extracted text: unchanged, first record or new version (archive writes only)."""
@@ -491,9 +514,12 @@ def record(
     archive.record_version(document.id, stamp, meta, text)
     change = None
     if not technical and latest is not None:
-        change = build_change(document, latest, archive.read_version(document.id, stamp), taxonomy)
+        current = archive.read_version(document.id, stamp)
+        change = build_change(document, latest, current, resolve(taxonomy))
         write_change_record(document, archive, change)
     if change is not None:
+        from tracker.render import summary_line
+
         detail = f"{detail}; {summary_line(change)}" if detail else summary_line(change)
     archive.append_check(
         document.id,

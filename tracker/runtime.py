@@ -11,25 +11,39 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tracker.archive import deliveries
 from tracker.archive.gitstore import git_available
 from tracker.archive.history import History
 from tracker.archive.lock import LockTimeout, file_lock, send_lock_path
 from tracker.archive.store import Archive
-from tracker.classify.taxonomy import load_taxonomy
+from tracker.classify.taxonomy import lazy_taxonomy
 from tracker.config import Settings
-from tracker.errors import ArchiveError, FetchError
-from tracker.fetch.fetcher import HostPacer, new_session
-from tracker.models import Document
+from tracker.errors import ArchiveError, ConfigError, FetchError
+from tracker.fetch.addresses import server_of
+from tracker.fetch.fetcher import HostPacer, fetch, new_session
+from tracker.fetch.pool import HOST_DOWN_CAUSES, Fetched, fetch_by_host
+from tracker.models import Capture, Document
 from tracker.notify.alerts import Alerts
-from tracker.notify.delivery import Report, deliver
 from tracker.notify.outbox import Outbox
 from tracker.ops import metrics
 from tracker.ops.logs import check_fields, log_check
-from tracker.pipeline import Deps, Result, check, record_error, record_inaccessible
+from tracker.pipeline import (
+    Deps,
+    Result,
+    check,
+    record_error,
+    record_inaccessible,
+    validators_for,
+)
 from tracker.state.store import State
 from tracker.timestamps import from_iso, utc_now
+
+if TYPE_CHECKING:
+    import requests
+
+    from tracker.notify.delivery import Report
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +70,7 @@ def build_deps(
         state.close()
         raise
     http = new_session(settings.fetch)
-    taxonomy = load_taxonomy(settings.taxonomy_path)
+    taxonomy = lazy_taxonomy(settings.taxonomy_path)
     alerts = Alerts(
         outbox=Outbox(state, since),
         archive=archive,
@@ -191,10 +205,6 @@ def start(
     return since
 
 
-#: Causes that say the whole host is out of reach, not just one page.
-HOST_DOWN_CAUSES = frozenset({"dns-error", "connection-error"})
-
-
 def restore(deps: Deps) -> None:
     """Bring the archive up to date with its remote again (a standby taking over).
 
@@ -210,8 +220,15 @@ def check_documents(
     documents: Iterable[Document],
     deps: Deps,
     on_result: Callable[[Result], None] = lambda _: None,
+    *,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> list[Result]:
-    """Check each document once, in order; ``on_result`` sees each result as it comes.
+    """Check each document once; ``on_result`` sees each result, in the documents' order.
+
+    With ``[fetch] concurrency`` above 1, the pages of different hosts are fetched at the same
+    time (:func:`tracker.fetch.pool.fetch_by_host`: one request at a time per host, the host
+    delay between two), and each fetched page is recorded as soon as it arrives, one document
+    at a time, on this thread (docs/adr/0014); with 1, one document after another.
 
     When a host does not resolve or refuses connections, the pass does not knock again for
     the other documents on that host: they are recorded as inaccessible with the same cause
@@ -220,30 +237,39 @@ def check_documents(
     A document whose check raises anything (a bug, a page a stage did not expect, an archive
     error) never stops the pass: the error is logged with its traceback and recorded as an
     inaccessible check (:func:`tracker.pipeline.record_error`, cause ``internal-error`` or
-    ``archive-error``), and the next document is checked.
+    ``archive-error``), and the next document is checked. Once ``stopping()`` is true, no
+    new fetch starts; the documents not fetched are not checked (and have no result).
 
     Raises:
         ArchiveError: the first archive error of the pass, once every document was checked
             (``tracker check`` then exits 3).
     """
+    chosen = list(documents)
+    if deps.fetch_settings.concurrency > 1 and len(chosen) > 1:
+        return _check_concurrently(chosen, deps, on_result, stopping)
     results: list[Result] = []
     down: dict[str, Result] = {}
     archive_error: ArchiveError | None = None
-    for document in documents:
+    for document in chosen:
+        if stopping():
+            break
         started = time.monotonic()
+        host = server_of(document.url)
         try:
-            if document.host in down:
-                first = down[document.host]
+            if host in down:
+                first = down[host]
                 error = FetchError(
-                    f"{document.id}: not tried: {document.host} was unreachable for "
+                    f"{document.id}: not tried: {host} was unreachable for "
                     f"{first.document} in this pass ({first.cause})",
                     cause=first.cause,
                 )
                 outcome = [record_inaccessible(document, deps, error)]
             else:
                 outcome = check(document, deps)
-        except LockTimeout:
-            raise  # another process holds the archive: nothing was done, say so (exit 4)
+        except (LockTimeout, ConfigError):
+            # another process holds the archive: nothing was done, say so (exit 4); or the
+            # taxonomy, read when a first change is classified, is wrong (exit 2)
+            raise
         except Exception as exc:  # one document's failure never stops the others
             if isinstance(exc, ArchiveError) and archive_error is None:
                 archive_error = exc
@@ -252,11 +278,85 @@ def check_documents(
             observe(result, time.monotonic() - started, deps)
             on_result(result)
             results.append(result)
-            if result.cause in HOST_DOWN_CAUSES and document.host not in down:
-                down[document.host] = result
+            if result.cause in HOST_DOWN_CAUSES and host not in down:
+                down[host] = result
     if archive_error is not None:
         raise archive_error
     return results
+
+
+def _check_concurrently(
+    documents: Sequence[Document],
+    deps: Deps,
+    on_result: Callable[[Result], None],
+    stopping: Callable[[], bool],
+) -> list[Result]:
+    """:func:`check_documents` with the fetches of different hosts at the same time.
+
+    The fetches run in :func:`~tracker.fetch.pool.fetch_by_host`'s threads, outside the
+    archive's lock; everything else (recovery, extraction, comparison, the archive, the state
+    database's record, alerts) runs here, one document at a time, as each fetch ends.
+    """
+    validators = {document.id: validators_for(document, deps) for document in documents}
+
+    def fetch_one(document: Document, http: requests.Session) -> Capture:
+        return fetch(
+            document,
+            deps.fetch_settings,
+            http=http,
+            now=deps.now,
+            validators=validators[document.id],
+            sleep=deps.sleep,
+            pacer=deps.pacer,
+        )
+
+    results: list[Result] = []
+    ready: dict[int, list[Result]] = {}  # by the document's position, until its turn
+    emitted = 0
+    archive_error: ArchiveError | None = None
+    fetches = fetch_by_host(
+        documents,
+        fetch_one,
+        workers=deps.fetch_settings.concurrency,
+        new_session=lambda: new_session(deps.fetch_settings),
+        stopping=stopping,
+    )
+    try:
+        for fetched in fetches:
+            outcome: list[Result] = []
+            if not fetched.skipped:
+                started = time.monotonic()
+                try:
+                    outcome = _record_fetched(fetched, deps)
+                except (LockTimeout, ConfigError):
+                    raise  # see the one-by-one pass above
+                except Exception as exc:  # one document's failure never stops the others
+                    if isinstance(exc, ArchiveError) and archive_error is None:
+                        archive_error = exc
+                    outcome = [record_error(fetched.document, deps, exc)]
+                for result in outcome:
+                    observe(result, fetched.seconds + time.monotonic() - started, deps)
+            ready[fetched.index] = outcome
+            while emitted in ready:  # the results in the documents' order
+                for result in ready.pop(emitted):
+                    on_result(result)
+                    results.append(result)
+                emitted += 1
+    finally:
+        fetches.close()
+    if archive_error is not None:
+        raise archive_error
+    return results
+
+
+def _record_fetched(fetched: Fetched, deps: Deps) -> list[Result]:
+    """Record one document's fetch (:func:`tracker.pipeline.check` with the page or its error)."""
+    error = fetched.error
+    if error is not None and not isinstance(error, FetchError):
+        raise error  # the fetch failed unexpectedly: the caller records it as such
+    if not fetched.tried and error is not None:
+        return [record_inaccessible(fetched.document, deps, error)]
+    return check(fetched.document, deps, error if error is not None else fetched.capture)
 
 
 def observe(result: Result, seconds: float, deps: Deps) -> None:
@@ -284,6 +384,8 @@ def send_alerts(
     """Drain the outbox: to Telegram with a token, to ``echo`` without (tracker.notify.delivery)."""
     if deps.alerts is None:
         return None
+    from tracker.notify.delivery import deliver  # with Telegram's HTML parser: only to send
+
     try:
         with file_lock(send_lock_path(settings.archive_dir), what="the outbox"):
             report = deliver(

@@ -2,11 +2,14 @@
 
 - one job per document, on its own ``schedule`` or the default one, with jitter;
 - one worker thread: checks run one after another, so requests to one host never overlap
-  (the host pacer adds the configured delay between them);
+  (the host pacer adds the configured delay between them); only the catch-up pass fetches
+  several hosts at a time, within that one job;
 - ``max_instances=1`` and ``coalesce=True``: a document is never checked twice at once, and
   runs missed while the worker was down are folded into one;
-- at start-up, a document whose last check is older than its cron's latest fire time (or that
-  was never checked) is checked at once: missed runs after downtime are caught up, once;
+- at start-up, the documents whose last check is older than their cron's latest fire time (or
+  never checked) are checked at once, in one pass (``catch-up``) that fetches several hosts at
+  a time, politely to each (:func:`tracker.runtime.check_documents`): missed runs after
+  downtime are caught up, once, without waiting for each other's hosts;
 - SIGTERM or SIGINT: no new check starts, the running one finishes, the process exits 0;
 - a check that raises anything, an archive error included, never stops the worker nor the
   other documents' jobs: the error is logged with its traceback, recorded as an inaccessible
@@ -29,7 +32,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -38,19 +41,19 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from tracker.archive.lock import LockTimeout
 from tracker.config import Settings
 from tracker.cron import cron_trigger
-from tracker.errors import ConfigError
+from tracker.errors import ArchiveError, ConfigError
 from tracker.models import Document
 from tracker.ops.health import Health, HealthOptions, HealthServer, assess, default_max_age
 from tracker.ops.leadership import POLL_SECONDS, Leadership, wait_for_leadership
 from tracker.pipeline import Deps, Result, check, record_error
-from tracker.runtime import observe
+from tracker.runtime import check_documents, observe
 
 log = logging.getLogger(__name__)
 
 #: A run that could not start on time (worker busy) still starts within this many seconds.
 MISFIRE_GRACE_SECONDS = 3600
-#: Documents caught up at start-up are started this many seconds apart.
-CATCH_UP_STAGGER_SECONDS = 1
+#: The job of the start-up catch-up: one pass over the documents due (docs/adr/0014).
+CATCH_UP_JOB = "catch-up"
 #: The outbox is drained at least this often (seconds), besides after each check.
 SEND_EVERY_SECONDS = 60
 
@@ -90,27 +93,29 @@ class Worker:
             timezone=settings.schedule.timezone,
         )
         now = deps.now()
-        for position, document in enumerate(settings.documents.values()):
-            due = self.is_due(document, now)
-            # A first run now for a document that is due; otherwise the trigger's next time.
-            # (Not ``next_run_time=None``: APScheduler takes that as "add the job paused".)
-            first: dict[str, datetime] = (
-                {"next_run_time": now + timedelta(seconds=position * CATCH_UP_STAGGER_SECONDS)}
-                if due
-                else {}
-            )
+        due = [doc for doc in settings.documents.values() if self.is_due(doc, now)]
+        for document in settings.documents.values():
+            # Each on its trigger; a document due now is in the catch-up pass below.
             self.scheduler.add_job(
                 self._run_check,
                 trigger=self.trigger_for(document),
                 args=(document,),
                 id=document.id,
                 name=f"check {document.id}",
-                **first,
             )
-            if due:
+        if due:
+            for document in due:
                 log.info(
                     "%s: a scheduled check was missed (or never ran): checking now", document.id
                 )
+            self.scheduler.add_job(
+                self._run_catch_up,
+                trigger="date",
+                run_date=now,
+                args=(due,),
+                id=CATCH_UP_JOB,
+                name=f"catch up {len(due)} documents",
+            )
         if send is not None or publish is not None:
             self.scheduler.add_job(
                 self._run_send,
@@ -158,6 +163,33 @@ class Worker:
         self.last_check_at = self.deps.now()
         self._run_send(periodic=False)
         self._run_publish(results, periodic=False)
+
+    def _run_catch_up(self, documents: Sequence[Document]) -> None:
+        """Check the documents due at start-up in one pass, several hosts at a time.
+
+        The same pass as ``tracker check`` (:func:`tracker.runtime.check_documents`: one
+        request at a time per host, the host delay between two, records one at a time), in
+        this one job of the worker thread: no other check runs meanwhile. After each
+        document's result, as after any check, the outbox is sent and the record published,
+        on this thread, between two records (only fetches of other hosts run meanwhile). A
+        stop asked during the pass starts no new fetch; the documents not fetched wait for
+        their next run.
+        """
+        if self.stopping.is_set():
+            return
+
+        def seen(result: Result) -> None:
+            self.on_result(result)
+            self.last_check_at = self.deps.now()
+            self._run_send(periodic=False)
+            self._run_publish([result], periodic=False)
+
+        try:
+            check_documents(documents, self.deps, seen, stopping=self.stopping.is_set)
+        except LockTimeout as exc:  # another process held the archive: the next runs check
+            log.warning("the start-up catch-up stopped: %s", exc)
+        except ArchiveError:
+            pass  # recorded (cause archive-error) and logged at ERROR by the pass
 
     def _run_send(self, *, periodic: bool = True) -> None:
         if self.send is not None and not self.stopping.is_set():

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -309,3 +311,29 @@ def load_taxonomy(path: Path = DEFAULT_TAXONOMY_PATH) -> Taxonomy:
         data_columns=tuple((c.id, compile_pattern(c.pattern)) for c in header.data_column),
         digest=sha256_hex(canonical),
     )
+
+
+#: A taxonomy, or what loads it the first time a change is classified (:func:`lazy_taxonomy`).
+TaxonomySource = Taxonomy | Callable[[], Taxonomy]
+
+
+def lazy_taxonomy(path: Path = DEFAULT_TAXONOMY_PATH) -> Callable[[], Taxonomy]:
+    """What loads ``path`` (:func:`load_taxonomy`) the first time it is called, once.
+
+    A check of an unchanged page classifies nothing: it never reads the taxonomy. Thread-safe.
+    """
+    lock = threading.Lock()
+    loaded: list[Taxonomy] = []
+
+    def load() -> Taxonomy:
+        with lock:
+            if not loaded:
+                loaded.append(load_taxonomy(path))
+            return loaded[0]
+
+    return load
+
+
+def resolve(source: TaxonomySource) -> Taxonomy:
+    """The taxonomy of ``source``, loading it if it was not yet."""
+    return source if isinstance(source, Taxonomy) else source()

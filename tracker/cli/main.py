@@ -192,6 +192,7 @@ def run(obj: Context, health_port: int, health_host: str, health_max_age: float 
     Several workers may run on one configuration and database: one is active, the others
     stand by and take over within seconds when it stops or dies.
     """
+    from tracker.classify.taxonomy import resolve
     from tracker.notify.outages import GATHER_SECONDS
     from tracker.ops.health import HealthOptions
     from tracker.ops.leadership import leadership_for
@@ -203,6 +204,7 @@ def run(obj: Context, health_port: int, health_host: str, health_max_age: float 
         settings = obj.settings()
         wait = obj.lock_wait(None)
         with build_deps(settings, lock_wait=wait, gather_seconds=GATHER_SECONDS) as deps:
+            resolve(deps.taxonomy)  # a worker reads it at start: a bad taxonomy stops it (exit 2)
             run_forever(
                 settings,
                 deps,
@@ -414,13 +416,14 @@ def reclassify(obj: Context, documents: tuple[str, ...]) -> None:
     """Label recorded changes again with the current taxonomy (no alerts; records unchanged)."""
     from tracker.changes import reclassify as relabel
     from tracker.changes import taxonomy_tag
+    from tracker.classify.taxonomy import resolve
     from tracker.runtime import build_deps, commit_command
 
     with errors():
         settings = obj.settings()
         chosen = settings.select(list(documents))
         with build_deps(settings, lock_wait=obj.lock_wait()) as deps:
-            taxonomy, archive = deps.taxonomy, deps.archive
+            taxonomy, archive = resolve(deps.taxonomy), deps.archive
             relabelled = []
             with archive.writing(wait=obj.lock_wait(), waiting=log.warning):
                 for document in chosen:

@@ -36,19 +36,21 @@ import codecs
 import functools
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import cssselect
 import lxml.etree
 import lxml.html
-import soupsieve
-from bs4 import BeautifulSoup, Tag
 
 from tracker.errors import EmptyContentError, ExtractError, SelectorNotFoundError
 from tracker.extract.markdown_lxml import convert_lxml_elements
-from tracker.extract.markdown_writer import convert_elements, html_to_markdown, parse_html
 from tracker.extract.normalise import normalise_version
 from tracker.extract.truncation import check_complete, text_chars
 from tracker.models import ExtractRules
+
+if TYPE_CHECKING:  # BeautifulSoup and soupsieve: imported only when a page needs them
+    import soupsieve
+    from bs4 import BeautifulSoup, Tag
 
 __all__ = ["decode_html", "extract", "html_to_markdown"]
 
@@ -95,6 +97,8 @@ def extract(body: bytes, rules: ExtractRules, *, url: str, charset: str | None =
         if roots is not None:  # already cleaned and selected by lxml: convert them directly
             markdown, chars = convert_lxml_elements(roots, url)
         else:
+            from tracker.extract.markdown_writer import parse_html
+
             # runs of empty paragraphs (thousands on some pages) would slow BeautifulSoup down
             cleaned = _EMPTY_P_RUN.sub("<p></p>", html)
             soup = parse_html(cleaned)
@@ -117,7 +121,16 @@ def extract(body: bytes, rules: ExtractRules, *, url: str, charset: str | None =
     return normalise_version(markdown, rules, base_url=url)
 
 
+def html_to_markdown(html: str, *, url: str) -> str:
+    """:func:`tracker.extract.markdown_writer.html_to_markdown` (imported when first used)."""
+    from tracker.extract import markdown_writer
+
+    return markdown_writer.html_to_markdown(html, url=url)
+
+
 def _extract_from(soup: BeautifulSoup, rules: ExtractRules, url: str) -> tuple[str, int]:
+    from tracker.extract.markdown_writer import convert_elements
+
     if rules.remove:  # one pass over the tree for all of them
         for element in _compiled(rules.remove).select(soup):
             if not element.decomposed:
@@ -261,6 +274,8 @@ def _codec(label: str | None, *, from_meta: bool) -> str | None:
 @functools.lru_cache(maxsize=256)
 def _compiled(selectors: tuple[str, ...]) -> soupsieve.SoupSieve:
     """One compiled selector list matching what any of ``selectors`` matches."""
+    import soupsieve
+
     return soupsieve.compile(", ".join(selectors))
 
 

@@ -25,7 +25,7 @@ from typing import TypeAlias
 
 import lxml.etree
 
-from tracker.extract.markdown_writer import (
+from tracker.extract.markdown_blocks import (
     _ASCII_SPACE,
     _BLOCK,
     _BOLD,

@@ -114,6 +114,21 @@ def stays_on_site(origin: str, target: str, extra_hosts: tuple[str, ...] = ()) -
     return ports[0] == ports[1] or (schemes == ("http", "https") and ports == (80, 443))
 
 
+def server_of(url: str) -> str:
+    """The server that politeness is kept per: ``url``'s host, with its port when not the default.
+
+    ``https://www.linkedin.com/legal`` and ``http://www.linkedin.com/`` share ``www.linkedin.com``;
+    ``http://127.0.0.1:8001/`` and ``http://127.0.0.1:8002/`` are two servers (a port is a
+    server of its own, as it is for robots.txt, RFC 9309 section 2.3).
+    """
+    parts = urlsplit(url)
+    host = normal_host(parts.hostname or "")
+    port = _port(parts)
+    if port is None or port == _DEFAULT_PORTS.get(parts.scheme.lower()):
+        return host
+    return f"{host}:{port}"
+
+
 def _port(parts: SplitResult) -> int | None:
     try:
         port = parts.port

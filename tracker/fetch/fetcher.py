@@ -75,7 +75,7 @@ import requests
 import urllib3.exceptions
 
 from tracker.errors import BlockedError, FetchError, TransientFetchError
-from tracker.fetch.addresses import refused_kind, stays_on_site
+from tracker.fetch.addresses import refused_kind, server_of, stays_on_site
 from tracker.fetch.quality import wall_for_url
 from tracker.fetch.watchdog import PeerRefused, Watch, WatchedAdapter
 from tracker.models import Capture, Document, FetchSettings, Validators
@@ -161,8 +161,11 @@ def new_session(settings: FetchSettings) -> requests.Session:
 class HostPacer:
     """Keeps requests to one host sequential and ``interval`` seconds apart, start to start.
 
-    Thread-safe: each host has its own lock, held for the whole request, so two threads never
-    talk to one host at once; different hosts do not wait for each other. ``clock`` (monotonic
+    A host is what :func:`~tracker.fetch.addresses.server_of` names: the host name, with its port
+    when not the default. Thread-safe: each host has its own lock, held for the whole request
+    (and the wait for its turn), so two threads never talk to one host at once, and the start
+    of a request is recorded before the lock is released, so the next one waits the full
+    interval; different hosts do not wait for each other. ``clock`` (monotonic
     seconds) and ``sleep`` are injected so tests can check the pacing without waiting.
     """
 
@@ -339,9 +342,9 @@ def _attempt(
         _check_destination(document, settings, url)
         with ExitStack() as turn:
             if pacer is not None:
-                host = urlsplit(url).hostname or ""
+                left = max(0.0, watch.remaining())
                 try:
-                    turn.enter_context(pacer.slot(host, max_wait=max(0.0, watch.remaining())))
+                    turn.enter_context(pacer.slot(server_of(url), max_wait=left))
                 except NoTurnInTime as exc:
                     raise _too_late_for_turn(document, url, watch, exc) from exc
             response = _get(document, settings, http, url, headers, watch)

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from tracker.archive.store import Archive
 from tracker.changes import build_change
-from tracker.classify.taxonomy import Taxonomy
+from tracker.classify.taxonomy import TaxonomySource, resolve
 from tracker.cron import cron_trigger
 from tracker.extract.effective_date import effective_date
 from tracker.models import Change, Document, Outcome, TelegramSettings
@@ -51,7 +51,7 @@ class Alerts:
         archive: Archive,
         channels: Sequence[Channel],
         telegram: TelegramSettings,
-        taxonomy: Taxonomy,
+        taxonomy: TaxonomySource,
         now: Callable[[], datetime],
         inaccessible_after: int = 3,
         gather_seconds: float = 0.0,
@@ -122,7 +122,7 @@ class Alerts:
             return None
         if change is None or change.to_version != current.timestamp:
             previous = self.archive.read_version(document.id, stamps[stamps.index(stamp) - 1])
-            change = build_change(document, previous, current, self.taxonomy)
+            change = build_change(document, previous, current, resolve(self.taxonomy))
         context = PostContext(
             title=document.title,
             source_url=str(meta.get("source_url") or document.url),

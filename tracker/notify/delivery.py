@@ -36,7 +36,6 @@ from pathlib import Path
 from tracker.models import TelegramSettings
 from tracker.notify.alerts import Alerts
 from tracker.notify.outbox import Outbox, Row, Status
-from tracker.render.telegram_html import HtmlParseError, parse_html
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +78,9 @@ class Report:
 
 def plain_text(markup: str) -> str:
     """A message as a person reads it (for the console), or its markup if it does not parse."""
+    # Imported here: a send with nothing to show (most checks) does without the parser.
+    from tracker.render.telegram_html import HtmlParseError, parse_html
+
     try:
         return parse_html(markup).text
     except HtmlParseError:

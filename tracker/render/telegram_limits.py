@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tracker.render.telegram_html import parse_html, utf16_len
-
 #: Telegram's limits on one message (characters after parsing) and on a caption.
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
@@ -47,6 +45,10 @@ class Size:
 
 def measure(markup: str) -> Size:
     """Parse ``markup`` as TDLib does and measure it (HtmlParseError if it does not parse)."""
+    # Imported here: the port of TDLib's parser takes a while to import, and a check that
+    # renders no message (an unchanged page) does without it.
+    from tracker.render.telegram_html import parse_html, utf16_len
+
     parsed = parse_html(markup)
     return Size(utf16_len(parsed.text), len(parsed.entities), len(markup.encode("utf-8")))
 

@@ -15,8 +15,9 @@ head*. Anyone who noted an archive head (from an alert, an index page or a git h
 with ``tracker verify --head HEX`` that today's archive still passes through it: rewriting
 history means recomputing every later hash, which no longer meets the head they hold.
 
-A check row's ``ref`` is ``checks.csv#<n>`` (the n-th data row) and its ``sha256`` is that of
-the row's line without its line end; any other ``ref`` is a file path relative to the document
+A check row's ``ref`` is ``<checks file>#<n>`` (the n-th data row of ``checks/<year>.csv``, or
+of the single ``checks.csv`` of archives made before the yearly files) and its ``sha256`` is that
+of the row's line without its line end; any other ``ref`` is a file path relative to the document
 folder and ``sha256`` is that of the file's bytes.
 """
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -58,6 +60,8 @@ KINDS = (
 )
 
 CHECK_REF_PREFIX = "checks.csv#"
+#: The checks files of a document: the single file of older archives, then one per year.
+_CHECKS_FILE = re.compile(r"checks\.csv|checks/\d{4}\.csv")
 #: Shortest prefix of a head accepted by ``--head`` (64 bits).
 MIN_HEAD_PREFIX = 16
 
@@ -174,10 +178,31 @@ class LedgerError(ValueError):
     """A ledger line that cannot be read (the message names the line)."""
 
 
-def parse_entries(text: str) -> list[Entry]:
-    """The entries of a document ledger's text; LedgerError on a malformed line."""
+def is_checks_file(name: str) -> bool:
+    """True for ``checks.csv`` and ``checks/<year>.csv`` (paths in a document folder)."""
+    return _CHECKS_FILE.fullmatch(name) is not None
+
+
+def check_ref(name: str, number: int) -> str:
+    """The chain ``ref`` of the ``number``-th data row of the checks file ``name``."""
+    return f"{name}#{number}"
+
+
+def parse_check_ref(ref: str) -> tuple[str, int] | None:
+    """(checks file, row number) of a check ``ref``, or None if it is not one."""
+    name, sep, number = ref.rpartition("#")
+    if not sep or not is_checks_file(name) or not number.isdigit() or int(number) < 1:
+        return None
+    return name, int(number)
+
+
+def parse_entries(text: str, *, with_header: bool = True) -> list[Entry]:
+    """The entries of a document ledger's text; LedgerError on a malformed line.
+
+    ``with_header`` False reads lines appended to a ledger (no header line).
+    """
     entries = []
-    for number, row in _rows(text, DOCUMENT_COLUMNS):
+    for number, row in _rows(text, DOCUMENT_COLUMNS, with_header=with_header):
         try:
             entries.append(Entry(int(row[0]), row[1], row[2], row[3], row[4], row[5], row[6]))
         except ValueError as exc:
@@ -185,10 +210,13 @@ def parse_entries(text: str) -> list[Entry]:
     return entries
 
 
-def parse_anchors(text: str) -> list[Anchor]:
-    """The entries of the archive ledger's text; LedgerError on a malformed line."""
+def parse_anchors(text: str, *, with_header: bool = True) -> list[Anchor]:
+    """The entries of the archive ledger's text; LedgerError on a malformed line.
+
+    ``with_header`` False reads lines appended to the ledger (no header line).
+    """
     anchors = []
-    for number, row in _rows(text, ARCHIVE_COLUMNS):
+    for number, row in _rows(text, ARCHIVE_COLUMNS, with_header=with_header):
         try:
             anchors.append(Anchor(int(row[0]), row[1], row[2], int(row[3]), row[4], row[5], row[6]))
         except ValueError as exc:
@@ -196,14 +224,17 @@ def parse_anchors(text: str) -> list[Anchor]:
     return anchors
 
 
-def _rows(text: str, columns: Sequence[str]) -> Iterable[tuple[int, list[str]]]:
+def _rows(
+    text: str, columns: Sequence[str], *, with_header: bool = True
+) -> Iterable[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text))
-    first = next(reader, None)
-    if first is None:
-        return
-    if tuple(first) != tuple(columns):
-        raise LedgerError(f"line 1: expected the header {','.join(columns)}")
-    for number, row in enumerate(reader, start=2):
+    if with_header:
+        first = next(reader, None)
+        if first is None:
+            return
+        if tuple(first) != tuple(columns):
+            raise LedgerError(f"line 1: expected the header {','.join(columns)}")
+    for number, row in enumerate(reader, start=2 if with_header else 1):
         if len(row) != len(columns):
             raise LedgerError(f"line {number}: {len(row)} cells instead of {len(columns)}")
         yield number, row

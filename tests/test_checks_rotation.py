@@ -36,9 +36,7 @@ def _problems(archive: Archive) -> list[str]:
     return [p for r in result.reports for p in r.problems] + list(result.problems)
 
 
-def test_checks_across_new_year_go_to_two_files_and_verify(
-    tmp_path: Path, page_server: PageServer
-):
+def test_checks_across_new_year_go_to_two_files_and_verify(tmp_path: Path, page_server: PageServer):
     world = _world(tmp_path, page_server, NEW_YEAR - timedelta(hours=2))
     world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
     world.check()  # 2025-12-31T23:00
@@ -70,7 +68,8 @@ def test_an_edited_row_of_a_past_year_is_caught(tmp_path: Path, page_server: Pag
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     path.write_text(buffer.getvalue())
     problems = _problems(world.archive)
-    assert any(p.startswith("checks/2025.csv row 1: differs from the row recorded") for p in problems)
+    wanted = "checks/2025.csv row 1: differs from the row recorded"
+    assert any(p.startswith(wanted) for p in problems)
     world.state.close()
 
 

@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tracker.archive import deliveries
 from tracker.archive.gitstore import git_available
@@ -328,7 +328,25 @@ def send_alerts(
         return None
     metrics.count_alerts(report.sent, report.failed)
     record_deliveries(deps)
+    prune_outbox(deps, settings.alerts.keep_delivered_days)
     return report
+
+
+def prune_outbox(deps: Deps, keep_days: int) -> int:
+    """Drop from the outbox the messages delivered more than ``keep_days`` ago; how many.
+
+    Only alerts with nothing left to send, and for a change alert only once the archive's
+    ``deliveries.csv`` marks it delivered: the archive remains the record, and the alert's
+    key stays in the database so that nothing is queued twice.
+    """
+    if deps.alerts is None:
+        return 0
+    before = deps.now() - timedelta(days=keep_days)
+    delivered = deliveries.read(deps.archive.root).delivered
+    pruned = deps.alerts.outbox.prune(before, delivered)
+    if pruned:
+        log.info("dropped %d messages delivered before %s from the outbox", pruned, before)
+    return pruned
 
 
 def record_deliveries(deps: Deps) -> int:

@@ -649,9 +649,12 @@ def render_platforms(documents: Iterable[Document], archive: Archive) -> None:
     title of its latest version.
     """
     configured = {document.id: document.title for document in documents}
+    known = sorted(set(archive.documents()) | set(configured))
+    for line in archive.remove_index_temporaries(known):
+        log.warning("%s", line)
     head = archive.head()
     platforms: dict[str, list[tuple[str, str, str]]] = {}
-    for doc_id in sorted(set(archive.documents()) | set(configured)):
+    for doc_id in known:
         stamps = archive.version_stamps(doc_id)
         title = configured.get(doc_id)
         if title is None:

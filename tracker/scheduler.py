@@ -80,8 +80,9 @@ class Worker:
         #: when the worker started, and when its last check ended (for ``/healthz``)
         self.started_at: datetime | None = None
         self.last_check_at: datetime | None = None
-        #: a check ran since the platforms' index pages were last written
+        #: a check ran since the platforms' index pages were last written (and when they were)
         self.unindexed = False
+        self.indexed_at = time.monotonic()
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={
@@ -113,14 +114,15 @@ class Worker:
                 log.info(
                     "%s: a scheduled check was missed (or never ran): checking now", document.id
                 )
-        self.scheduler.add_job(
-            self._run_send,
-            trigger="interval",
-            seconds=SEND_EVERY_SECONDS,
-            id="send",
-            name="send the outbox, index the platforms, push the archive",
-            next_run_time=now,
-        )
+        if send is not None or publish is not None:
+            self.scheduler.add_job(
+                self._run_send,
+                trigger="interval",
+                seconds=SEND_EVERY_SECONDS,
+                id="send",
+                name="send the outbox, index the platforms, push the archive",
+                next_run_time=now,
+            )
 
     def trigger_for(self, document: Document, *, jitter: bool = True) -> object:
         """The cron trigger of a document: its own schedule or the default one."""
@@ -165,6 +167,8 @@ class Worker:
             self.on_result(result)
         self.last_check_at = self.deps.now()
         self.unindexed = True
+        if time.monotonic() - self.indexed_at >= SEND_EVERY_SECONDS:
+            self._index_platforms()
         self._run_send(periodic=False)
         self._run_publish(results, periodic=False)
 
@@ -179,11 +183,13 @@ class Worker:
             self._run_publish([], periodic=True)
 
     def _index_platforms(self) -> None:
-        """Rewrite the platforms' index pages if a check ran since (once per batch of checks,
-        on the outbox drain's timer: not at every check)."""
+        """Rewrite the platforms' index pages if a check ran since: once per batch of checks
+        (on the outbox drain's timer, after a check a minute or more after the last time, and
+        at stop), not at every check."""
         if not self.unindexed or self.stopping.is_set():
             return
         self.unindexed = False
+        self.indexed_at = time.monotonic()
         index_platforms(list(self.settings.documents.values()), self.deps)
 
     def _run_publish(self, results: Sequence[Result], *, periodic: bool) -> None:

@@ -35,7 +35,7 @@ import io
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -680,12 +680,9 @@ class Archive:
         for path in (self.root / "chain.csv",):
             repaired += _truncate_partial_row(path)
         folder = self.folder(document)
-        # The folders above the document's hold generated indexes (``linkedin/README.md``):
-        # a run killed while replacing one leaves its temporary file there.
-        for parent in folder.relative_to(self.root).parents:
-            for tmp in sorted((self.root / parent).glob(f"{_TMP_PREFIX}*")):
-                tmp.unlink()
-                repaired.append(f"removed temporary file {tmp.relative_to(self.root)}")
+        # (The folders above the document's, which hold the platforms' index pages, are
+        # cleaned once per pass by :meth:`remove_index_temporaries`: listing them at every
+        # check would cost as much as the number of documents.)
         if not folder.is_dir():
             return repaired
         for tmp in sorted(folder.rglob(f"{_TMP_PREFIX}*")):
@@ -716,6 +713,20 @@ class Archive:
             self.append_check(document, _check_for_recovered(version))
             repaired.append(f"added the missing check row of version {stamp}")
         return repaired
+
+    def remove_index_temporaries(self, documents: Iterable[str]) -> list[str]:
+        """Remove the temporary files a run killed while replacing an index page left in the
+        folders above ``documents`` (``linkedin/``, the root); returns what was removed.
+
+        Under the archive's lock, once per pass (before the index pages are written again).
+        """
+        removed = []
+        parents = {p for d in documents for p in self.folder(d).relative_to(self.root).parents}
+        for parent in sorted(parents):
+            for tmp in sorted((self.root / parent).glob(f"{_TMP_PREFIX}*")):
+                tmp.unlink()
+                removed.append(f"removed temporary file {tmp.relative_to(self.root)}")
+        return removed
 
     def _drop_orphan_snapshots(
         self, document: str, stamps: list[str], ledgered: set[str]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.servers import FakeClock, PageServer, Reply
 from tests.test_pipeline import DOC, World, write_document
-from tracker.archive.appended import read_appended
+from tracker.archive.appended import lines, read_appended
 from tracker.archive.store import Archive
 from tracker.archive.verify import verify
 from tracker.models import CheckRecord, Outcome, sha256_hex
@@ -150,12 +150,15 @@ def test_a_file_rewritten_in_place_is_read_again_whole(tmp_path: Path):
     path = tmp_path / "ledger.csv"
     path.write_bytes(b"header\nrow one\n")
     first = read_appended(path, None)
-    assert (first.fresh, first.data) == (True, b"header\nrow one\n")
+    assert first.fresh
+    assert list(lines(path, first.start, first.end)) == ["header\n", "row one\n"]
     with path.open("ab") as handle:
         handle.write(b"row two\nrow thr")  # the last row is still being written
     appended = read_appended(path, first.mark)
-    assert (appended.fresh, appended.data) == (False, b"row two\n")
+    assert not appended.fresh
+    assert list(lines(path, appended.start, appended.end)) == ["row two\n"]
+    assert read_appended(path, appended.mark).end == appended.end, "nothing new, nothing read"
     path.write_bytes(b"header\nrow 1ne\nrow two\nrow three\n")  # same start length, edited
     again = read_appended(path, appended.mark)
     assert again.fresh
-    assert again.data == b"header\nrow 1ne\nrow two\nrow three\n"
+    assert "".join(lines(path, again.start, again.end)) == "header\nrow 1ne\nrow two\nrow three\n"

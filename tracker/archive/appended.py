@@ -1,25 +1,31 @@
 """Read what was appended to a file since the last read, so an append-only file costs what it
 grew, not its size.
 
-The archive's append-only files (``checks.csv``, the chains) are read at every check to know
+The archive's append-only files (the checks files, the chains) are read at every check to know
 where they stand. Read whole, each check costs as much as the document's history (and the
 archive's chain as much as every document's history): a pass grows quadratic. Here a read
 remembers where it stopped (a :class:`Mark`: the size read and the bytes just before it); the
-next read returns only the complete lines written since, or the whole file again when it was
-replaced, cut or rewritten before the mark (another process restored it, a recovery cut a
-half-written row): whoever keeps a summary of the file then starts it again.
+next read returns where the complete lines written since begin and end, or the whole file
+again when it was replaced, cut or rewritten before the mark (another process restored it, a
+recovery cut a half-written row): whoever keeps a summary of the file then starts it again.
+The lines themselves are streamed (:func:`lines`): a first read of a large file is never held
+in memory at once.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from tracker.errors import ArchiveError
 
 #: How many bytes before the mark are compared to notice a file rewritten in place.
 TAIL_BYTES = 64
+#: How much of a file's end is read at a time to find its last line end.
+_BLOCK = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,17 +40,19 @@ class Mark:
 
 @dataclass(frozen=True, slots=True)
 class Appended:
-    """What a read found: whole file (``fresh``) or only what follows the mark."""
+    """What a read found: the complete lines between ``start`` and ``end`` (the whole file
+    when ``fresh``), and the mark of the next read (None for a missing file)."""
 
     fresh: bool
-    data: bytes
+    start: int
+    end: int
     mark: Mark | None
 
 
 def read_appended(path: Path, mark: Mark | None) -> Appended:
-    """The complete lines of ``path`` after ``mark`` (or all of them, ``fresh``, if the mark no
-    longer holds); a missing file reads as empty and fresh. A last line without its line end
-    (being written, or left by a crash) is not returned: the next read gets it whole."""
+    """Where the complete lines of ``path`` after ``mark`` are (all of them, ``fresh``, if the
+    mark no longer holds); a missing file reads as empty and fresh. A last line without its
+    line end (being written, or left by a crash) is left out: the next read gets it whole."""
     try:
         with path.open("rb") as handle:
             stat = os.fstat(handle.fileno())
@@ -58,19 +66,49 @@ def read_appended(path: Path, mark: Mark | None) -> Appended:
                 handle.seek(before)
                 if handle.read(mark.size - before) == mark.tail:
                     start = mark.size
-            handle.seek(start)
-            data = handle.read(stat.st_size - start)
+            end = _last_line_end(handle, start, stat.st_size)
+            handle.seek(max(start, end - TAIL_BYTES))
+            tail = handle.read(end - max(start, end - TAIL_BYTES))
     except FileNotFoundError:
-        return Appended(True, b"", None)
+        return Appended(True, 0, 0, None)
     except OSError as exc:
         raise ArchiveError(f"{path}: cannot read ({exc.strerror})") from exc
-    data = data[: data.rfind(b"\n") + 1]
-    end = start + len(data)
-    if start and not data:
-        return Appended(False, b"", mark)
-    previous = mark.tail if start and mark is not None else b""
-    tail = (previous + data)[-TAIL_BYTES:]
-    return Appended(start == 0, data, Mark(stat.st_dev, stat.st_ino, end, tail))
+    if start and end == start and mark is not None:
+        return Appended(False, start, start, mark)
+    if start and mark is not None and len(tail) < TAIL_BYTES:
+        tail = (mark.tail + tail)[-TAIL_BYTES:]
+    return Appended(start == 0, start, end, Mark(stat.st_dev, stat.st_ino, end, tail))
 
 
-__all__ = ["TAIL_BYTES", "Appended", "Mark", "read_appended"]
+def _last_line_end(handle: BinaryIO, start: int, size: int) -> int:
+    """The offset just after the last ``\\n`` between ``start`` and ``size`` (``start`` if
+    none), reading the file backwards from its end."""
+    end = size
+    while end > start:
+        begin = max(start, end - _BLOCK)
+        handle.seek(begin)
+        cut = handle.read(end - begin).rfind(b"\n")
+        if cut >= 0:
+            return begin + cut + 1
+        end = begin
+    return start
+
+
+def lines(path: Path, start: int, end: int) -> Iterator[str]:
+    """The lines of ``path`` between byte offsets ``start`` and ``end``, decoded, one at a time
+    (UnicodeDecodeError on bytes that are not UTF-8)."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(start)
+            left = end - start
+            while left > 0:
+                line = handle.readline(left)
+                if not line:
+                    return
+                left -= len(line)
+                yield line.decode("utf-8")
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot read ({exc.strerror})") from exc
+
+
+__all__ = ["TAIL_BYTES", "Appended", "Mark", "lines", "read_appended"]

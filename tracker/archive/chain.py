@@ -27,7 +27,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 #: The hash before the first entry of a ledger.
@@ -196,38 +196,44 @@ def parse_check_ref(ref: str) -> tuple[str, int] | None:
     return name, int(number)
 
 
-def parse_entries(text: str, *, with_header: bool = True) -> list[Entry]:
-    """The entries of a document ledger's text; LedgerError on a malformed line.
+def parse_entries(text: str | Iterable[str], *, with_header: bool = True) -> list[Entry]:
+    """The entries of a document ledger's text (or lines); LedgerError on a malformed line.
 
     ``with_header`` False reads lines appended to a ledger (no header line).
     """
-    entries = []
+    return list(iter_entries(text, with_header=with_header))
+
+
+def iter_entries(text: str | Iterable[str], *, with_header: bool = True) -> Iterator[Entry]:
+    """The entries of a document ledger, one at a time (see :func:`parse_entries`)."""
     for number, row in _rows(text, DOCUMENT_COLUMNS, with_header=with_header):
         try:
-            entries.append(Entry(int(row[0]), row[1], row[2], row[3], row[4], row[5], row[6]))
+            yield Entry(int(row[0]), row[1], row[2], row[3], row[4], row[5], row[6])
         except ValueError as exc:
             raise LedgerError(f"line {number}: {exc}") from None
-    return entries
 
 
-def parse_anchors(text: str, *, with_header: bool = True) -> list[Anchor]:
-    """The entries of the archive ledger's text; LedgerError on a malformed line.
+def parse_anchors(text: str | Iterable[str], *, with_header: bool = True) -> list[Anchor]:
+    """The entries of the archive ledger's text (or lines); LedgerError on a malformed line.
 
     ``with_header`` False reads lines appended to the ledger (no header line).
     """
-    anchors = []
+    return list(iter_anchors(text, with_header=with_header))
+
+
+def iter_anchors(text: str | Iterable[str], *, with_header: bool = True) -> Iterator[Anchor]:
+    """The entries of the archive ledger, one at a time (see :func:`parse_anchors`)."""
     for number, row in _rows(text, ARCHIVE_COLUMNS, with_header=with_header):
         try:
-            anchors.append(Anchor(int(row[0]), row[1], row[2], int(row[3]), row[4], row[5], row[6]))
+            yield Anchor(int(row[0]), row[1], row[2], int(row[3]), row[4], row[5], row[6])
         except ValueError as exc:
             raise LedgerError(f"line {number}: {exc}") from None
-    return anchors
 
 
 def _rows(
-    text: str, columns: Sequence[str], *, with_header: bool = True
+    text: str | Iterable[str], columns: Sequence[str], *, with_header: bool = True
 ) -> Iterable[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text) if isinstance(text, str) else text)
     if with_header:
         first = next(reader, None)
         if first is None:

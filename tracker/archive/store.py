@@ -41,7 +41,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from tracker.archive.appended import Mark, read_appended
+from tracker.archive.appended import Mark, lines, read_appended
 from tracker.archive.chain import (
     ARCHIVE_COLUMNS,
     DOCUMENT_COLUMNS,
@@ -52,6 +52,8 @@ from tracker.archive.chain import (
     check_ref,
     csv_line,
     header,
+    iter_anchors,
+    iter_entries,
     parse_anchors,
     parse_entries,
 )
@@ -468,32 +470,36 @@ class Archive:
     def ledger_tally(self, document: str) -> LedgerTally:
         """The document's chain summed up (read only as far as it grew since the last call)."""
 
-        def feed(tally: LedgerTally, text: str, fresh: bool) -> list[Entry]:
-            entries = parse_entries(text, with_header=fresh)
-            tally.add(entries)
-            return entries
+        def feed(tally: LedgerTally, text: Iterable[str], fresh: bool) -> list[Any]:
+            tally.add(iter_entries(text, with_header=fresh))
+            return []
 
         return self._follow(self.ledger_path(document), self._ledgers, LedgerTally, feed)[0]
 
     def _anchors_tally(self) -> AnchorTally:
-        def feed(tally: AnchorTally, text: str, fresh: bool) -> list[Anchor]:
-            anchors = parse_anchors(text, with_header=fresh)
-            tally.add(anchors)
-            return anchors
+        def feed(tally: AnchorTally, text: Iterable[str], fresh: bool) -> list[Any]:
+            tally.add(iter_anchors(text, with_header=fresh))
+            return []
 
         path = self.root / "chain.csv"
         return self._follow(path, self._anchor_tally, AnchorTally, feed)[0]
 
-    def _check_tally(self, document: str, name: str) -> tuple[CheckTally, list[list[str]]]:
-        """A checks file summed up, and its rows read by this call (all of them if the file
-        was read whole)."""
+    def _check_tally(
+        self, document: str, name: str, keep_after: int | None = None
+    ) -> tuple[CheckTally, list[tuple[int, list[str]]]]:
+        """A checks file summed up, and (number, cells) of the rows this call read after row
+        ``keep_after`` (none when it is None)."""
 
-        def feed(tally: CheckTally, text: str, fresh: bool) -> list[list[str]]:
-            rows = list(csv.reader(io.StringIO(text)))
+        def feed(tally: CheckTally, text: Iterable[str], fresh: bool) -> list[Any]:
+            reader = csv.reader(text)
             if fresh:  # the header
-                rows = rows[1:]
-            tally.add(rows)
-            return rows
+                next(reader, None)
+            kept = []
+            for row in reader:
+                tally.add((row,))
+                if keep_after is not None and tally.rows > keep_after:
+                    kept.append((tally.rows, row))
+            return kept
 
         path = self.folder(document) / name
         return self._follow(path, self._check_tallies, CheckTally, feed)
@@ -503,17 +509,17 @@ class Archive:
         path: Path,
         cache: dict[Path, tuple[Mark, _T]],
         make: Callable[[], _T],
-        feed: Callable[[_T, str, bool], list[Any]],
+        feed: Callable[[_T, Iterable[str], bool], list[Any]],
     ) -> tuple[_T, list[Any]]:
-        """The summary of an append-only file, fed with what was appended since the last call
-        (or started again from the whole file); returns it and the items just read."""
+        """The summary of an append-only file, fed with the lines appended since the last call
+        (or started again from the whole file, streamed); returns it and what ``feed`` kept."""
         held = cache.get(path)
         got = read_appended(path, held[0] if held else None)
         tally = make() if got.fresh or held is None else held[1]
         items: list[Any] = []
-        if got.data:
+        if got.end > got.start:
             try:
-                items = feed(tally, got.data.decode("utf-8"), got.fresh)
+                items = feed(tally, lines(path, got.start, got.end), got.fresh)
             except (UnicodeDecodeError, LedgerError) as exc:
                 cache.pop(path, None)
                 raise ArchiveError(f"{path}: unreadable ({exc})") from exc
@@ -617,17 +623,12 @@ class Archive:
 
     def _new_check_lines(self, document: str, name: str, done: int) -> list[tuple[int, str]]:
         """(number, canonical line) of the rows of a checks file after row ``done``."""
-        tally, rows = self._check_tally(document, name)
-        first = tally.rows - len(rows) + 1
-        if first > done + 1:  # rows read before but never committed: read the file again
-            self._check_tallies.pop(self.folder(document) / name, None)
-            tally, rows = self._check_tally(document, name)
-            first = 1
-        return [
-            (number, csv_line(row).removesuffix("\n"))
-            for number, row in enumerate(rows, start=first)
-            if number > done
-        ]
+        path = self.folder(document) / name
+        held = self._check_tallies.get(path)
+        if held is not None and held[1].rows > done:  # read before, never committed: again
+            del self._check_tallies[path]
+        _, rows = self._check_tally(document, name, keep_after=done)
+        return [(number, csv_line(row).removesuffix("\n")) for number, row in rows]
 
     def _append_entries(
         self, document: str, seq: int, head: str, items: list[tuple[str, str, str]]

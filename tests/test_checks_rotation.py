@@ -53,6 +53,10 @@ def test_checks_across_new_year_go_to_two_files_and_verify(tmp_path: Path, page_
         Outcome.UNCHANGED,
         Outcome.UNCHANGED,
     ]
+    index = (archive.folder(DOC) / "README.md").read_text()
+    assert "3 checks from 2025-12-31T23:00:00Z to 2026-01-01T01:00:00Z" in index
+    assert "Latest 3:" in index, "the latest checks are read from the end of both years' files"
+    assert "| 2025-12-31T23:00:00Z | first-record |" in index
     world.state.close()
 
 

@@ -34,6 +34,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -273,14 +274,18 @@ class Archive:
         """How many checks, from when, of which outcomes, and the latest ones, without reading
         the checks files again: only the rows written since the last call are read."""
         total, first, counts = 0, "", Counter[str]()
-        recent: list[list[str]] = []
-        for name in self.checks_files(document):
+        names = self.checks_files(document)
+        for name in names:
             tally, _ = self._check_tally(document, name)
             total += tally.rows
             first = first or tally.first
             counts.update(tally.counts)
-            recent = (recent + list(tally.recent))[-RECENT_CHECKS:]
         path = self.folder(document)
+        recent: list[list[str]] = []
+        for name in reversed(names):  # the latest rows: from the end of the latest files
+            recent = _last_rows(path / name, RECENT_CHECKS - len(recent)) + recent
+            if len(recent) >= RECENT_CHECKS:
+                break
         try:
             records = [check_record(dict(zip(CHECK_COLUMNS, row, strict=True))) for row in recent]
         except (KeyError, ValueError, TypeError) as exc:
@@ -801,6 +806,37 @@ def _truncate_partial_row(path: Path) -> list[str]:
         handle.flush()
         os.fsync(handle.fileno())
     return [f"removed a half-written row at the end of {path.name}"]
+
+
+_ROW_START = re.compile(rb"\n(?=\d{4}-\d\d-\d\dT\d\d:\d\d)")
+
+
+def _last_rows(path: Path, count: int) -> list[list[str]]:
+    """The last ``count`` complete rows of a checks file (cells), read from its end: 16 KiB
+    first, four times more until enough rows are found or the file is read whole."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot read ({exc.strerror})") from exc
+    with handle:
+        size = handle.seek(0, io.SEEK_END)
+        want = 16 * 1024
+        while True:
+            start = max(0, size - want)
+            handle.seek(start)
+            data = handle.read(size - start)
+            data = data[: data.rfind(b"\n") + 1]
+            if start:  # begin at the first row that starts in this piece
+                match = _ROW_START.search(data)
+                data = data[match.start() + 1 :] if match else b""
+            rows = list(csv.reader(io.StringIO(data.decode("utf-8", "replace"))))
+            if not start:
+                rows = rows[1:]  # the header
+            if len(rows) >= count or not start:
+                return rows[-count:] if count else []
+            want *= 4
 
 
 def check_record(row: Mapping[str, str]) -> CheckRecord:

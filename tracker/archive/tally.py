@@ -8,7 +8,7 @@ They are updated in place: they live inside the archive object, never between st
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -84,16 +84,16 @@ class AnchorTally:
 
 class CheckTally:
     """One checks file as the index and the chain need it: how many rows, the first check's
-    time, the count of each outcome, the latest rows."""
+    time, the count of each outcome (the latest rows are read from the file's end when needed:
+    kept here for thousands of documents, they would be most of a process's memory)."""
 
-    __slots__ = ("counts", "first", "recent", "rows")
+    __slots__ = ("counts", "first", "rows")
 
     def __init__(self) -> None:
         """An empty file."""
         self.rows = 0
         self.first = ""
         self.counts: Counter[str] = Counter()
-        self.recent: deque[list[str]] = deque(maxlen=RECENT_CHECKS)
 
     def add(self, rows: Iterable[list[str]]) -> None:
         """Count data rows appended to the file, in order (cells as in ``checks.csv``)."""
@@ -103,7 +103,6 @@ class CheckTally:
                 self.first = row[0]
             if len(row) > 1:
                 self.counts[row[1]] += 1
-            self.recent.append(row)
 
 
 __all__ = ["RECENT_CHECKS", "AnchorTally", "CheckTally", "ChecksSummary", "LedgerTally", "stamp_of"]

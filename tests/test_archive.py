@@ -53,7 +53,8 @@ def test_checks_csv_round_trip_with_awkward_text(tmp_path: Path):
     archive.append_check(DOC, record)
     archive.append_check(DOC, CheckRecord(checked_at=T0, outcome=Outcome.UNCHANGED))
     assert archive.checks(DOC) == [record, CheckRecord(checked_at=T0, outcome=Outcome.UNCHANGED)]
-    assert (tmp_path / DOC / "checks.csv").read_text().startswith("checked_at,outcome,cause,")
+    path = tmp_path / DOC / "checks" / f"{T0.year}.csv"
+    assert path.read_text().startswith("checked_at,outcome,cause,")
 
 
 def test_recover_is_a_no_op_on_a_consistent_folder(tmp_path: Path):
@@ -108,11 +109,11 @@ def test_recover_truncates_a_half_written_row_and_fixes_current(tmp_path: Path):
     archive.append_check(
         DOC, CheckRecord(checked_at=T0, outcome=Outcome.FIRST_RECORD, version=stamp)
     )
-    with (tmp_path / DOC / "checks.csv").open("a") as handle:
+    with (tmp_path / DOC / "checks" / f"{T0.year}.csv").open("a") as handle:
         handle.write("2026-01-03T00:00:00Z,unch")
     (tmp_path / DOC / "current.md").write_text("stale")
     repaired = _recover(archive, DOC)
-    assert "removed a half-written row at the end of checks.csv" in repaired
+    assert f"removed a half-written row at the end of {T0.year}.csv" in repaired
     assert "rewrote current.md from the latest version" in repaired
     assert len(archive.checks(DOC)) == 1
 

@@ -213,7 +213,8 @@ def test_a_new_taxonomy_relabels_changes_without_touching_the_records(
     [stamp] = archive.change_stamps(document.id)
     record_path = archive.folder(document.id) / "changes" / f"{stamp}.json"
     original = record_path.read_bytes()
-    checks = (archive.folder(document.id) / "checks.csv").read_bytes()
+    [checks_file] = archive.checks_files(document.id)
+    checks = (archive.folder(document.id) / checks_file).read_bytes()
     assert reclassify(document, archive, taxonomy) == []  # same rules: nothing to do
 
     upgraded = _edited_taxonomy(tmp_path)
@@ -229,7 +230,7 @@ def test_a_new_taxonomy_relabels_changes_without_touching_the_records(
     assert archive.relabelled_path(document.id, stamp, tag, "html").exists()
     # The record is evidence: unchanged. No check is recorded, so nothing is alerted.
     assert record_path.read_bytes() == original
-    assert (archive.folder(document.id) / "checks.csv").read_bytes() == checks
+    assert (archive.folder(document.id) / checks_file).read_bytes() == checks
     assert archive.change_stamps(document.id) == [stamp]
     assert reclassify(document, archive, upgraded) == []  # written once
 

@@ -153,7 +153,7 @@ def manifest_of(path: Path) -> dict:
 def test_export_of_every_version_holds_each_record_and_verifies(cli: Cli, made: Made):
     out = cli("export", DOC, "-o", "all.zip").stdout.splitlines()
     archive = Archive(cli.archive)
-    assert out == [f"all.zip: {DOC}, 3 versions, 22 files", f"head: {archive.head()}"]
+    assert out == [f"all.zip: {DOC}, 3 versions, 23 files", f"head: {archive.head()}"]
     bundle = cli.tmp / "all.zip"
     files = members(bundle)
     folder = archive.folder(DOC)
@@ -181,7 +181,7 @@ def test_export_of_every_version_holds_each_record_and_verifies(cli: Cli, made: 
     assert [v["timestamp"] for v in manifest["versions"]] == [FIRST, SECOND, made.live]
     entries = {entry.ref: entry for entry in archive.entries(DOC)}
     assert {r["path"] for r in manifest["records"]} == {
-        n for n in kept if not n.endswith(("/chain.csv", "/checks.csv"))
+        n for n in kept if not n.endswith("/chain.csv") and "/checks/" not in n
     }
     for record in manifest["records"]:
         entry = entries[record["path"].removeprefix(f"{DOC}/")]
@@ -237,7 +237,7 @@ def test_export_of_one_version_by_stamp_or_date(cli: Cli, made: Made, wanted: st
     assert records == sorted(
         [
             "chain.csv",
-            "checks.csv",
+            *Archive(cli.archive).checks_files(DOC),
             f"changes/{expected}.html",
             f"changes/{expected}.json",
             f"changes/{expected}.md",
@@ -353,7 +353,7 @@ def _plant(files: dict[str, bytes]) -> None:
 RAW = f"{DOC}/raw/{FIRST}.html"
 VERSION = f"{DOC}/versions/{SECOND}.md"
 CHAIN = f"{DOC}/chain.csv"
-CHECKS = f"{DOC}/checks.csv"
+CHECKS = f"{DOC}/checks/{FIRST[:4]}.csv"  # the imports' year; the live check is in another
 TAMPERINGS = {
     # name: (tampering, recompute SHA256SUMS, what verify must say)
     "raw bytes": (
@@ -526,7 +526,7 @@ def test_standard_tools_check_the_bundle_as_verify_md_says(cli: Cli, tmp_path: P
     ]
     document_rows = list(csv.reader(io.StringIO((into / CHAIN).read_text())))
     archive_rows = list(csv.reader(io.StringIO((into / "chain.csv").read_text())))
-    check_sha = next(row[4] for row in document_rows if row[3] == "checks.csv#1")
+    check_sha = next(row[4] for row in document_rows if row[3] == f"checks/{FIRST[:4]}.csv#1")
     assert outputs == [
         f"{document_rows[1][-1]}  -\n",
         f"{archive_rows[1][-1]}  -\n",

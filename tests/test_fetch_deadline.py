@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 import requests
 
-from tests.servers import FakeClock, PageServer, Reply, page_bytes
+from tests.servers import FIXED_NOW, FakeClock, PageServer, Reply, page_bytes
 from tests.test_pipeline import PATH, World, world  # noqa: F401 - the fixture
 from tracker.errors import TransientFetchError
 from tracker.fetch.fetcher import DeadlineError, HostPacer, fetch, new_session
@@ -211,4 +211,4 @@ def test_a_trickled_page_is_an_inaccessible_timeout_never_a_version(world: World
     assert "deadline" in result.detail
     assert world.archive.version_stamps("linkedin/privacy-policy") == []
     assert world.outcomes() == [(Outcome.INACCESSIBLE, "timeout")]
-    assert world.tree() == ["README.md", "chain.csv", "checks.csv"]
+    assert world.tree() == ["README.md", "chain.csv", f"checks/{FIXED_NOW.year}.csv"]

@@ -198,22 +198,29 @@ def _delete_change_record(archive: Archive, doc: str) -> str:
     return f"changes/{stamp}.json: missing"
 
 
+def _longest_checks_file(archive: Archive, doc: str) -> str:
+    """The checks file (``checks/<year>.csv``) with the most rows."""
+    return max(archive.checks_files(doc), key=lambda name: len(archive.check_lines(doc, name)))
+
+
 def _delete_check_rows(archive: Archive, doc: str) -> str:
-    path = archive.folder(doc) / "checks.csv"
+    name = _longest_checks_file(archive, doc)
+    path = archive.folder(doc) / name
     lines = path.read_text().splitlines(keepends=True)
     del lines[2]  # the second data row
     path.write_text("".join(lines))
-    return "checks.csv row 2"
+    return f"{name} row 2"
 
 
 def _edit_check_row(archive: Archive, doc: str) -> str:
-    path = archive.folder(doc) / "checks.csv"
+    name = archive.checks_files(doc)[-1]
+    path = archive.folder(doc) / name
     rows = list(csv.reader(io.StringIO(path.read_text())))
     rows[-1][1] = "unchanged" if rows[-1][1] != "unchanged" else "inaccessible"
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     path.write_text(buffer.getvalue())
-    return f"checks.csv row {len(rows) - 1}"
+    return f"{name} row {len(rows) - 1}"
 
 
 def _delete_version_with_files(archive: Archive, doc: str, position: int) -> str:
@@ -269,7 +276,7 @@ def _forge_version(archive: Archive, doc: str) -> str:
         (folder / "changes" / f"{stamp}.{suffix}").write_text(
             json.dumps({"from": latest.timestamp, "to": stamp}) if suffix == "json" else "forged"
         )
-    with (folder / "checks.csv").open("a") as handle:
+    with (folder / archive.checks_files(doc)[-1]).open("a") as handle:
         handle.write(f"2030-01-01T00:00:00Z,new-version,,200,,,{stamp},{FIXTURE_DOC.url},\n")
     return f"versions/{stamp}.md: not in the chain"
 
@@ -320,7 +327,7 @@ TAMPERINGS: dict[str, Callable[[Archive, str], str]] = {
     "change record downgraded to cosmetic, labels dropped": _downgrade_change,
     "change pages deleted": _delete_change_pages,
     "change record deleted": _delete_change_record,
-    "rows deleted from checks.csv": _delete_check_rows,
+    "rows deleted from a checks file": _delete_check_rows,
     "a check row's outcome edited": _edit_check_row,
     "a middle version deleted with its files": lambda a, d: _delete_version_with_files(a, d, 1),
     "the latest version deleted with its files": lambda a, d: _delete_version_with_files(a, d, -1),

@@ -24,7 +24,14 @@ from tracker.extract.normalise import normalise_version
 from tracker.fetch.quality import assess
 from tracker.models import Capture, CheckRecord, Document, Outcome
 from tracker.models import sha256_hex as sha256
-from tracker.pipeline import Evidence, Result, record, recover, render_index
+from tracker.pipeline import (
+    Evidence,
+    Result,
+    record,
+    recover,
+    render_index,
+    render_platforms,
+)
 from tracker.timestamps import from_stamp, to_iso, to_stamp
 
 log = logging.getLogger(__name__)
@@ -82,6 +89,7 @@ def _backfill(
             _backfill_one(document, archive, path, stamp, body, attribution, taxonomy, origin)
         )
     render_index(document, archive)
+    render_platforms([document], archive)
     return results
 
 

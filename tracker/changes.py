@@ -106,7 +106,7 @@ def ensure_change_records(
     missing = [s for s in stamps[1:] if s not in have]
     if not missing:
         return []
-    committed = {entry.ref for entry in archive.entries(document.id)}
+    committed = archive.ledger_tally(document.id).refs
     written = []
     for stamp in missing:
         if f"changes/{stamp}.json" in committed:

@@ -142,6 +142,9 @@ class AlertsConfig(_Strict):
     """``[alerts]`` in tracker.toml."""
 
     inaccessible_after: Annotated[int, Field(ge=1, le=100)] = 3
+    #: delivered messages are dropped from the outbox after this many days (their alert's key
+    #: stays, so nothing is sent again; the archive's deliveries.csv remains the record)
+    keep_delivered_days: Annotated[int, Field(ge=1, le=3650)] = 30
 
 
 _AUTHOR = re.compile(r"^(?P<name>[^<>\n]+?)\s*<(?P<email>[^<>\s]+)>$")

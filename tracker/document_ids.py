@@ -30,6 +30,7 @@ ARCHIVE_NAMES = frozenset(
         "rules",
         "readme.md",
         "checks.csv",
+        "checks",
         "chain.csv",
         "current.md",
     }

@@ -15,7 +15,7 @@ import dataclasses
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -155,7 +155,7 @@ def recover(
         f"wrote the missing change record of version {stamp}"
         for stamp in ensure_change_records(document, archive, taxonomy)
     ]
-    fresh = not archive.entries(document.id)
+    fresh = not archive.ledger_tally(document.id).seq
     added = archive.commit(document.id)
     if added and fresh:
         repaired.append(f"started the hash chain over {added} records already in the archive")
@@ -650,9 +650,10 @@ def _charset(snapshot_meta: Mapping[str, Any]) -> str | None:
 
 
 def render_index(document: Document, archive: Archive) -> None:
-    """Regenerate the document's ``README.md`` and its platform's list of documents."""
+    """Regenerate the document's ``README.md`` (its platform's list: :func:`render_platforms`,
+    once per pass)."""
     versions = [v.meta for v in archive.iter_versions(document.id)]
-    checks = archive.checks(document.id)
+    checks = archive.checks_summary(document.id)
     changes = {}
     for stamp in archive.change_stamps(document.id):
         record = archive.read_change(document.id, stamp)
@@ -664,17 +665,32 @@ def render_index(document: Document, archive: Archive) -> None:
         f"{document.id}/README.md",
         render_document_index(document, versions, checks, changes, head=head),
     )
-    platform = document.id.split("/", 1)[0]
-    listed = []
-    for doc_id in archive.documents():
-        if doc_id.split("/", 1)[0] != platform:
-            continue
+
+
+def render_platforms(documents: Iterable[Document], archive: Archive) -> None:
+    """Regenerate each platform's ``README.md``: its documents, with their latest version.
+
+    Once per pass (or per batch of the scheduler's checks), not per check: it lists the whole
+    archive. Titles come from the configuration; a document no longer configured keeps the
+    title of its latest version.
+    """
+    configured = {document.id: document.title for document in documents}
+    known = sorted(set(archive.documents()) | set(configured))
+    for line in archive.remove_index_temporaries(known):
+        log.warning("%s", line)
+    head = archive.head()
+    platforms: dict[str, list[tuple[str, str, str]]] = {}
+    for doc_id in known:
         stamps = archive.version_stamps(doc_id)
-        title = doc_id
-        if stamps:
-            title = str(archive.read_version(doc_id, stamps[-1]).meta.get("title", doc_id))
+        title = configured.get(doc_id)
+        if title is None:
+            title = doc_id
+            if stamps:
+                title = str(archive.read_version(doc_id, stamps[-1]).meta.get("title", doc_id))
+        listed = platforms.setdefault(doc_id.split("/", 1)[0], [])
         listed.append((doc_id, title, stamps[-1] if stamps else ""))
-    archive.write_text(f"{platform}/README.md", render_platform_index(platform, listed, head))
+    for platform, listed in platforms.items():
+        archive.write_text(f"{platform}/README.md", render_platform_index(platform, listed, head))
 
 
 # --------------------------------------------------------------------------- unexpected errors

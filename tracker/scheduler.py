@@ -46,7 +46,7 @@ from tracker.models import Document
 from tracker.ops.health import Health, HealthOptions, HealthServer, assess, default_max_age
 from tracker.ops.leadership import POLL_SECONDS, Leadership, wait_for_leadership
 from tracker.pipeline import Deps, Result, check, record_error
-from tracker.runtime import check_documents, observe
+from tracker.runtime import check_documents, index_platforms, observe
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,9 @@ class Worker:
         #: when the worker started, and when its last check ended (for ``/healthz``)
         self.started_at: datetime | None = None
         self.last_check_at: datetime | None = None
+        #: a check ran since the platforms' index pages were last written (and when they were)
+        self.unindexed = False
+        self.indexed_at = time.monotonic()
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={
@@ -122,7 +125,7 @@ class Worker:
                 trigger="interval",
                 seconds=SEND_EVERY_SECONDS,
                 id="send",
-                name="send the outbox, push the archive",
+                name="send the outbox, index the platforms, push the archive",
                 next_run_time=now,
             )
 
@@ -136,14 +139,21 @@ class Worker:
         )
 
     def is_due(self, document: Document, now: datetime) -> bool:
-        """True when the cron fired since the document's last check (or it was never checked)."""
-        checks = self.deps.archive.checks(document.id)
-        if not checks:
-            return True
+        """True when the cron fired since the document's last check (or it was never checked).
+
+        The last check's time comes from the state database; from the end of the archive's
+        checks files only when the database does not know the document (a new database).
+        """
+        last = self.deps.state.get(document.id).last_checked_at
+        if last is None:
+            recent = self.deps.archive.checks_summary(document.id).recent
+            if not recent:
+                return True
+            last = recent[-1].checked_at
         trigger = cron_trigger(
             document.schedule or self.settings.schedule.cron, self.settings.schedule.timezone
         )
-        next_fire: datetime | None = trigger.get_next_fire_time(None, checks[-1].checked_at)
+        next_fire: datetime | None = trigger.get_next_fire_time(None, last)
         return next_fire is not None and next_fire <= now
 
     def _run_check(self, document: Document) -> None:
@@ -161,6 +171,9 @@ class Worker:
             observe(result, time.monotonic() - started, self.deps)
             self.on_result(result)
         self.last_check_at = self.deps.now()
+        self.unindexed = True
+        if time.monotonic() - self.indexed_at >= SEND_EVERY_SECONDS:
+            self._index_platforms()
         self._run_send(periodic=False)
         self._run_publish(results, periodic=False)
 
@@ -198,7 +211,18 @@ class Worker:
             except Exception:  # a send must never stop the checks; the outbox keeps the messages
                 log.exception("sending the outbox failed; the messages stay queued")
         if periodic:
+            self._index_platforms()
             self._run_publish([], periodic=True)
+
+    def _index_platforms(self) -> None:
+        """Rewrite the platforms' index pages if a check ran since: once per batch of checks
+        (on the outbox drain's timer, after a check a minute or more after the last time, and
+        at stop), not at every check."""
+        if not self.unindexed or self.stopping.is_set():
+            return
+        self.unindexed = False
+        self.indexed_at = time.monotonic()
+        index_platforms(list(self.settings.documents.values()), self.deps)
 
     def _run_publish(self, results: Sequence[Result], *, periodic: bool) -> None:
         if self.publish is None:
@@ -223,6 +247,9 @@ class Worker:
         self.stopping.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        if self.unindexed:
+            self.unindexed = False
+            index_platforms(list(self.settings.documents.values()), self.deps)
 
 
 def run_forever(

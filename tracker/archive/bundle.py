@@ -7,7 +7,8 @@ A bundle (made by :mod:`tracker.archive.export`) is a zip file laid out like the
     SHA256SUMS                 the SHA-256 of every other member (``sha256sum -c`` reads it)
     chain.csv                  the archive's chain (its last hash is the archive head)
     <document>/chain.csv       the document's chain, whole
-    <document>/checks.csv      every check of the document, whole
+    <document>/checks/<year>.csv   every check of the document, whole (and the closed
+                               checks.csv of an archive made before the yearly files)
     <document>/raw/…, versions/…, changes/…, rules/…   the records, bytes as archived
 
 Verifying needs no archive and trusts nothing in the bundle but the hashing scheme of
@@ -17,7 +18,7 @@ Verifying needs no archive and trusts nothing in the bundle but the hashing sche
 - both ledgers rehash and link (:func:`~tracker.archive.chain.check_links`,
   :func:`~tracker.archive.chain.check_anchor_links`), so a line edited, removed or inserted shows;
 - every record's SHA-256 equals the one its chain entry committed to, and every row of
-  ``checks.csv`` is in the chain: editing a record *and* ``SHA256SUMS`` still shows;
+  each checks file is in the chain: editing a record *and* ``SHA256SUMS`` still shows;
 - the document's chain ends at a head the archive's chain anchored, and passes through every
   head the archive's chain recorded for it: rewriting the document's chain shows;
 - ``MANIFEST.json`` agrees with the files and the chains; with ``head``, the archive's chain
@@ -39,7 +40,6 @@ from typing import Any, TypeVar
 
 from tracker.archive.chain import (
     ARCHIVE_COLUMNS,
-    CHECK_REF_PREFIX,
     DOCUMENT_COLUMNS,
     Anchor,
     Entry,
@@ -47,7 +47,9 @@ from tracker.archive.chain import (
     check_anchor_links,
     check_links,
     csv_line,
+    is_checks_file,
     parse_anchors,
+    parse_check_ref,
     parse_entries,
     passes_through,
 )
@@ -61,7 +63,7 @@ SUMS = "SHA256SUMS"
 ARCHIVE_CHAIN = "chain.csv"
 #: The version of the bundle's layout, written in its manifest.
 FORMAT = "policy-tracker-bundle-1"
-#: The ledgers of a document folder, included whole.
+#: The ledgers of a document folder, included whole (and its checks files).
 LEDGERS = ("chain.csv", "checks.csv")
 
 _Line = TypeVar("_Line", Entry, Anchor)
@@ -254,7 +256,7 @@ def _check_records(
             problems.append(f"{name}: not part of the bundle of {document or 'a document'}")
             continue
         ref = name.removeprefix(prefix)
-        if ref in LEDGERS:
+        if ref in LEDGERS or is_checks_file(ref):
             continue
         records += 1
         entry = by_ref.get(ref)
@@ -271,32 +273,42 @@ def _check_records(
 def _check_rows(
     files: Mapping[str, bytes], document: str, entries: Sequence[Entry], problems: list[str]
 ) -> None:
-    """Every row of ``checks.csv`` is the one its chain entry committed to, and none is extra."""
-    name = f"{document}/checks.csv"
-    data = files.get(name)
-    rows = [e for e in entries if e.kind == "check"]
-    if data is None:
-        if rows:
-            problems.append(f"{name}: missing from the bundle")
-        return
-    lines = check_lines(data.decode("utf-8", "replace"))
-    chained = 0
-    for entry in rows:
-        number = entry.ref.removeprefix(CHECK_REF_PREFIX)
-        if not number.isdigit() or int(number) < 1:
+    """Every row of each checks file is the one its chain entry committed to, and none is
+    extra."""
+    prefix = f"{document}/"
+    lines = {
+        member.removeprefix(prefix): check_lines(data.decode("utf-8", "replace"))
+        for member, data in files.items()
+        if member.startswith(prefix) and is_checks_file(member.removeprefix(prefix))
+    }
+    chained = dict.fromkeys(lines, 0)
+    missing: set[str] = set()
+    for entry in (e for e in entries if e.kind == "check"):
+        check = parse_check_ref(entry.ref)
+        if check is None:
             problems.append(f"{document}/chain.csv entry {entry.seq}: bad row {entry.ref}")
             continue
-        row = int(number)
-        chained = max(chained, row)
-        if row > len(lines):
+        file, row = check
+        name = f"{prefix}{file}"
+        if file not in lines:
+            if file not in missing:
+                missing.add(file)
+                problems.append(f"{name}: missing from the bundle")
+            continue
+        chained[file] = max(chained[file], row)
+        rows = lines[file]
+        if row > len(rows):
             problems.append(f"{name} row {row}: missing (chain.csv entry {entry.seq})")
-        elif sha256_hex(lines[row - 1]) != entry.sha256:
+        elif sha256_hex(rows[row - 1]) != entry.sha256:
             problems.append(
                 f"{name} row {row}: differs from the row recorded (chain.csv entry "
-                f"{entry.seq}): {lines[row - 1][:120]}"
+                f"{entry.seq}): {rows[row - 1][:120]}"
             )
-    if len(lines) > chained:
-        problems.append(f"{name} rows {chained + 1}-{len(lines)}: not in the chain")
+    for file, rows in lines.items():
+        if len(rows) > chained[file]:
+            problems.append(
+                f"{prefix}{file} rows {chained[file] + 1}-{len(rows)}: not in the chain"
+            )
 
 
 def _check_anchoring(

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tracker.archive.bundle import ARCHIVE_CHAIN, GUIDE, MANIFEST, SUMS
-from tracker.archive.chain import CHECK_REF_PREFIX, GENESIS, SCHEME, Anchor, Entry
+from tracker.archive.chain import GENESIS, SCHEME, Anchor, Entry
 
 _POWERSHELL = """\
 ```powershell
@@ -45,7 +45,8 @@ def render_guide(
     record = next(
         (r for r in manifest["records"] if r.get("entry")), {"path": "", "sha256": "", "entry": 0}
     )
-    row = next((e for e in entries if e.ref == f"{CHECK_REF_PREFIX}1"), None)
+    row = next((e for e in entries if e.kind == "check" and e.ref.endswith("#1")), None)
+    checks = row.ref.rpartition("#")[0] if row is not None else "checks/<year>.csv"
     parts = [
         f"# Evidence bundle: {manifest.get('title') or document}",
         "",
@@ -69,8 +70,9 @@ def render_guide(
         "grew, holding its head; its last hash is the *archive head* |",
         f"| `{document}/chain.csv` | the document's hash chain: one line per record, in the order "
         "they were written |",
-        f"| `{document}/checks.csv` | every check of the document: time, outcome, HTTP status, "
-        "hashes, version |",
+        f"| `{document}/checks/<year>.csv` | every check of the document: time, outcome, HTTP "
+        "status, hashes, version; one file per year (an archive made before the yearly files "
+        "also has a closed `checks.csv`) |",
         f"| `{document}/raw/` | each snapshot exactly as the server sent it (`.html`), and the "
         "exchange (`.json`: URLs, request and response headers, fetch time, SHA-256) |",
         f"| `{document}/versions/` | the text extracted from it, with its metadata; the version "
@@ -99,7 +101,8 @@ def render_guide(
         "## 2. Each record is the one the chain committed to",
         "",
         f"Each line of `{document}/chain.csv` names one record (`ref`: a path in the document's "
-        "folder, or `checks.csv#n` for the n-th row of `checks.csv`) and the SHA-256 it had "
+        "folder, or `checks/<year>.csv#n` for the n-th row of that checks file) and the "
+        "SHA-256 it had "
         f"when it was recorded (`sha256`). For example, `sha256sum {record['path']}` prints "
         f"`{record['sha256']}`, as entry {record['entry']} of the chain says. `{MANIFEST}` "
         "lists every record with its entry.",
@@ -107,10 +110,10 @@ def render_guide(
     if row is not None:
         parts += [
             "",
-            "A row of `checks.csv` is hashed without its line end; row 1 is the line under the "
+            "A row of a checks file is hashed without its line end; row 1 is the line under the "
             "header (when no cell holds a line break):",
             "",
-            f"    sed -n '2p' {document}/checks.csv | tr -d '\\n' | sha256sum",
+            f"    sed -n '2p' {document}/{checks} | tr -d '\\n' | sha256sum",
             "",
             f"prints `{row.sha256}  -`, as entry {row.seq} says.",
         ]

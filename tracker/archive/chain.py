@@ -15,8 +15,9 @@ head*. Anyone who noted an archive head (from an alert, an index page or a git h
 with ``tracker verify --head HEX`` that today's archive still passes through it: rewriting
 history means recomputing every later hash, which no longer meets the head they hold.
 
-A check row's ``ref`` is ``checks.csv#<n>`` (the n-th data row) and its ``sha256`` is that of
-the row's line without its line end; any other ``ref`` is a file path relative to the document
+A check row's ``ref`` is ``<checks file>#<n>`` (the n-th data row of ``checks/<year>.csv``, or
+of the single ``checks.csv`` of archives made before the yearly files) and its ``sha256`` is that
+of the row's line without its line end; any other ``ref`` is a file path relative to the document
 folder and ``sha256`` is that of the file's bytes.
 """
 
@@ -25,7 +26,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 #: The hash before the first entry of a ledger.
@@ -58,6 +60,8 @@ KINDS = (
 )
 
 CHECK_REF_PREFIX = "checks.csv#"
+#: The checks files of a document: the single file of older archives, then one per year.
+_CHECKS_FILE = re.compile(r"checks\.csv|checks/\d{4}\.csv")
 #: Shortest prefix of a head accepted by ``--head`` (64 bits).
 MIN_HEAD_PREFIX = 16
 
@@ -174,36 +178,69 @@ class LedgerError(ValueError):
     """A ledger line that cannot be read (the message names the line)."""
 
 
-def parse_entries(text: str) -> list[Entry]:
-    """The entries of a document ledger's text; LedgerError on a malformed line."""
-    entries = []
-    for number, row in _rows(text, DOCUMENT_COLUMNS):
+def is_checks_file(name: str) -> bool:
+    """True for ``checks.csv`` and ``checks/<year>.csv`` (paths in a document folder)."""
+    return _CHECKS_FILE.fullmatch(name) is not None
+
+
+def check_ref(name: str, number: int) -> str:
+    """The chain ``ref`` of the ``number``-th data row of the checks file ``name``."""
+    return f"{name}#{number}"
+
+
+def parse_check_ref(ref: str) -> tuple[str, int] | None:
+    """(checks file, row number) of a check ``ref``, or None if it is not one."""
+    name, sep, number = ref.rpartition("#")
+    if not sep or not is_checks_file(name) or not number.isdigit() or int(number) < 1:
+        return None
+    return name, int(number)
+
+
+def parse_entries(text: str | Iterable[str], *, with_header: bool = True) -> list[Entry]:
+    """The entries of a document ledger's text (or lines); LedgerError on a malformed line.
+
+    ``with_header`` False reads lines appended to a ledger (no header line).
+    """
+    return list(iter_entries(text, with_header=with_header))
+
+
+def iter_entries(text: str | Iterable[str], *, with_header: bool = True) -> Iterator[Entry]:
+    """The entries of a document ledger, one at a time (see :func:`parse_entries`)."""
+    for number, row in _rows(text, DOCUMENT_COLUMNS, with_header=with_header):
         try:
-            entries.append(Entry(int(row[0]), row[1], row[2], row[3], row[4], row[5], row[6]))
+            yield Entry(int(row[0]), row[1], row[2], row[3], row[4], row[5], row[6])
         except ValueError as exc:
             raise LedgerError(f"line {number}: {exc}") from None
-    return entries
 
 
-def parse_anchors(text: str) -> list[Anchor]:
-    """The entries of the archive ledger's text; LedgerError on a malformed line."""
-    anchors = []
-    for number, row in _rows(text, ARCHIVE_COLUMNS):
+def parse_anchors(text: str | Iterable[str], *, with_header: bool = True) -> list[Anchor]:
+    """The entries of the archive ledger's text (or lines); LedgerError on a malformed line.
+
+    ``with_header`` False reads lines appended to the ledger (no header line).
+    """
+    return list(iter_anchors(text, with_header=with_header))
+
+
+def iter_anchors(text: str | Iterable[str], *, with_header: bool = True) -> Iterator[Anchor]:
+    """The entries of the archive ledger, one at a time (see :func:`parse_anchors`)."""
+    for number, row in _rows(text, ARCHIVE_COLUMNS, with_header=with_header):
         try:
-            anchors.append(Anchor(int(row[0]), row[1], row[2], int(row[3]), row[4], row[5], row[6]))
+            yield Anchor(int(row[0]), row[1], row[2], int(row[3]), row[4], row[5], row[6])
         except ValueError as exc:
             raise LedgerError(f"line {number}: {exc}") from None
-    return anchors
 
 
-def _rows(text: str, columns: Sequence[str]) -> Iterable[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text))
-    first = next(reader, None)
-    if first is None:
-        return
-    if tuple(first) != tuple(columns):
-        raise LedgerError(f"line 1: expected the header {','.join(columns)}")
-    for number, row in enumerate(reader, start=2):
+def _rows(
+    text: str | Iterable[str], columns: Sequence[str], *, with_header: bool = True
+) -> Iterable[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text) if isinstance(text, str) else text)
+    if with_header:
+        first = next(reader, None)
+        if first is None:
+            return
+        if tuple(first) != tuple(columns):
+            raise LedgerError(f"line 1: expected the header {','.join(columns)}")
+    for number, row in enumerate(reader, start=2 if with_header else 1):
         if len(row) != len(columns):
             raise LedgerError(f"line {number}: {len(row)} cells instead of {len(columns)}")
         yield number, row

@@ -9,7 +9,8 @@ included (one, or every version of the document):
   Markdown, HTML page) and the version before it, so the change can be derived again; the
   extraction rules it was made with (``rules/<digest>.json``; versions recorded before the
   archive kept them say so in the manifest);
-- the document's ``checks.csv`` and ``chain.csv`` and the archive's ``chain.csv``, whole;
+- the document's checks files (``checks/<year>.csv``, and the closed ``checks.csv`` of an
+  older archive) and ``chain.csv`` and the archive's ``chain.csv``, whole;
 - ``MANIFEST.json``: the document, the archive head, each record's path, kind, SHA-256, size
   and chain entry, and the chain proof (the document's chain entries from the earliest record's
   entry to the document's head, the archive's chain entries from the anchor of that head to the
@@ -55,6 +56,7 @@ from tracker.archive.chain import (
     Anchor,
     Entry,
     LedgerError,
+    check_ref,
     parse_anchors,
     parse_entries,
 )
@@ -228,7 +230,7 @@ def _assemble(
     folder = archive.folder(document)
     chain_data, entries = _ledger(folder / "chain.csv", parse_entries)
     anchors_data, anchors = _ledger(archive.root / ARCHIVE_CHAIN, parse_anchors)
-    checks_data = _read(folder / "checks.csv")
+    checks_files = [(name, _read(folder / name)) for name in archive.checks_files(document)]
     head_anchor = next(
         (a for a in reversed(anchors) if a.document == document and a.document_seq == len(entries)),
         None,
@@ -239,7 +241,9 @@ def _assemble(
             "chain.csv (an interrupted run, completed by the next check); no bundle written"
         )
     by_ref = {entry.ref: entry for entry in entries}
-    rows = _recording_rows(checks_data)
+    rows: dict[str, tuple[str, int]] = {}
+    for name, checks_data in reversed(checks_files):
+        rows |= {stamp: (name, n) for stamp, n in _recording_rows(checks_data).items()}
     versions = []
     refs: dict[str, None] = {}
     for stamp in chosen:
@@ -285,7 +289,10 @@ def _assemble(
         "scope": _scope(chosen, requested),
         "versions": versions,
         "ledgers": [
-            _ledger_item(f"{document}/checks.csv", checks_data, "every check of the document"),
+            *(
+                _ledger_item(f"{document}/{name}", checks_data, _checks_what(name))
+                for name, checks_data in checks_files
+            ),
             _ledger_item(f"{document}/chain.csv", chain_data, "the document's hash chain"),
             _ledger_item(ARCHIVE_CHAIN, anchors_data, "the archive's hash chain (document heads)"),
         ],
@@ -299,7 +306,10 @@ def _assemble(
         Member(MANIFEST, manifest_data, archive_head.recorded_at),
         Member(ARCHIVE_CHAIN, anchors_data, archive_head.recorded_at),
         Member(f"{document}/chain.csv", chain_data, entries[-1].recorded_at),
-        Member(f"{document}/checks.csv", checks_data, _last_check_time(entries)),
+        *(
+            Member(f"{document}/{name}", checks_data, _last_check_time(entries, name))
+            for name, checks_data in checks_files
+        ),
         *(
             Member(f"{document}/{ref}", data[ref], _time_of(by_ref.get(ref), archive_head))
             for ref in order
@@ -316,7 +326,7 @@ def _plan_version(
     stamps: Sequence[str],
     stamp: str,
     by_ref: Mapping[str, Entry],
-    rows: Mapping[str, int],
+    rows: Mapping[str, tuple[str, int]],
 ) -> tuple[dict[str, Any], list[str]]:
     """The manifest's entry for one version, and the refs of the files it needs."""
     version = archive.read_version(document, stamp)
@@ -361,8 +371,8 @@ def _plan_version(
         notes.append("the first version: no change record")
     elif version.technical_upgrade:
         notes.append("a technical upgrade (our extraction rules changed, not the page): no change")
-    row = rows.get(stamp)
-    check_entry = by_ref.get(f"checks.csv#{row}") if row else None
+    name, row = rows.get(stamp, ("", 0))
+    check_entry = by_ref.get(check_ref(name, row)) if row else None
     return (
         {
             "timestamp": stamp,
@@ -376,7 +386,7 @@ def _plan_version(
             "rules": f"{document}/{rules}" if rules else None,
             "change": [f"{document}/{ref}" for ref in changes],
             "check": (
-                {"path": f"{document}/checks.csv", "row": row, "entry": check_entry.seq}
+                {"path": f"{document}/{name}", "row": row, "entry": check_entry.seq}
                 if row and check_entry
                 else None
             ),
@@ -407,8 +417,14 @@ def _change_refs(folder: Path, stamp: str) -> set[str]:
     return found
 
 
+def _checks_what(name: str) -> str:
+    if name == "checks.csv":
+        return "every check of the document until the yearly files (closed)"
+    return f"every check of the document in {name.removeprefix('checks/').removesuffix('.csv')}"
+
+
 def _recording_rows(checks: bytes) -> dict[str, int]:
-    """Version stamp → number of the ``checks.csv`` row that recorded it."""
+    """Version stamp → number of the row of a checks file that recorded it."""
     rows: dict[str, int] = {}
     reader = csv.DictReader(io.StringIO(checks.decode("utf-8", "replace")))
     for number, row in enumerate(reader, start=1):
@@ -455,6 +471,6 @@ def _time_of(entry: Entry | None, fallback: Anchor) -> str:
     return entry.recorded_at if entry else fallback.recorded_at
 
 
-def _last_check_time(entries: Sequence[Entry]) -> str:
-    checks = [entry for entry in entries if entry.kind == "check"]
+def _last_check_time(entries: Sequence[Entry], name: str) -> str:
+    checks = [e for e in entries if e.kind == "check" and e.ref.startswith(f"{name}#")]
     return (checks or list(entries))[-1].recorded_at

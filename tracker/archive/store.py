@@ -4,7 +4,8 @@ One folder per document (its id: ``snapshots/linkedin/privacy-policy/``)::
 
     README.md              generated index: versions newest first, latest checks
     current.md             the latest version at a stable path
-    checks.csv             every check, append-only: time, outcome, cause, status, hashes
+    checks/<year>.csv      every check, append-only: time, outcome, cause, status, hashes
+                           (one file per year; archives made before keep a closed checks.csv)
     versions/<ts>.md       each version: front matter (source, hashes, snapshot) + Markdown
     raw/<ts>.html          the snapshot bytes exactly as received (first capture and each
     raw/<ts>.json          capture that gave a new version) and their metadata
@@ -14,10 +15,14 @@ Integrity rules, so that a crash at any point leaves a consistent archive:
 - files under ``raw/`` and ``versions/`` are written once, atomically (temporary file, then an
   exclusive hard link to the final name): they are never rewritten or truncated;
 - the version file is the commit point of a record: raw files are written before it, the
-  mutable files (``current.md``, ``checks.csv``, ``README.md``) after it;
+  mutable files (``current.md``, the checks files, ``README.md``) after it;
 - :meth:`Archive.recover` repairs what an interrupted record left: temporary files, a raw
-  snapshot without its version, a half-written ``checks.csv`` row, a missing check row or a
-  stale ``current.md``.
+  snapshot without its version, a half-written check row, a missing check row or a stale
+  ``current.md``.
+
+The append-only files are followed, not re-read (:mod:`tracker.archive.appended`): a check
+reads only the rows written since the last one, and keeps running summaries of them
+(:mod:`tracker.archive.tally`), so its cost does not grow with the archive.
 
 Every error here is an :class:`~tracker.errors.ArchiveError`, fatal to the run.
 """
@@ -29,26 +34,38 @@ import csv
 import io
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from tracker.archive.appended import Mark, lines, read_appended
 from tracker.archive.chain import (
     ARCHIVE_COLUMNS,
-    CHECK_REF_PREFIX,
     DOCUMENT_COLUMNS,
     GENESIS,
     Anchor,
     Entry,
     LedgerError,
+    check_ref,
     csv_line,
     header,
+    iter_anchors,
+    iter_entries,
     parse_anchors,
     parse_entries,
 )
 from tracker.archive.lock import archive_lock_path, file_lock
+from tracker.archive.tally import (
+    RECENT_CHECKS,
+    AnchorTally,
+    ChecksSummary,
+    CheckTally,
+    LedgerTally,
+)
 from tracker.errors import ArchiveError
 from tracker.extract import frontmatter
 from tracker.models import CheckRecord, Outcome, sha256_hex
@@ -66,6 +83,12 @@ CHECK_COLUMNS = (
     "detail",
 )
 _TMP_PREFIX = ".tmp-"
+#: The checks file of archives made before the yearly files (read, never appended to).
+LEGACY_CHECKS = "checks.csv"
+#: The folder of a document's yearly checks files, ``checks/<year>.csv``.
+CHECKS_FOLDER = "checks"
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +191,9 @@ class Archive:
         self.root = root
         self._now = now
         self._writers = 0
+        self._ledgers: dict[Path, tuple[Mark, LedgerTally]] = {}
+        self._anchor_tally: dict[Path, tuple[Mark, AnchorTally]] = {}
+        self._check_tallies: dict[Path, tuple[Mark, CheckTally]] = {}
 
     # ----------------------------------------------------------------- paths
     def folder(self, document: str) -> Path:
@@ -214,34 +240,57 @@ class Archive:
         except OSError as exc:
             raise ArchiveError(f"{path}: cannot read snapshot ({exc.strerror})") from exc
 
+    def checks_files(self, document: str) -> list[str]:
+        """The checks files of a document, oldest first, relative to its folder: the closed
+        ``checks.csv`` of an older archive if there is one, then ``checks/<year>.csv``."""
+        folder = self.folder(document)
+        names = [LEGACY_CHECKS] if (folder / LEGACY_CHECKS).is_file() else []
+        yearly = folder / CHECKS_FOLDER
+        if yearly.is_dir():
+            names += sorted(
+                f"{CHECKS_FOLDER}/{p.name}"
+                for p in yearly.glob("*.csv")
+                if p.stem.isdigit() and len(p.stem) == 4
+            )
+        return names
+
     def checks(self, document: str) -> list[CheckRecord]:
-        """Every check of a document, oldest first."""
-        path = self.folder(document) / "checks.csv"
-        if not path.exists():
-            return []
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ArchiveError(f"{path}: cannot read ({exc.strerror})") from exc
+        """Every check of a document, oldest first (reads every checks file whole)."""
         records = []
-        for row in csv.DictReader(io.StringIO(text)):
+        for name in self.checks_files(document):
+            path = self.folder(document) / name
             try:
-                records.append(
-                    CheckRecord(
-                        checked_at=from_iso(row["checked_at"]),
-                        outcome=Outcome(row["outcome"]),
-                        cause=row["cause"],
-                        http_status=int(row["http_status"]) if row["http_status"] else None,
-                        raw_sha256=row["raw_sha256"],
-                        text_sha256=row["text_sha256"],
-                        version=row["version"],
-                        url=row["url"],
-                        detail=row["detail"],
-                    )
-                )
-            except (KeyError, ValueError, TypeError) as exc:
-                raise ArchiveError(f"{path}: damaged row {row!r} ({exc})") from exc
+                text = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise ArchiveError(f"{path}: cannot read ({exc.strerror})") from exc
+            for row in csv.DictReader(io.StringIO(text)):
+                try:
+                    records.append(check_record(row))
+                except (KeyError, ValueError, TypeError) as exc:
+                    raise ArchiveError(f"{path}: damaged row {row!r} ({exc})") from exc
         return records
+
+    def checks_summary(self, document: str) -> ChecksSummary:
+        """How many checks, from when, of which outcomes, and the latest ones, without reading
+        the checks files again: only the rows written since the last call are read."""
+        total, first, counts = 0, "", Counter[str]()
+        names = self.checks_files(document)
+        for name in names:
+            tally, _ = self._check_tally(document, name)
+            total += tally.rows
+            first = first or tally.first
+            counts.update(tally.counts)
+        path = self.folder(document)
+        recent: list[list[str]] = []
+        for name in reversed(names):  # the latest rows: from the end of the latest files
+            recent = _last_rows(path / name, RECENT_CHECKS - len(recent)) + recent
+            if len(recent) >= RECENT_CHECKS:
+                break
+        try:
+            records = [check_record(dict(zip(CHECK_COLUMNS, row, strict=True))) for row in recent]
+        except (KeyError, ValueError, TypeError) as exc:
+            raise ArchiveError(f"{path}: damaged check row ({exc})") from exc
+        return ChecksSummary(total, first, dict(counts), tuple(records))
 
     def documents(self) -> list[str]:
         """Ids of every document in the archive: folders holding checks.csv or a chain, and
@@ -250,9 +299,13 @@ class Archive:
             return []
         found = {
             p.parent.relative_to(self.root).as_posix()
-            for name in ("checks.csv", "chain.csv")
+            for name in (LEGACY_CHECKS, "chain.csv")
             for p in self.root.rglob(name)
         }
+        found.update(
+            p.parent.parent.relative_to(self.root).as_posix()
+            for p in self.root.rglob(f"{CHECKS_FOLDER}/*.csv")
+        )
         found.discard(".")
         with contextlib.suppress(ArchiveError):  # verify reports an unreadable chain
             found.update(anchor.document for anchor in self.anchors())
@@ -310,9 +363,18 @@ class Archive:
         """Write a reclassified change once (JSON last, as for :meth:`record_change`)."""
         _write_record(files, lambda suffix: self.relabelled_path(document, stamp, tag, suffix))
 
+    def checks_file_for(self, document: str, checked_at: datetime) -> str:
+        """The checks file a row goes to: ``checks/<year of checked_at>.csv``, or the latest
+        yearly file if it is later (a row restored for an old version never reopens a closed
+        year)."""
+        name = f"{CHECKS_FOLDER}/{checked_at.year:04d}.csv"
+        yearly = [n for n in self.checks_files(document) if n != LEGACY_CHECKS]
+        return max([name, *yearly])
+
     def append_check(self, document: str, record: CheckRecord) -> None:
-        """Append one row to ``checks.csv`` (header written with the first row)."""
-        path = self.folder(document) / "checks.csv"
+        """Append one row to the checks file of its year (header written with the first row),
+        opened for appending: nothing already there is read."""
+        path = self.folder(document) / self.checks_file_for(document, record.checked_at)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         new = not path.exists()
@@ -408,12 +470,73 @@ class Archive:
 
     def head(self) -> str:
         """The archive head: the hash of the last entry of the archive's chain ('' if none)."""
-        anchors = self.anchors()
-        return anchors[-1].hash if anchors else ""
+        return self._anchors_tally().head
 
-    def check_lines(self, document: str) -> list[str]:
-        """The data rows of ``checks.csv`` in canonical CSV form (what the chain hashes)."""
-        path = self.folder(document) / "checks.csv"
+    def ledger_tally(self, document: str) -> LedgerTally:
+        """The document's chain summed up (read only as far as it grew since the last call)."""
+
+        def feed(tally: LedgerTally, text: Iterable[str], fresh: bool) -> list[Any]:
+            tally.add(iter_entries(text, with_header=fresh))
+            return []
+
+        return self._follow(self.ledger_path(document), self._ledgers, LedgerTally, feed)[0]
+
+    def _anchors_tally(self) -> AnchorTally:
+        def feed(tally: AnchorTally, text: Iterable[str], fresh: bool) -> list[Any]:
+            tally.add(iter_anchors(text, with_header=fresh))
+            return []
+
+        path = self.root / "chain.csv"
+        return self._follow(path, self._anchor_tally, AnchorTally, feed)[0]
+
+    def _check_tally(
+        self, document: str, name: str, keep_after: int | None = None
+    ) -> tuple[CheckTally, list[tuple[int, list[str]]]]:
+        """A checks file summed up, and (number, cells) of the rows this call read after row
+        ``keep_after`` (none when it is None)."""
+
+        def feed(tally: CheckTally, text: Iterable[str], fresh: bool) -> list[Any]:
+            reader = csv.reader(text)
+            if fresh:  # the header
+                next(reader, None)
+            kept = []
+            for row in reader:
+                tally.add((row,))
+                if keep_after is not None and tally.rows > keep_after:
+                    kept.append((tally.rows, row))
+            return kept
+
+        path = self.folder(document) / name
+        return self._follow(path, self._check_tallies, CheckTally, feed)
+
+    @staticmethod
+    def _follow(
+        path: Path,
+        cache: dict[Path, tuple[Mark, _T]],
+        make: Callable[[], _T],
+        feed: Callable[[_T, Iterable[str], bool], list[Any]],
+    ) -> tuple[_T, list[Any]]:
+        """The summary of an append-only file, fed with the lines appended since the last call
+        (or started again from the whole file, streamed); returns it and what ``feed`` kept."""
+        held = cache.get(path)
+        got = read_appended(path, held[0] if held else None)
+        tally = make() if got.fresh or held is None else held[1]
+        items: list[Any] = []
+        if got.end > got.start:
+            try:
+                items = feed(tally, lines(path, got.start, got.end), got.fresh)
+            except (UnicodeDecodeError, LedgerError) as exc:
+                cache.pop(path, None)
+                raise ArchiveError(f"{path}: unreadable ({exc})") from exc
+        if got.mark is None:
+            cache.pop(path, None)
+        else:
+            cache[path] = (got.mark, tally)
+        return tally, items
+
+    def check_lines(self, document: str, name: str = LEGACY_CHECKS) -> list[str]:
+        """The data rows of a checks file in canonical CSV form (what the chain hashes)."""
+        path = self.folder(document) / name
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -474,12 +597,11 @@ class Archive:
         older record that is not in the chain is never adopted: it was not written by a record
         (:func:`tracker.archive.verify.verify` reports it). Returns how many entries were added.
         """
-        entries = self.entries(document)
-        refs = {entry.ref for entry in entries}
-        last_version = max((_stamp_of(e.ref) for e in entries if e.kind == "version"), default="")
+        ledger = self.ledger_tally(document)
+        refs = ledger.refs
         items: list[tuple[str, str]] = []
         for stamp in self.version_stamps(document):
-            if stamp >= last_version:
+            if stamp >= ledger.last_version:
                 items += [
                     item for item in self.record_files(document, stamp) if item[1] not in refs
                 ]
@@ -492,22 +614,32 @@ class Archive:
                 hashed.append((kind, ref, sha256_hex((folder / ref).read_bytes())))
             except OSError as exc:
                 raise ArchiveError(f"{folder / ref}: cannot read ({exc.strerror})") from exc
-        done = max(
-            (int(e.ref.removeprefix(CHECK_REF_PREFIX)) for e in entries if e.kind == "check"),
-            default=0,
-        )
-        for number, line in enumerate(self.check_lines(document)[done:], start=done + 1):
-            hashed.append(("check", f"{CHECK_REF_PREFIX}{number}", sha256_hex(line)))
+        for name in self.checks_files(document):
+            done = ledger.checks.get(name, 0)
+            hashed += [
+                ("check", check_ref(name, number), sha256_hex(line))
+                for number, line in self._new_check_lines(document, name, done)
+            ]
+        seq, head = ledger.seq, ledger.head
         if hashed:
-            self._append_entries(document, entries, hashed)
-        self._anchor(document, entries)
+            seq, head = self._append_entries(document, seq, head, hashed)
+        self._anchor(document, seq, head)
         return len(hashed)
 
+    def _new_check_lines(self, document: str, name: str, done: int) -> list[tuple[int, str]]:
+        """(number, canonical line) of the rows of a checks file after row ``done``."""
+        path = self.folder(document) / name
+        held = self._check_tallies.get(path)
+        if held is not None and held[1].rows > done:  # read before, never committed: again
+            del self._check_tallies[path]
+        _, rows = self._check_tally(document, name, keep_after=done)
+        return [(number, csv_line(row).removesuffix("\n")) for number, row in rows]
+
     def _append_entries(
-        self, document: str, entries: list[Entry], items: list[tuple[str, str, str]]
-    ) -> None:
-        prev = entries[-1].hash if entries else GENESIS
-        seq = len(entries)
+        self, document: str, seq: int, head: str, items: list[tuple[str, str, str]]
+    ) -> tuple[int, str]:
+        """Chain ``items`` after entry ``seq`` of hash ``head``; returns the new (seq, head)."""
+        prev = head or GENESIS
         at = to_iso(self._now())
         lines = []
         for kind, ref, digest in items:
@@ -515,25 +647,24 @@ class Archive:
             entry = Entry.make(seq, at, kind, ref, digest, prev)
             lines.append(csv_line(entry.row()))
             prev = entry.hash
-            entries.append(entry)
         path = self.ledger_path(document)
         _append_lines(path, lines, header(DOCUMENT_COLUMNS))
+        return seq, prev
 
-    def _anchor(self, document: str, entries: Sequence[Entry]) -> None:
-        """Anchor the document's head (the last of ``entries``) if it moved since its last one."""
-        if not entries:
+    def _anchor(self, document: str, seq: int, head: str) -> None:
+        """Anchor the document's head (entry ``seq``) if it moved since its last anchor."""
+        if not seq:
             return
-        anchors = self.anchors()
-        last = next((a for a in reversed(anchors) if a.document == document), None)
-        if last is not None and last.document_seq == entries[-1].seq:
+        anchors = self._anchors_tally()
+        if anchors.document_seqs.get(document) == seq:
             return
         anchor = Anchor.make(
-            len(anchors) + 1,
+            anchors.seq + 1,
             to_iso(self._now()),
             document,
-            entries[-1].seq,
-            entries[-1].hash,
-            anchors[-1].hash if anchors else GENESIS,
+            seq,
+            head,
+            anchors.head or GENESIS,
         )
         _append_lines(self.root / "chain.csv", [csv_line(anchor.row())], header(ARCHIVE_COLUMNS))
 
@@ -555,21 +686,18 @@ class Archive:
         for path in (self.root / "chain.csv",):
             repaired += _truncate_partial_row(path)
         folder = self.folder(document)
-        # The folders above the document's hold generated indexes (``linkedin/README.md``):
-        # a run killed while replacing one leaves its temporary file there.
-        for parent in folder.relative_to(self.root).parents:
-            for tmp in sorted((self.root / parent).glob(f"{_TMP_PREFIX}*")):
-                tmp.unlink()
-                repaired.append(f"removed temporary file {tmp.relative_to(self.root)}")
+        # (The folders above the document's, which hold the platforms' index pages, are
+        # cleaned once per pass by :meth:`remove_index_temporaries`: listing them at every
+        # check would cost as much as the number of documents.)
         if not folder.is_dir():
             return repaired
         for tmp in sorted(folder.rglob(f"{_TMP_PREFIX}*")):
             tmp.unlink()
             repaired.append(f"removed temporary file {tmp.relative_to(self.root)}")
-        repaired += _truncate_partial_row(folder / "checks.csv")
+        for name in self.checks_files(document):
+            repaired += _truncate_partial_row(folder / name)
         repaired += _truncate_partial_row(self.ledger_path(document))
-        entries = self.entries(document)
-        ledgered = {entry.ref for entry in entries}
+        ledgered = self.ledger_tally(document).refs
         stamps = self.version_stamps(document)
         repaired += self._drop_orphan_snapshots(document, stamps, ledgered)
         if not stamps:
@@ -580,14 +708,31 @@ class Archive:
         if not current.exists() or current.read_bytes() != expected:
             replace_atomically(current, expected)
             repaired.append("rewrote current.md from the latest version")
+        unchained = [s for s in stamps if f"versions/{s}.md" not in ledgered]
+        if not unchained:  # the usual case: no checks file to read
+            return repaired
         recorded = {c.version for c in self.checks(document) if c.outcome is not Outcome.UNCHANGED}
-        for stamp in stamps:
-            if stamp in recorded or f"versions/{stamp}.md" in ledgered:
+        for stamp in unchained:
+            if stamp in recorded:
                 continue
             version = self.read_version(document, stamp)
             self.append_check(document, _check_for_recovered(version))
             repaired.append(f"added the missing check row of version {stamp}")
         return repaired
+
+    def remove_index_temporaries(self, documents: Iterable[str]) -> list[str]:
+        """Remove the temporary files a run killed while replacing an index page left in the
+        folders above ``documents`` (``linkedin/``, the root); returns what was removed.
+
+        Under the archive's lock, once per pass (before the index pages are written again).
+        """
+        removed = []
+        parents = {p for d in documents for p in self.folder(d).relative_to(self.root).parents}
+        for parent in sorted(parents):
+            for tmp in sorted((self.root / parent).glob(f"{_TMP_PREFIX}*")):
+                tmp.unlink()
+                removed.append(f"removed temporary file {tmp.relative_to(self.root)}")
+        return removed
 
     def _drop_orphan_snapshots(
         self, document: str, stamps: list[str], ledgered: set[str]
@@ -617,11 +762,6 @@ class Archive:
             yield self.read_version(document, stamp)
 
 
-def _stamp_of(ref: str) -> str:
-    """The time stamp in an archive-relative path such as ``versions/<stamp>.md``."""
-    return ref.rsplit("/", 1)[-1].split(".", 1)[0]
-
-
 def _append_lines(path: Path, lines: Sequence[str], first: str) -> None:
     """Append whole lines to a CSV ledger (its header first when new), flushed to disk."""
     try:
@@ -636,18 +776,82 @@ def _append_lines(path: Path, lines: Sequence[str], first: str) -> None:
 
 
 def _truncate_partial_row(path: Path) -> list[str]:
-    """Cut a half-written last line (no line end) off an append-only CSV file."""
-    if not path.exists():
+    """Cut a half-written last line (no line end) off an append-only CSV file.
+
+    Reads the file from its end, as far back as its last line end: a file that ends well
+    costs one byte.
+    """
+    try:
+        handle = path.open("r+b")
+    except FileNotFoundError:
         return []
-    data = path.read_bytes()
-    if not data or data.endswith(b"\n"):
-        return []
-    keep = data[: data.rfind(b"\n") + 1]
-    with path.open("r+b") as handle:
-        handle.truncate(len(keep))
+    with handle:
+        size = handle.seek(0, io.SEEK_END)
+        if not size:
+            return []
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return []
+        end = size
+        keep = 0
+        while end > 0:
+            start = max(0, end - 4096)
+            handle.seek(start)
+            cut = handle.read(end - start).rfind(b"\n")
+            if cut >= 0:
+                keep = start + cut + 1
+                break
+            end = start
+        handle.truncate(keep)
         handle.flush()
         os.fsync(handle.fileno())
     return [f"removed a half-written row at the end of {path.name}"]
+
+
+_ROW_START = re.compile(rb"\n(?=\d{4}-\d\d-\d\dT\d\d:\d\d)")
+
+
+def _last_rows(path: Path, count: int) -> list[list[str]]:
+    """The last ``count`` complete rows of a checks file (cells), read from its end: 16 KiB
+    first, four times more until enough rows are found or the file is read whole."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot read ({exc.strerror})") from exc
+    with handle:
+        size = handle.seek(0, io.SEEK_END)
+        want = 16 * 1024
+        while True:
+            start = max(0, size - want)
+            handle.seek(start)
+            data = handle.read(size - start)
+            data = data[: data.rfind(b"\n") + 1]
+            if start:  # begin at the first row that starts in this piece
+                match = _ROW_START.search(data)
+                data = data[match.start() + 1 :] if match else b""
+            rows = list(csv.reader(io.StringIO(data.decode("utf-8", "replace"))))
+            if not start:
+                rows = rows[1:]  # the header
+            if len(rows) >= count or not start:
+                return rows[-count:] if count else []
+            want *= 4
+
+
+def check_record(row: Mapping[str, str]) -> CheckRecord:
+    """A :class:`CheckRecord` from the cells of a checks file's row, by column name."""
+    return CheckRecord(
+        checked_at=from_iso(row["checked_at"]),
+        outcome=Outcome(row["outcome"]),
+        cause=row["cause"],
+        http_status=int(row["http_status"]) if row["http_status"] else None,
+        raw_sha256=row["raw_sha256"],
+        text_sha256=row["text_sha256"],
+        version=row["version"],
+        url=row["url"],
+        detail=row["detail"],
+    )
 
 
 def _check_for_recovered(version: StoredVersion) -> CheckRecord:
@@ -674,9 +878,12 @@ def _check_for_recovered(version: StoredVersion) -> CheckRecord:
 
 
 __all__ = [
+    "CHECKS_FOLDER",
     "CHECK_COLUMNS",
+    "LEGACY_CHECKS",
     "Archive",
     "StoredVersion",
+    "check_record",
     "replace_atomically",
     "to_stamp",
     "write_once",

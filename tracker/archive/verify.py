@@ -6,8 +6,9 @@ found, each naming the record at fault:
 
 - **the hash chain** (:mod:`tracker.archive.chain`): every entry of each document's ``chain.csv``
   follows the one before and hashes to its content; every record it names (file or check row)
-  is there with the same SHA-256; every file in the folder and every row of ``checks.csv`` is in
-  the chain (nothing planted); the archive's ``chain.csv`` follows each document's chain
+  is there with the same SHA-256; every file in the folder and every row of each checks file
+  (``checks/<year>.csv``, and the closed ``checks.csv`` of an older archive) is in the chain
+  (nothing planted); the archive's ``chain.csv`` follows each document's chain
   through the heads it recorded, up to each document's last entry;
 - **the records among themselves**: each version's text, snapshot and snapshot metadata hash
   to what the version says; its ``timestamp``, ``previous`` and ``captured_at`` agree with its
@@ -24,15 +25,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tracker.archive.chain import (
-    CHECK_REF_PREFIX,
     Entry,
     check_anchor_links,
     check_links,
+    is_checks_file,
+    parse_check_ref,
     passes_through,
 )
 from tracker.archive.store import Archive, StoredVersion
@@ -155,7 +157,9 @@ def verify_document(archive: Archive, document: str) -> Report:
         entries = archive.entries(document)
         versions = list(archive.iter_versions(document))
         checks = archive.checks(document)
-        lines = archive.check_lines(document)
+        lines = {
+            name: archive.check_lines(document, name) for name in archive.checks_files(document)
+        }
         changes = set(archive.change_stamps(document))
     except ArchiveError as exc:
         report.problems.append(str(exc))
@@ -188,7 +192,7 @@ def _check_entries(
     report: Report,
     folder: Path,
     entries: Sequence[Entry],
-    lines: Sequence[str],
+    lines: Mapping[str, Sequence[str]],
     digests: _Digests,
 ) -> None:
     """Every record the chain names is there, unchanged."""
@@ -219,23 +223,24 @@ def _check_entries(
             )
 
 
-def _check_row(report: Report, entry: Entry, lines: Sequence[str]) -> None:
-    number = entry.ref.removeprefix(CHECK_REF_PREFIX)
-    if not number.isdigit() or int(number) < 1:
+def _check_row(report: Report, entry: Entry, lines: Mapping[str, Sequence[str]]) -> None:
+    check = parse_check_ref(entry.ref)
+    if check is None:
         report.problems.append(f"chain.csv entry {entry.seq}: bad check reference {entry.ref}")
         return
-    row = int(number)
-    if row > len(lines):
-        report.problems.append(f"checks.csv row {row}: missing (chain.csv entry {entry.seq})")
-    elif sha256_hex(lines[row - 1]) != entry.sha256:
+    name, row = check
+    rows = lines.get(name, ())
+    if row > len(rows):
+        report.problems.append(f"{name} row {row}: missing (chain.csv entry {entry.seq})")
+    elif sha256_hex(rows[row - 1]) != entry.sha256:
         report.problems.append(
-            f"checks.csv row {row}: differs from the row recorded (chain.csv entry {entry.seq}): "
-            f"{lines[row - 1][:120]}"
+            f"{name} row {row}: differs from the row recorded (chain.csv entry {entry.seq}): "
+            f"{rows[row - 1][:120]}"
         )
 
 
 def _check_coverage(
-    report: Report, folder: Path, entries: Sequence[Entry], lines: Sequence[str]
+    report: Report, folder: Path, entries: Sequence[Entry], lines: Mapping[str, Sequence[str]]
 ) -> None:
     """Every file of the folder and every check row is in the chain: nothing was planted."""
     refs = {entry.ref for entry in entries}
@@ -244,20 +249,24 @@ def _check_coverage(
             relative = path.relative_to(folder).as_posix()
             if path.is_dir() or relative in NOT_RECORDS or path.name.startswith("."):
                 continue
+            if is_checks_file(relative):
+                continue
             if relative not in refs:
                 report.problems.append(
                     f"{relative}: not in the chain (planted, or left by an interrupted run "
                     "that the next check completes or removes)"
                 )
-    chained = max(
-        (int(r.removeprefix(CHECK_REF_PREFIX)) for r in refs if r.startswith(CHECK_REF_PREFIX)),
-        default=0,
-    )
-    if len(lines) > chained:
-        report.problems.append(
-            f"checks.csv rows {chained + 1}-{len(lines)} are not in the chain (added by hand, "
-            "or by an interrupted run that the next check completes)"
-        )
+    chained: Counter[str] = Counter()
+    for ref in refs:
+        check = parse_check_ref(ref)
+        if check is not None:
+            chained[check[0]] = max(chained[check[0]], check[1])
+    for name, rows in lines.items():
+        if len(rows) > chained[name]:
+            report.problems.append(
+                f"{name} rows {chained[name] + 1}-{len(rows)} are not in the chain (added by "
+                "hand, or by an interrupted run that the next check completes)"
+            )
 
 
 def _check_versions(

@@ -546,8 +546,9 @@ def export(obj: Context, document_id: str, version: str | None, output: Path) ->
     """Write an evidence bundle of a document: its records, ledgers, manifest and checksums.
 
     The zip holds each version's raw snapshot and metadata, its text, change record, the
-    version before it and its extraction rules; checks.csv and both hash chains; MANIFEST.json
-    with the chain proof; SHA256SUMS; and VERIFY.md, how to check it all with standard tools.
+    version before it and its extraction rules; its checks files and both hash chains;
+    MANIFEST.json with the chain proof; SHA256SUMS; and VERIFY.md, how to check it all with
+    standard tools.
     """
     from tracker.archive.export import build_bundle, write_bundle
 

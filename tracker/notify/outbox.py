@@ -322,6 +322,33 @@ class Outbox:
         )
         return [str(row[0]) for row in rows]
 
+    def prune(self, before: datetime, delivered: Iterable[str]) -> int:
+        """Drop the messages of finished alerts last touched before ``before``; returns how many.
+
+        An alert is finished when none of its messages is pending, held or failed. A change
+        alert's messages are dropped only once ``delivered`` (the keys marked in the archive's
+        ``deliveries.csv``) holds its key. The ``alerts`` row stays: its key keeps the alert
+        from being queued again.
+        """
+        done = set(delivered)
+        found = self.state.read(
+            "SELECT a.id, a.key FROM alerts a"
+            " WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id)"
+            " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id"
+            " AND (o.status IN ('pending', 'held', 'failed')"
+            " OR COALESCE(o.sent_at, o.created_at) >= ?))",
+            (to_iso(before),),
+        )
+        ids = [
+            (int(row[0]),)
+            for row in found
+            if not str(row[1]).startswith("change:") or str(row[1]) in done
+        ]
+        if not ids:
+            return 0
+        with self.state.transaction() as db:
+            return db.executemany("DELETE FROM outbox WHERE alert_id = ?", ids).rowcount
+
     def counts(self) -> dict[str, int]:
         """How many messages stand in each status."""
         return {

@@ -1,12 +1,13 @@
 """``tracker status``: what a maintainer needs to know, read without reading the archive.
 
-Per document: the last check (the last row of ``checks.csv``, read from the end of the file),
+Per document: the last check (the last row of its latest checks file, ``checks/<year>.csv``,
+read from the end of the file),
 the last success, whether it is failing and since when (cause, checks in a row), the latest
 version and change (from file names) and the next scheduled run (from its cron, without
 jitter). Then the outbox backlog per channel (one grouped query) and the last push of the
-archive to its remote. Nothing reads a whole ``checks.csv``: the failure facts come from the
+archive to its remote. Nothing reads a whole checks file: the failure facts come from the
 state database's ``document_state``; only for a document the database does not know (a lost
-database) is ``checks.csv`` read backwards from its end, as far as its last success.
+database) is the latest checks file read backwards from its end, as far as its last success.
 
 :func:`gather` builds a :class:`Status` (frozen dataclasses); :func:`to_json` gives the
 stable schema of ``tracker status --json`` (:data:`SCHEMA_VERSION`); :mod:`tracker.cli.status`
@@ -174,7 +175,8 @@ def _document_status(
     now: datetime,
     threshold: int,
 ) -> DocumentStatus:
-    checks = archive.folder(document.id) / "checks.csv"
+    files = archive.checks_files(document.id)
+    checks = archive.folder(document.id) / (files[-1] if files else "checks.csv")
     source = "state"
     if row is not None:
         last = read_last_checks(checks, stop_at_success=False)

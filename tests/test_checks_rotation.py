@@ -53,6 +53,12 @@ def test_checks_across_new_year_go_to_two_files_and_verify(tmp_path: Path, page_
         Outcome.UNCHANGED,
         Outcome.UNCHANGED,
     ]
+    assert archive.last_check(DOC) == archive.checks(DOC)[-1]  # read from the end only
+    (archive.folder(DOC) / "checks" / "2026.csv").write_text(
+        (archive.folder(DOC) / "checks" / "2026.csv").read_text().splitlines()[0] + "\n"
+    )  # a latest file with its header only: the latest check is last year's
+    assert archive.last_check(DOC) == archive.checks(DOC)[-1]
+    assert archive.last_check(DOC).outcome is Outcome.FIRST_RECORD  # type: ignore[union-attr]
     index = (archive.folder(DOC) / "README.md").read_text()
     assert "3 checks from 2025-12-31T23:00:00Z to 2026-01-01T01:00:00Z" in index
     assert "Latest 3:" in index, "the latest checks are read from the end of both years' files"

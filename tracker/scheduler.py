@@ -146,10 +146,10 @@ class Worker:
         """
         last = self.deps.state.get(document.id).last_checked_at
         if last is None:
-            recent = self.deps.archive.checks_summary(document.id).recent
-            if not recent:
+            latest = self.deps.archive.last_check(document.id)
+            if latest is None:
                 return True
-            last = recent[-1].checked_at
+            last = latest.checked_at
         trigger = cron_trigger(
             document.schedule or self.settings.schedule.cron, self.settings.schedule.timezone
         )

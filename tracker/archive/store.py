@@ -280,17 +280,28 @@ class Archive:
             total += tally.rows
             first = first or tally.first
             counts.update(tally.counts)
+        records = self._recent_checks(document, names, RECENT_CHECKS)
+        return ChecksSummary(total, first, dict(counts), records)
+
+    def last_check(self, document: str) -> CheckRecord | None:
+        """The latest check of a document, read from the end of its checks files only."""
+        recent = self._recent_checks(document, self.checks_files(document), 1)
+        return recent[-1] if recent else None
+
+    def _recent_checks(
+        self, document: str, names: list[str], count: int
+    ) -> tuple[CheckRecord, ...]:
+        """The last ``count`` checks, oldest first: from the end of the latest files."""
         path = self.folder(document)
         recent: list[list[str]] = []
-        for name in reversed(names):  # the latest rows: from the end of the latest files
-            recent = _last_rows(path / name, RECENT_CHECKS - len(recent)) + recent
-            if len(recent) >= RECENT_CHECKS:
+        for name in reversed(names):
+            recent = _last_rows(path / name, count - len(recent)) + recent
+            if len(recent) >= count:
                 break
         try:
-            records = [check_record(dict(zip(CHECK_COLUMNS, row, strict=True))) for row in recent]
+            return tuple(check_record(dict(zip(CHECK_COLUMNS, row, strict=True))) for row in recent)
         except (KeyError, ValueError, TypeError) as exc:
             raise ArchiveError(f"{path}: damaged check row ({exc})") from exc
-        return ChecksSummary(total, first, dict(counts), tuple(records))
 
     def documents(self) -> list[str]:
         """Ids of every document in the archive: folders holding checks.csv or a chain, and

@@ -20,7 +20,7 @@ import pytest
 
 from tests.servers import PageServer, Reply, page_bytes
 from tests.test_cli import Cli, cli  # noqa: F401 - the fixture
-from tests.writers import variant
+from tests.writers import bare, git, subjects, variant
 from tracker.archive.commit_messages import Event, checks_message, document_message
 from tracker.archive.gitstore import ArchiveDivergedError, GitSettings, GitStore, redact
 from tracker.archive.history import PUSH_KEY, PUSH_RETRY_SECONDS, History, PushRecord, is_empty
@@ -34,26 +34,6 @@ from tracker.timestamps import utc_now
 DOC = "linkedin/privacy-policy"
 V1 = "linkedin/privacy-policy/v1.html"
 V2 = "linkedin/privacy-policy/v2.html"
-
-
-def git(*args: str, cwd: Path | None = None) -> str:
-    """Run git as a person would (on a repository of the test), its output."""
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, env=env
-    )
-    return done.stdout
-
-
-def bare(path: Path) -> Path:
-    git("init", "--quiet", "--bare", str(path))
-    return path
-
-
-def subjects(repo: Path) -> list[str]:
-    """Commit subjects of a repository (a bare one or an archive folder), newest first."""
-    where = ["--git-dir", str(repo if repo.suffix == ".git" else repo / ".git")]
-    return git(*where, "log", "--format=%s", "main").splitlines()
 
 
 @pytest.fixture

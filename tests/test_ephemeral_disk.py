@@ -11,11 +11,10 @@ delivered all the same, once.
 from __future__ import annotations
 
 import shutil
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,8 @@ import pytest
 from tests.fake_telegram import FakeTelegram
 from tests.servers import PageServer, Reply, page_bytes
 from tests.test_cli import Cli, cli  # noqa: F401 - the fixture
-from tests.writers import variant
+from tests.test_failover import Worker, stop, wait_until
+from tests.writers import bare, subjects, variant
 from tracker.archive.store import Archive
 
 DOC = "linkedin/privacy-policy"
@@ -35,24 +35,6 @@ def fake() -> Iterator[FakeTelegram]:
     with FakeTelegram() as server:
         server.add_channel(CHANNEL, "policy_watch_en")
         yield server
-
-
-def bare_remote(tmp: Path) -> Path:
-    """An empty bare repository: the archive's remote."""
-    remote = tmp / "remote.git"
-    subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
-    return remote
-
-
-def remote_log(remote: Path) -> list[str]:
-    """The subjects of the remote's commits, newest first."""
-    done = subprocess.run(
-        ["git", "--git-dir", str(remote), "log", "--format=%s", "main"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.splitlines()
 
 
 def wipe(cli: Cli) -> None:  # noqa: F811
@@ -83,7 +65,7 @@ def tracker(cli: Cli, page_server: PageServer, tmp_path: Path, db_url: str) -> C
     follow(cli)
     with (cli.config / "tracker.toml").open("a") as handle:
         handle.write("[telegram]\npace_seconds = 0\n")
-    cli.env["TRACKER_ARCHIVE_REMOTE"] = str(bare_remote(tmp_path))
+    cli.env["TRACKER_ARCHIVE_REMOTE"] = str(bare(tmp_path / "remote.git"))
     return cli
 
 
@@ -98,7 +80,7 @@ def test_a_wiped_disk_loses_no_history_and_no_alert(
     assert "no TELEGRAM_BOT_TOKEN" in second
     before = Archive(tracker.archive).version_stamps(DOC)
     assert len(before) == 2
-    assert remote_log(tmp_path / "remote.git")[0] == f"Record new version of {DOC}"
+    assert subjects(tmp_path / "remote.git")[0] == f"Record new version of {DOC}"
 
     wipe(tracker)
     page_server.route("/p", Reply(body=variant(page_bytes("linkedin/privacy-policy/v2.html"), 1)))
@@ -145,7 +127,7 @@ def test_the_worker_on_a_wiped_disk_loses_no_history_and_no_alert(
     again at the next minute, against the history it cloned back.
     """
     tracker = cli
-    remote = bare_remote(tmp_path)
+    remote = bare(tmp_path / "remote.git")
     tracker.env["TRACKER_ARCHIVE_REMOTE"] = str(remote)
     page_server.route("/p", Reply.page("linkedin/privacy-policy/v2.html"))
     tracker.document(DOC, page_server.url("/p"))
@@ -162,10 +144,10 @@ def test_the_worker_on_a_wiped_disk_loses_no_history_and_no_alert(
 
     first = start_worker(tracker)
     try:
-        wait_for(lambda: f"{DOC}: new version" in first.said(), "the first run's change", 60)
-        wait_for(lambda: f"Record new version of {DOC}" in remote_log(remote), "its push", 30)
+        wait_until(lambda: f"{DOC}: new version" in first.said(), "the first run's change", 60)
+        wait_until(lambda: f"Record new version of {DOC}" in subjects(remote), "its push", 30)
     finally:
-        assert first.stop() == 0, first.log()
+        assert stop(first) == 0, first.log()
     before = Archive(tracker.archive).version_stamps(DOC)
     assert len(before) == 2
     assert "no TELEGRAM_BOT_TOKEN" in first.said(), "its alert is left pending"
@@ -176,14 +158,14 @@ def test_the_worker_on_a_wiped_disk_loses_no_history_and_no_alert(
     tracker.env["TELEGRAM_API_BASE_URL"] = fake.base_url
     second = start_worker(tracker)
     try:
-        wait_for(
+        wait_until(
             lambda: len([m for m in fake.messages(CHANNEL) if m.document_name]) >= 2,
             "both alerts delivered (the pending one, then the new change's)",
             90,
         )
         time.sleep(1.0)  # anything sent twice would come now
     finally:
-        assert second.stop() == 0, second.log()
+        assert stop(second) == 0, second.log()
     assert "cloned" in second.log()
     # Queued again at start-up, not at the document's next check (which may be hours away).
     assert f"{DOC}: the alerts of {before[1]} queued again" in second.log()
@@ -195,48 +177,20 @@ def test_the_worker_on_a_wiped_disk_loses_no_history_and_no_alert(
     assert tracker("verify").returncode == 0
 
 
-class RunningWorker:
-    """One ``tracker run`` process, its output in files."""
-
-    def __init__(self, tracker: Cli, name: str) -> None:
-        self.out = tracker.tmp / f"{name}.out"
-        self.err = tracker.tmp / f"{name}.err"
-        with self.out.open("wb") as stdout, self.err.open("wb") as stderr:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "tracker", "--log-level", "info", "run"],
-                env=tracker.env,
-                cwd=tracker.tmp,
-                stdout=stdout,
-                stderr=stderr,
-            )
-
-    def said(self) -> str:
-        return self.out.read_text(encoding="utf-8", errors="replace")
-
-    def log(self) -> str:
-        return self.err.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return self.process.wait()
-
-
 _started = 0
 
 
-def start_worker(tracker: Cli) -> RunningWorker:
+def start_worker(tracker: Cli) -> Worker:
+    """``tracker run`` on the test's configuration, its output in files."""
     global _started
     _started += 1
-    return RunningWorker(tracker, f"worker-{_started}")
-
-
-def wait_for(done: Callable[[], bool], what: str, limit: float) -> None:
-    began = time.monotonic()
-    while not done():
-        assert time.monotonic() - began < limit, f"{what} within {limit:g} s"
-        time.sleep(0.1)
+    out, err = tracker.tmp / f"worker-{_started}.out", tracker.tmp / f"worker-{_started}.err"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tracker", "--log-level", "info", "run"],
+            env=tracker.env,
+            cwd=tracker.tmp,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    return Worker(f"worker-{_started}", process, out, err)

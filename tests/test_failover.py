@@ -29,8 +29,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers import PageServer, Reply, page_bytes
-from tests.test_ephemeral_disk import remote_log
-from tests.writers import ROOT, Workspace, problems, variant
+from tests.writers import ROOT, Workspace, problems, subjects, variant
 from tracker.archive.store import Archive
 
 FIRST, SECOND = "linkedin/first", "linkedin/second"
@@ -283,7 +282,7 @@ def test_on_two_machines_the_standby_fast_forwards_its_own_archive_before_it_che
     assert len(Archive(second_archive).version_stamps(FIRST)) == 1, "cloned before a recorded"
 
     wait_until(
-        lambda: f"Record new version of {FIRST}" in remote_log(remote), "host a pushed its record"
+        lambda: f"Record new version of {FIRST}" in subjects(remote), "host a pushed its record"
     )
     wait_until(lambda: len(page_server.requests_to(path_of(SECOND))) == 1, "the cut check began")
     assert len(Archive(second_archive).version_stamps(FIRST)) == 1, "b has not pulled it yet"
@@ -298,9 +297,9 @@ def test_on_two_machines_the_standby_fast_forwards_its_own_archive_before_it_che
         assert len(archive.version_stamps(document)) == 2, f"{document}: one new version, once"
     assert len(page_server.requests_to(path_of(FIRST))) == 1, "b did not check it again"
     assert f"{FIRST}: new version" not in standby.said()
-    subjects = remote_log(remote)
-    assert subjects.count(f"Record new version of {FIRST}") == 1
-    assert subjects.count(f"Record new version of {SECOND}") == 1
+    pushed = subjects(remote)
+    assert pushed.count(f"Record new version of {FIRST}") == 1
+    assert pushed.count(f"Record new version of {SECOND}") == 1
     verified = subprocess.run(
         [
             sys.executable,

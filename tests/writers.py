@@ -291,3 +291,25 @@ def _outbox_problems(archive: Archive, db: Path | str) -> list[str]:
         if (document, version) in expected and alert_id not in with_messages
     ]
     return found
+
+
+# --------------------------------------------------------------------------- git remotes
+def git(*args: str, cwd: Path | None = None) -> str:
+    """Run git as a person would (on a repository of the test), its output."""
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=True, env=env
+    )
+    return done.stdout
+
+
+def bare(path: Path) -> Path:
+    """An empty bare repository at ``path``: an archive's remote."""
+    git("init", "--quiet", "--bare", str(path))
+    return path
+
+
+def subjects(repo: Path) -> list[str]:
+    """Commit subjects of a repository (a bare one or an archive folder), newest first."""
+    where = ["--git-dir", str(repo if repo.suffix == ".git" else repo / ".git")]
+    return git(*where, "log", "--format=%s", "main").splitlines()

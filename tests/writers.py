@@ -32,14 +32,14 @@ from typing import Any
 from tracker.archive.store import Archive
 from tracker.archive.verify import verify
 from tracker.config import FetchConfig
-from tracker.models import Outcome
+from tracker.models import RECORDING_OUTCOMES
 from tracker.state.store import State
 from tracker.timestamps import from_iso
 
 ROOT = Path(__file__).resolve().parents[1]
 
 #: Outcomes of a check row that records a version (its ``version`` column is that version).
-RECORDING = frozenset({Outcome.FIRST_RECORD, Outcome.NEW_VERSION, Outcome.TECHNICAL_UPGRADE})
+RECORDING = RECORDING_OUTCOMES
 
 #: The pages are on 127.0.0.1: allowed where the configuration refuses private addresses by
 #: default (a key that older configurations do not know, and would refuse).

@@ -213,6 +213,11 @@ class Outcome(StrEnum):
         return _OUTCOME_WORDS[self]
 
 
+#: The outcomes whose check wrote a version (the row a version was recorded with).
+RECORDING_OUTCOMES = frozenset(
+    {Outcome.FIRST_RECORD, Outcome.NEW_VERSION, Outcome.TECHNICAL_UPGRADE}
+)
+
 _OUTCOME_WORDS = {
     Outcome.FIRST_RECORD: "first record",
     Outcome.UNCHANGED: "unchanged",

@@ -62,15 +62,11 @@ from tracker.archive.chain import (
 )
 from tracker.archive.store import Archive
 from tracker.errors import ArchiveError, ConfigError, TrackerError
-from tracker.models import Outcome, sha256_hex
+from tracker.models import RECORDING_OUTCOMES, sha256_hex
 from tracker.timestamps import STAMP_PATTERN, from_iso
 
 _Line = TypeVar("_Line", Entry, Anchor)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-#: Check outcomes that record a version (the row a version was recorded with).
-_RECORDING = frozenset(
-    {Outcome.FIRST_RECORD.value, Outcome.NEW_VERSION.value, Outcome.TECHNICAL_UPGRADE.value}
-)
 #: The earliest time a zip file can hold.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -428,7 +424,7 @@ def _recording_rows(checks: bytes) -> dict[str, int]:
     rows: dict[str, int] = {}
     reader = csv.DictReader(io.StringIO(checks.decode("utf-8", "replace")))
     for number, row in enumerate(reader, start=1):
-        if row.get("outcome") in _RECORDING and row.get("version"):
+        if row.get("outcome") in RECORDING_OUTCOMES and row.get("version"):
             rows.setdefault(str(row["version"]), number)
     return rows
 

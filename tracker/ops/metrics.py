@@ -21,12 +21,10 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from tracker.models import Outcome
+from tracker.models import RECORDING_OUTCOMES, Outcome
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
-#: Outcomes that write a version.
-RECORDING = frozenset({Outcome.FIRST_RECORD, Outcome.NEW_VERSION, Outcome.TECHNICAL_UPGRADE})
 
 CHECKS = Counter(
     "tracker_checks",
@@ -68,7 +66,7 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 def count_check(outcome: Outcome, cause: str, seconds: float, ended_at: float) -> None:
     """Count one check: its outcome, the version it wrote, its duration, when it ended."""
     CHECKS.labels(outcome=outcome.value, cause=cause).inc()
-    if outcome in RECORDING:
+    if outcome in RECORDING_OUTCOMES:
         VERSIONS.labels(outcome=outcome.value).inc()
     CHECK_SECONDS.observe(seconds)
     LAST_CHECK.set(ended_at)

@@ -479,3 +479,68 @@ def test_an_unreachable_host_is_tried_once_per_pass(world: World):
     assert world.state.get("down/two").failures_in_row == 1
     assert world.outcomes("down/two") == [(Outcome.INACCESSIBLE, "connection-error")]
     assert len(world.clock.sleeps) == 1, "only the first document was retried"
+
+
+def _count_extractions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record each extraction the pipeline runs (the real function still runs)."""
+    import tracker.pipeline as pipeline
+
+    calls: list[str] = []
+    real = pipeline.extract
+
+    def counting(body: bytes, rules, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(str(kwargs.get("charset")))
+        return real(body, rules, **kwargs)
+
+    monkeypatch.setattr(pipeline, "extract", counting)
+    return calls
+
+
+def test_the_same_bytes_are_not_extracted_again(world: World, monkeypatch: pytest.MonkeyPatch):
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
+    [first] = world.check()
+    calls = _count_extractions(monkeypatch)
+    [again] = world.check()
+    assert (again.outcome, again.version) == (Outcome.UNCHANGED, first.version)
+    assert calls == [], "a page byte for byte the latest version's snapshot is not read again"
+    world.serve(Reply.page("linkedin/privacy-policy/v1-noise.html"))
+    [noise] = world.check()
+    assert noise.outcome is Outcome.UNCHANGED
+    assert len(calls) == 1, "other bytes are extracted"
+
+
+@pytest.mark.parametrize(
+    ("reply", "cause"),
+    [
+        (Reply(status=999, body=page_bytes("linkedin/privacy-policy/v1.html")), "http-999"),
+        (
+            Reply(body=page_bytes("linkedin/privacy-policy/v1.html"), content_type="text/plain"),
+            "wrong-content-type",
+        ),
+    ],
+    ids=["status-999", "content-type"],
+)
+def test_the_same_bytes_in_a_bad_answer_are_still_inaccessible(
+    world: World, reply: Reply, cause: str
+):
+    world.serve(Reply.page("linkedin/privacy-policy/v1.html"))
+    world.check()
+    world.serve(reply)
+    [result] = world.check()
+    assert (result.outcome, result.cause) == (Outcome.INACCESSIBLE, cause)
+
+
+def test_the_same_bytes_under_another_charset_are_read_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+):
+    doc, path = "linkedin/privacy-policy-fr", "/fr"
+    write_document(world.config_dir, doc, world.server.url(path), "fr")
+    body = page_bytes("linkedin/privacy-policy-fr/v1.html")
+    world.server.route(path, Reply(body=body, content_type="text/html; charset=utf-8"))
+    [first] = world.check(doc)
+    assert first.outcome is Outcome.FIRST_RECORD
+    calls = _count_extractions(monkeypatch)
+    world.server.route(path, Reply(body=body, content_type="text/html; charset=windows-1252"))
+    [second] = world.check(doc)
+    assert calls == ["windows-1252"], "a charset the snapshot was not read with: read again"
+    assert second.outcome is not Outcome.UNCHANGED, "the bytes now decode to other characters"

@@ -12,13 +12,11 @@ errors become an *inaccessible* check with its cause, never a version; archive e
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker import __version__
@@ -33,10 +31,10 @@ from tracker.changes import (
 )
 from tracker.classify.taxonomy import TaxonomySource, resolve
 from tracker.compare.wording import same_words
-from tracker.errors import ExtractError, FetchError
+from tracker.errors import ArchiveError, ExtractError, FetchError
 from tracker.extract.extractor import extract
 from tracker.fetch.fetcher import HostPacer, fetch
-from tracker.fetch.quality import assess
+from tracker.fetch.quality import assess, assess_answer
 from tracker.models import (
     Capture,
     Change,
@@ -212,7 +210,7 @@ def _capture_and_record(
             capture = fetched
         if capture.not_modified and latest is not None:
             return _unchanged(document, deps, capture, latest, "HTTP 304 Not Modified", notes)
-        text = _read(document, capture)
+        text = _read(document, capture, _known_text(document, deps, capture, latest))
         held = _suspicion(capture, text, latest, deps.suspect)
         detail = ""
         if held is not None:
@@ -269,10 +267,52 @@ def _fetch(document: Document, deps: Deps, validators: Validators | None) -> Cap
     )
 
 
-def _read(document: Document, capture: Capture) -> str:
-    """Judge the capture (blocked?) and extract its text; FetchError/ExtractError if not."""
+def _read(document: Document, capture: Capture, known: str | None = None) -> str:
+    """Judge the capture (blocked?) and extract its text; FetchError/ExtractError if not.
+
+    ``known``: the text of an accepted version whose page was these very bytes, read by the
+    same rules (see :func:`_known_text`); the parsing checks and the extraction would give the
+    same answer again, so only the answer's status, address and media type are judged.
+    """
+    if known is not None:
+        assess_answer(capture)
+        return known
     assess(capture, expected_language=document.language)
     return extract(capture.body, document.rules, url=document.url, charset=capture.charset)
+
+
+def _known_text(
+    document: Document, deps: Deps, capture: Capture, latest: StoredVersion | None
+) -> str | None:
+    """The latest version's text if ``capture`` would be extracted to it, else None.
+
+    True when the body is byte for byte the latest version's snapshot, the extraction rules
+    (their digest includes the extractor's version) are the ones that read it, and the
+    headers the reading depends on (``Content-Type`` with its charset, ``Content-Language``)
+    are the same. An unchanged page then costs a hash, not a parse and an extraction.
+    """
+    if latest is None or not capture.body or not latest.snapshot:
+        return None
+    if latest.meta.get("raw_sha256") != capture.sha256:
+        return None
+    if latest.rules_sha256 != document.rules.digest():
+        return None
+    try:
+        seen = deps.archive.read_snapshot_meta(document.id, latest.snapshot)
+    except ArchiveError:
+        return None
+    if seen.get("content_type") != capture.header("content-type"):
+        return None
+    if _header(seen, "content-language") != capture.header("content-language"):
+        return None
+    return latest.text
+
+
+def _header(snapshot_meta: Mapping[str, Any], name: str) -> str | None:
+    for pair in snapshot_meta.get("headers") or ():
+        if len(pair) == 2 and str(pair[0]).lower() == name:
+            return str(pair[1])
+    return None
 
 
 def _suspicion(
@@ -594,8 +634,7 @@ def apply_technical_upgrade(document: Document, deps: Deps) -> Result | None:
     if not latest.snapshot.endswith(".html"):
         return None
     body = deps.archive.read_snapshot(document.id, latest.snapshot)
-    meta_path = deps.archive.folder(document.id) / Path(latest.snapshot).with_suffix(".json")
-    snapshot_meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    snapshot_meta = deps.archive.read_snapshot_meta(document.id, latest.snapshot)
     try:
         text = extract(body, document.rules, url=document.url, charset=_charset(snapshot_meta))
     except ExtractError as exc:
@@ -719,8 +758,6 @@ def record_error(document: Document, deps: Deps, exc: Exception) -> Result:
     Returns:
         An ``inaccessible`` result with the cause and the summary.
     """
-    from tracker.errors import ArchiveError
-
     cause = "archive-error" if isinstance(exc, ArchiveError) else "internal-error"
     lines = str(exc).strip().splitlines()
     detail = f"{type(exc).__name__}: {lines[0] if lines else ''}".strip().rstrip(":")

@@ -240,6 +240,17 @@ class Archive:
         except OSError as exc:
             raise ArchiveError(f"{path}: cannot read snapshot ({exc.strerror})") from exc
 
+    def read_snapshot_meta(self, document: str, relative: str) -> dict[str, Any]:
+        """The capture metadata beside a snapshot (``<snapshot>.json``): headers, hashes."""
+        path = self.folder(document) / Path(relative).with_suffix(".json")
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ArchiveError(f"{path}: cannot read snapshot metadata ({exc})") from exc
+        if not isinstance(meta, dict):
+            raise ArchiveError(f"{path}: snapshot metadata is not a JSON object")
+        return meta
+
     def checks_files(self, document: str) -> list[str]:
         """The checks files of a document, oldest first, relative to its folder: the closed
         ``checks.csv`` of an older archive if there is one, then ``checks/<year>.csv``."""

@@ -245,6 +245,18 @@ def assess(capture: Capture, *, expected_language: str | None = None) -> None:
     """
     if capture.not_modified:
         return
+    assess_answer(capture)
+    assess_page(capture, expected_language=expected_language)
+
+
+def assess_answer(capture: Capture) -> None:
+    """The checks of :func:`assess` that need no parsing: status, address, body, media type.
+
+    Enough on its own for a body that is byte for byte the page of an accepted version (the
+    parsed checks would give the same answer on the same bytes).
+    """
+    if capture.not_modified:
+        return
     where = f"{capture.document_id}: {capture.final_url}"
     if not 200 <= capture.status < 300:
         raise BlockedError(f"{where}: HTTP {capture.status}", cause=f"http-{capture.status}")
@@ -261,6 +273,13 @@ def assess(capture: Capture, *, expected_language: str | None = None) -> None:
             f"{where}: Content-Type {media_type or '(none)'!r} is not HTML",
             cause="wrong-content-type",
         )
+
+
+def assess_page(capture: Capture, *, expected_language: str | None = None) -> None:
+    """The checks of :func:`assess` on the parsed page: walls, app shells, language."""
+    if capture.not_modified:
+        return
+    where = f"{capture.document_id}: {capture.final_url}"
     root = _parse(capture.body, capture.charset)
     if root is None:
         raise BlockedError(f"{where}: no HTML could be parsed", cause="empty-body")

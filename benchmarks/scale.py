@@ -131,12 +131,14 @@ class Pages:
     def __init__(self) -> None:
         self.bodies: dict[str, bytes] = {}
         self.latency = 0.0
+        self.vary = True
         self.requests = 0
         self._lock = threading.Lock()
 
-    def count(self) -> None:
+    def count(self) -> int:
         with self._lock:
             self.requests += 1
+            return self.requests
 
 
 PAGES = Pages()
@@ -144,13 +146,19 @@ PAGES = Pages()
 
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
-        PAGES.count()
+        number = PAGES.count()
         if PAGES.latency:
             time.sleep(PAGES.latency)
         body = PAGES.bodies.get(self.path.split("?")[0])
         if body is None:
             self.send_error(404)
             return
+        if PAGES.vary:
+            # As LinkedIn's pages do (a per-request id in the page's configuration), every
+            # answer differs from the last in a few bytes outside the legal text.
+            body = body.replace(
+                b"<head>", f'<head><meta name="request-id" content="{number}">'.encode(), 1
+            )
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -443,6 +451,7 @@ def bench_hour(
         "warmup_minutes": warmup,
         "interval_seconds": interval,
         "requests": PAGES.requests - requests_before,
+        "vary": PAGES.vary,
         "checks_logged": checks,
         "samples": samples,
         "rss_at_warmup_mib": base,
@@ -480,6 +489,15 @@ def pass_to_dict(p: Pass) -> dict[str, Any]:
     }
 
 
+def _served(vary: bool | None) -> str:
+    if vary is False:
+        return "each page served byte for byte the same every time"
+    return (
+        "each answer carrying a per-request id in its `<head>`, as LinkedIn's pages do, so "
+        "that no two answers are the same bytes (the text is the same)"
+    )
+
+
 def markdown(data: dict[str, Any]) -> str:
     """The detail tables of a scale run (the summary is ``benchmarks/report.py``'s)."""
     lines = [
@@ -489,7 +507,8 @@ def markdown(data: dict[str, Any]) -> str:
         f"{data['machine']['cores']} cores, Python {data['machine']['python']}, load average "
         f"{data['machine']['load_before']} at the start. N documents round-robin over 50 "
         "HTTP servers on 127.0.0.2 to .51, each a real LinkedIn legal page of the corpus (a "
-        f"rotation of {data['templates']} snapshots) with a paragraph of its own; both tools "
+        f"rotation of {data['templates']} snapshots) with a paragraph of its own, "
+        f"{_served(data.get('vary'))}; both tools "
         "primed by one pass, then each pass a whole process (`tracker check`, no politeness "
         "delay; `urlwatch` with its 10 worker threads), interleaved; "
         f"{data['repeat']} timed pass{'' if data['repeat'] == 1 else 'es'} per tool and "
@@ -523,7 +542,7 @@ def hour_markdown(hour: dict[str, Any]) -> str:
         f"`tracker run` on {hour['documents']} documents (50 loopback hosts) with the cron "
         f"`* * * * *`, for {hour['minutes']:g} minutes; resident memory of the process "
         f"(`VmRSS` of `/proc/<pid>/status`, without the short-lived `git` children) sampled "
-        f"every {hour['interval_seconds']:g} s; "
+        f"every {hour['interval_seconds']:g} s; {_served(hour.get('vary'))}; "
         f"{hour['requests']} page requests served, {hour['checks_logged']} checks logged: "
         f"{hour['checks_logged'] / hour['minutes']:.0f} a minute, where the cron asks for "
         f"{hour['documents']} (fewer: passes took longer than a minute, and the scheduler "
@@ -559,14 +578,24 @@ def main() -> None:
     parser.add_argument("--hour-minutes", type=float, default=60)
     parser.add_argument("--hour-warmup", type=float, default=10)
     parser.add_argument("--hour-interval", type=float, default=10)
+    parser.add_argument(
+        "--same-bytes",
+        action="store_true",
+        help="serve each page byte for byte the same (default: a per-request id in its head)",
+    )
     parser.add_argument("--json", type=Path, help="write the results as JSON to this file")
     parser.add_argument("--write", type=Path, help="write the Markdown tables to this file")
     args = parser.parse_args()
+    PAGES.vary = not args.same_bytes
     if not args.run_hour and not (BIN / "urlwatch").exists():
         raise SystemExit("urlwatch is not installed: pip install -e '.[bench]'")
     pages = templates()
     servers = start_servers()
-    data: dict[str, Any] = {"machine": machine(), "templates": len(pages)}
+    data: dict[str, Any] = {
+        "machine": machine(),
+        "templates": len(pages),
+        "vary": PAGES.vary,
+    }
     try:
         with tempfile.TemporaryDirectory(prefix="bench-scale-") as name:
             tmp = Path(name)

@@ -2,7 +2,9 @@
 
 The taxonomy is read when a change is first classified; BeautifulSoup, soupsieve, the
 comparison, the renderers and Telegram's HTML parser are imported only when a page or a
-change needs them; selectors are checked without soupsieve when cssselect can translate them.
+change needs them, the metrics library only when ``/metrics`` is served, the status module
+only by ``tracker status``; selectors are checked without soupsieve when cssselect can
+translate them.
 Speed is measured in ``benchmarks/start.py``, not here.
 """
 
@@ -64,7 +66,8 @@ try:
     cli(sys.argv[1:], standalone_mode=False)
 finally:
     heavy = ("bs4", "soupsieve", "tracker.compare.diff", "tracker.classify.classifier",
-             "tracker.render.html", "tracker.render.telegram_html", "diff_match_patch")
+             "tracker.render.html", "tracker.render.telegram_html", "diff_match_patch",
+             "prometheus_client", "tracker.ops.status")
     print(json.dumps(sorted(name for name in heavy if name in sys.modules)))
 """
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.archive.store import Archive, StoredVersion
-from tracker.classify.taxonomy import Taxonomy, TaxonomySource, resolve
 from tracker.models import Change, Document
+
+if TYPE_CHECKING:  # the taxonomy is loaded only when a change is built
+    from tracker.classify.taxonomy import Taxonomy, TaxonomySource
 
 # The comparison, the classifier and the renderers are imported where a change is built or
 # written: a check of an unchanged page (most checks) does without them, and starts faster.
@@ -115,6 +117,8 @@ def ensure_change_records(
         if current.technical_upgrade:
             continue
         previous = archive.read_version(document.id, stamps[stamps.index(stamp) - 1])
+        from tracker.classify.taxonomy import resolve
+
         change = build_change(document, previous, current, resolve(taxonomy))
         write_change_record(document, archive, change)
         written.append(stamp)

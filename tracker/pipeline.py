@@ -29,7 +29,6 @@ from tracker.changes import (
     find_flip_back,
     write_change_record,
 )
-from tracker.classify.taxonomy import TaxonomySource, resolve
 from tracker.compare.wording import same_words
 from tracker.errors import ArchiveError, ExtractError, FetchError
 from tracker.extract.extractor import extract
@@ -53,6 +52,7 @@ if TYPE_CHECKING:
     import requests
 
     from tracker.archive.history import History
+    from tracker.classify.taxonomy import TaxonomySource
     from tracker.notify.alerts import Alerts
 
 log = logging.getLogger(__name__)
@@ -555,6 +555,8 @@ def record(
     change = None
     if not technical and latest is not None:
         current = archive.read_version(document.id, stamp)
+        from tracker.classify.taxonomy import resolve  # (only when a version changed)
+
         change = build_change(document, latest, current, resolve(taxonomy))
         write_change_record(document, archive, change)
     if change is not None:

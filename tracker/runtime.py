@@ -18,7 +18,6 @@ from tracker.archive.gitstore import git_available
 from tracker.archive.history import History
 from tracker.archive.lock import LockTimeout, file_lock, send_lock_path
 from tracker.archive.store import Archive
-from tracker.classify.taxonomy import lazy_taxonomy
 from tracker.config import Settings
 from tracker.errors import ArchiveError, ConfigError, FetchError
 from tracker.fetch.addresses import server_of
@@ -71,6 +70,8 @@ def build_deps(
         state.close()
         raise
     http = new_session(settings.fetch)
+    from tracker.classify.taxonomy import lazy_taxonomy
+
     taxonomy = lazy_taxonomy(settings.taxonomy_path)
     alerts = Alerts(
         outbox=Outbox(state, since),

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from tracker.archive.store import Archive
 from tracker.cli.common import EXIT_INACCESSIBLE, Context, errors
-from tracker.ops.status import Status, gather, to_json
-from tracker.state.store import State
 from tracker.timestamps import from_iso, utc_now
+
+if TYPE_CHECKING:  # imported by the command itself: other commands do without them
+    from tracker.ops.status import Status
 
 
 @click.command()
@@ -24,6 +25,10 @@ from tracker.timestamps import from_iso, utc_now
 def status(obj: Context, as_json: bool) -> None:
     """Show each document's last check, failures, latest version and next run; the outbox
     backlog; the last push. Exit 1 when something needs a maintainer."""
+    from tracker.archive.store import Archive
+    from tracker.ops.status import gather, to_json
+    from tracker.state.store import State
+
     with errors():
         settings = obj.settings()
         state = State(settings.db_url)

@@ -14,10 +14,10 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tracker.archive.store import Archive
 from tracker.changes import build_change
-from tracker.classify.taxonomy import TaxonomySource, resolve
 from tracker.cron import cron_trigger
 from tracker.extract.effective_date import effective_date
 from tracker.models import Change, Document, Outcome, TelegramSettings
@@ -35,6 +35,9 @@ from tracker.render.telegram import (
 )
 from tracker.render.words import word
 from tracker.timestamps import from_iso, from_stamp, to_iso
+
+if TYPE_CHECKING:
+    from tracker.classify.taxonomy import TaxonomySource
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +125,8 @@ class Alerts:
             return None
         if change is None or change.to_version != current.timestamp:
             previous = self.archive.read_version(document.id, stamps[stamps.index(stamp) - 1])
+            from tracker.classify.taxonomy import resolve
+
             change = build_change(document, previous, current, resolve(self.taxonomy))
         context = PostContext(
             title=document.title,

@@ -140,6 +140,7 @@ class HealthServer:
         """Bind the server (OSError if the address is taken); ``probe`` answers ``/healthz``."""
         self.probe = probe
         self._httpd = ThreadingHTTPServer((host, port), _Handler)
+        metrics.enable()  # /metrics counts from now on
         self._httpd.daemon_threads = True
         self._httpd.health = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(

@@ -97,7 +97,7 @@ class _Format:
 
 
 def _escape_text(text: str) -> str:
-    return _TEXT_ESCAPE.sub(lambda m: "\\" + m.group(0), text)
+    return _TEXT_ESCAPE.sub(r"\\\g<0>", text)
 
 
 def _escape_line_start(line: str) -> str:

@@ -199,7 +199,10 @@ class _LxmlConverter:
         text = self._inline_seq(run, _Format())
         blocks = []
         for part in _PARAGRAPH_BREAK.split(text):
-            lines = [_SPACES.sub(" ", line).strip() for line in part.split("\n")]
+            lines = [
+                (_SPACES.sub(" ", line) if "  " in line else line).strip()
+                for line in part.split("\n")
+            ]
             lines = [_escape_line_start(line) for line in lines if line]
             if lines:
                 joiner = "<br>" if in_cell else "\\\n"
@@ -334,7 +337,9 @@ class _LxmlConverter:
             if self._invisible(node):
                 return ""
             return self._inline_tag(node, self._children(node), fmt)
-        text = _ASCII_SPACE.sub(" ", clean_text(node))
+        text = clean_text(node)
+        if "  " in text or not text.isprintable():  # (a printable text has no \t\n\r\f)
+            text = _ASCII_SPACE.sub(" ", text)
         self._text.append(text)
         return _escape_text(text)
 

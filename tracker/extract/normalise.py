@@ -251,13 +251,25 @@ def _tidy_removals(text: str) -> str:
 
 
 def _remove_relative_dates(text: str) -> str:
-    if not _MAY_HOLD_DATE.search(text):
+    """The full pattern, line by line, only on the few lines that hold a candidate word.
+
+    One scan of the whole text finds the candidates; the lines around them are cut out,
+    rewritten and put back (the same result as rewriting every line on its own).
+    """
+    pieces: list[str] = []
+    done = 0  # text[:done] is in pieces
+    for match in _MAY_HOLD_DATE.finditer(text):
+        if match.start() < done:
+            continue  # a second candidate on a line already rewritten
+        start = text.rfind("\n", 0, match.start()) + 1
+        end = text.find("\n", match.end())
+        end = len(text) if end < 0 else end
+        pieces += (text[done:start], _RELATIVE_DATE.sub(_REMOVED, text[start:end]))
+        done = end
+    if not pieces:
         return text
-    lines = text.split("\n")
-    for index, line in enumerate(lines):  # the full pattern only on the few candidate lines
-        if _MAY_HOLD_DATE.search(line):
-            lines[index] = _RELATIVE_DATE.sub(_REMOVED, line)
-    return "\n".join(lines)
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def _rewrite_links(text: str, fix: Callable[[str], str]) -> str:

@@ -135,6 +135,37 @@ def test_a_commit_of_a_document_holds_the_chain_up_to_its_own_entry(tmp_path: Pa
     assert git("--git-dir", git_dir, "show", "HEAD:chain.csv").count("\n") == 3
 
 
+def test_a_check_commits_only_what_it_can_have_touched_and_the_timer_the_rest(tmp_path: Path):
+    """A check's commit stages its document's folder, the indexes above it and the archive's
+    own files, not the whole tree (which would cost every check as much as the archive is
+    large); the worker's periodic publish (no results) commits whatever else changed."""
+    from tracker.pipeline import Result
+
+    archive = Archive(tmp_path / "a")
+    history = History(archive, GitSettings(), State("sqlite://"), now=utc_now)
+    with archive.writing():
+        history.start()
+        for document in ("x/one", "y/two"):
+            archive.folder(document).mkdir(parents=True)
+            (archive.folder(document) / "notes.txt").write_text("first\n")
+        history.commit_pass([])
+        for document in ("x/one", "y/two"):
+            (archive.folder(document) / "notes.txt").write_text("second\n")
+        (archive.root / "x" / "README.md").write_text("index of x\n")
+
+        assert history.commit_pass([Result("x/one", Outcome.UNCHANGED, "s1")]) == 1
+        git_dir = str(archive.root / ".git")
+        changed = git("--git-dir", git_dir, "show", "--name-only", "--format=", "HEAD")
+        assert sorted(changed.split()) == ["x/README.md", "x/one/notes.txt"]
+        assert git("-C", str(archive.root), "status", "--porcelain").split() == [
+            "M",
+            "y/two/notes.txt",
+        ]
+
+        assert history.commit_pass([]) == 1
+    assert git("-C", str(archive.root), "status", "--porcelain") == ""
+
+
 def test_messages_name_the_outcome_and_list_the_pass():
     events = [
         Event(DOC, Outcome.TECHNICAL_UPGRADE, "2026-01-01T00-00-00Z"),

@@ -224,6 +224,27 @@ class Alerts:
         elif outcome is not Outcome.SUSPECT and recovered:
             self.outages.recovered(document)
 
+    def report_unconfirmed(self, row: Row, error: str) -> None:
+        """Tell the maintainers that Telegram never confirmed a message (maybe posted twice)."""
+        if row.channel == MAINTAINERS:
+            return
+        self.notify_maintainers(
+            f"unconfirmed:{row.id}",
+            word("en", "delivery_unconfirmed", channel=row.channel, chat=row.chat_id),
+            [
+                error,
+                f"outbox message {row.id} ({row.message.role}, alert {row.alert_key})",
+                word("en", "delivery_unconfirmed_what", id=row.id),
+            ],
+        )
+
+    def report_moved(self, channel: str, old: str, new: str) -> None:
+        """Tell the maintainers that Telegram moved a channel's chat: its config names the old."""
+        self.notify_maintainers(
+            f"chat-moved:{old}:{new}",
+            word("en", "chat_moved", channel=channel, old=old, new=new),
+        )
+
     def report_failure(self, row: Row, error: str) -> None:
         """Tell the maintainers that a message could not be delivered (never about their own)."""
         if row.channel == MAINTAINERS:

@@ -26,6 +26,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "diff_attached": "full diff attached below",
         "more_clauses": "+{n} more changed clauses on the change page",
         "more_clauses_one": "+1 more changed clause on the change page",
+        "clause_rest": "the rest of this clause on the change page",
+        "clause_rest_and_more": "the rest of this clause and +{n} more changed clauses on the "
+        "change page",
         "in_section": "in",
         "moved_from": "moved from",
         "continued": "continued",
@@ -67,6 +70,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "diff_attached": "comparaison complète en pièce jointe ci-dessous",
         "more_clauses": "+{n} autres clauses modifiées sur la page de la modification",
         "more_clauses_one": "+1 autre clause modifiée sur la page de la modification",
+        "clause_rest": "la suite de cette clause sur la page de la modification",
+        "clause_rest_and_more": "la suite de cette clause et +{n} autres clauses modifiées sur "
+        "la page de la modification",
         "in_section": "dans",
         "moved_from": "déplacée depuis",
         "continued": "suite",

@@ -362,6 +362,59 @@ def test_a_group_upgraded_to_a_supergroup_gets_its_queued_and_future_alerts(
     assert len(fake.messages(MAINT)) == 1, "the maintainers are told once"
 
 
+def test_delivery_problems_of_a_send_reach_the_maintainers_as_one_notice_and_only_them(
+    world: World, fake: FakeTelegram
+):
+    """Issue #15 (after issue 7's outages): failures of several channels and messages are one
+    notice, an outage of two documents is one notice, and none reaches a subscriber's chat."""
+    fake.remove_channel(B)  # b-fr fails as a chat
+    two_versions(world)
+    world.outbox.enqueue(  # two messages of a-en fail one by one, a third goes through
+        "test:bad",
+        [
+            Queued("a-en", str(A), Message(role="summary", html="<p>one</p>")),
+            Queued("a-en", str(A), Message(role="summary", html="two<br>")),
+            Queued("a-en", str(A), Message(role="summary", html="<b>fine</b>")),
+        ],
+        at=world.clock.now(),
+    )
+    alerts = alerts_for(world, settings_for(fake))
+    document = world.document()
+    for host_mate in (document, replace(document, id="linkedin/user-agreement")):
+        alerts.outages.failed(host_mate, "http-999")
+    drain(world, settings_for(fake))
+    outage, problems = fake.messages(MAINT)
+    assert "inaccessible (http-999)" in (outage.text or "")
+    assert "linkedin/privacy-policy" in (outage.text or "")
+    assert "linkedin/user-agreement" in (outage.text or ""), "one notice for the outage"
+    text = problems.text or ""
+    assert text.startswith("⚠️ Telegram delivery: 3 problems")
+    assert "b-fr (@veille_test) failed" in text and "chat not found" in text.lower()
+    assert text.count("a-en (-1001) failed") == 2
+    assert 'unsupported start tag "p"' in text.lower()
+    assert 'unsupported start tag "br"' in text.lower()
+    subscribers = [m.text or m.caption or "" for m in fake.messages(A)]
+    assert "fine" in subscribers
+    assert not any("⚠️" in m or "inaccessible" in m for m in subscribers)
+    assert fake.messages(B) == []
+    notices = [row for row in world.outbox.rows() if row.message.role == "maintainers"]
+    assert {row.chat_id for row in notices} == {str(MAINT)}
+    assert {r.chat_id for r in fake.requests_to("sendMessage") if "⚠️" in r.params["text"]} == {
+        MAINT
+    }
+
+    # Once that notice is sent, a new problem is a new notice of its own.
+    world.outbox.enqueue(
+        "test:bad-again",
+        [Queued("a-en", str(A), Message(role="summary", html="<p>three</p>"))],
+        at=world.clock.now(),
+    )
+    drain(world, settings_for(fake))
+    later = fake.messages(MAINT)[-1].text or ""
+    assert len(fake.messages(MAINT)) == 3
+    assert later.startswith("⚠️ Telegram delivery to a-en (-1001) failed")
+
+
 def test_without_a_token_alerts_are_printed_once_and_kept_pending(world: World, fake: FakeTelegram):
     two_versions(world)
     printed: list[str] = []

@@ -40,6 +40,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "recovered": "✅ {document} accessible again after {n} inaccessible checks",
         "delivery_failed": "⚠️ Telegram delivery to {channel} ({chat}) failed",
         "delivery_unconfirmed": "⚠️ Telegram delivery to {channel} ({chat}) not confirmed",
+        "delivery_problems": "⚠️ Telegram delivery: {n} problems",
         "delivery_unconfirmed_what": "Telegram may have posted it, once or twice; it is not sent "
         "again. Check the channel: if it is missing, tracker outbox --retry {id}; "
         "if it is there, tracker outbox --cancel {id}",
@@ -84,6 +85,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "recovered": "✅ {document} de nouveau accessible après {n} vérifications en échec",
         "delivery_failed": "⚠️ Échec de l'envoi Telegram vers {channel} ({chat})",
         "delivery_unconfirmed": "⚠️ Envoi Telegram vers {channel} ({chat}) non confirmé",
+        "delivery_problems": "⚠️ Envoi Telegram : {n} problèmes",
         "delivery_unconfirmed_what": "Telegram l'a peut-être publié, une ou deux fois ; il "
         "n'est pas renvoyé. Vérifiez le canal : s'il manque, tracker outbox --retry {id} ; "
         "s'il y est, tracker outbox --cancel {id}",

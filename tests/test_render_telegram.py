@@ -23,6 +23,7 @@ from tracker.render.telegram import (
     Message,
     PostContext,
     digest_line,
+    in_context,
     render_digest,
     render_post,
 )
@@ -294,6 +295,23 @@ def test_a_two_word_edit_in_a_giant_clause_is_shown_in_context_in_three_messages
     assert "Sentence 1 says" not in text and "Sentence 1200 says" not in text
     assert text.count("…") == 2, "what is left out is marked, before and after"
     assert len(text) < 2 * CONTEXT_CHARS + 400
+
+
+def test_edits_far_apart_keep_their_own_context_and_the_gap_is_marked():
+    sentences = [f"Rule {i} applies to every member." for i in range(400)]
+    old = " ".join(sentences)
+    new = old.replace("Rule 100 applies", "Rule 100 never applies").replace(
+        "Rule 300 applies to every member.", "Rule 300 applies to no member."
+    )
+    ops = in_context(word_diff(old, new))
+    shown = "".join(text for _op, text in ops)
+    assert shown.startswith("… ") and shown.endswith(" …")
+    assert shown.count("…") == 3, "before, between and after"
+    assert "Rule 99 applies" in shown and "Rule 101 applies" in shown
+    assert "Rule 299 applies" in shown and "Rule 301 applies" in shown
+    assert "Rule 200 applies" not in shown
+    assert len(shown) < 4 * CONTEXT_CHARS + 100
+    assert in_context(word_diff(old[:500], new[:500])) == list(word_diff(old[:500], new[:500]))
 
 
 def test_an_alert_takes_at_most_a_few_messages_and_links_what_it_leaves_out():

@@ -309,6 +309,36 @@ def test_a_late_answer_is_repeated_once_then_left_unconfirmed_for_the_maintainer
     assert f"tracker outbox --retry {second.id}" in notices
 
 
+def test_a_message_in_flight_at_two_deaths_is_not_sent_a_third_time(
+    world: World, fake: FakeTelegram
+):
+    """Sends are counted before they start: a process killed mid-send twice (each time perhaps
+    after Telegram stored the message) leaves the message for the maintainers."""
+    two_versions(world)
+    expected = [plain_text(m.html) for m in queued(world, "a-en")]
+    first = world.outbox.rows()[0]
+    world.outbox.begin_send(first.id)  # killed mid-send: the next drain may repeat it once...
+    drain(world, settings_for(fake))
+    assert world.outbox.get(first.id).status is Status.SENT  # type: ignore[union-attr]
+    assert [m.text or m.caption for m in fake.messages(A)] == expected
+
+    assert all(row.status is Status.SENT for row in world.outbox.rows())
+    world.outbox.enqueue(
+        "test:twice-killed",
+        [Queued("a-en", str(A), Message(role="summary", html="<b>twice</b>"))],
+        at=world.clock.now(),
+    )
+    [row] = world.outbox.pending()
+    world.outbox.begin_send(row.id)  # ...but not after a second death
+    world.outbox.begin_send(row.id)
+    report = drain(world, settings_for(fake))
+    assert report.unconfirmed == 1
+    assert world.outbox.get(row.id).status is Status.UNCONFIRMED  # type: ignore[union-attr]
+    assert "twice" not in [m.text for m in fake.messages(A)]
+    [notice] = fake.messages(MAINT)
+    assert "not confirmed" in (notice.text or "")
+
+
 def test_a_single_late_answer_is_the_one_repeat_and_the_message_is_sent(
     world: World, fake: FakeTelegram
 ):

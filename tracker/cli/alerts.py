@@ -96,7 +96,7 @@ def outbox(
     show_id: int | None,
     preview: Path | None,
 ) -> None:
-    """List the Telegram outbox (pending, held for a digest, failed) and retry or drop messages."""
+    """List the Telegram outbox (pending, held, failed, unconfirmed); retry or drop messages."""
     from tracker.notify.delivery import plain_text
     from tracker.notify.outbox import Outbox, Status
     from tracker.state.store import State

@@ -47,7 +47,12 @@ from tracker.classify.taxonomy import load_taxonomy  # noqa: E402
 from tracker.models import Change, DiffOp, Significance  # noqa: E402
 from tracker.notify.channels import Channel  # noqa: E402
 from tracker.render import display_text, shown_diff  # noqa: E402
-from tracker.render.telegram import Message, PostContext, render_post  # noqa: E402
+from tracker.render.telegram import (  # noqa: E402
+    MAX_CLAUSE_MESSAGES,
+    Message,
+    PostContext,
+    render_post,
+)
 from tracker.render.telegram_html import parse_html  # noqa: E402
 
 PEER_CUT = 3600
@@ -178,7 +183,10 @@ def run() -> dict[str, Tally]:
                 tally = tallies[name]
                 for channel in CHANNELS:
                     started = time.perf_counter()
-                    messages = render_post(change, context, channel, max_clauses=cap)
+                    bound = None if cap > 5 else MAX_CLAUSE_MESSAGES  # every clause: no bound
+                    messages = render_post(
+                        change, context, channel, max_clauses=cap, max_messages=bound
+                    )
                     tally.seconds.append(time.perf_counter() - started)
                     tally.posts += 1
                     tally.messages.append(len(messages))

@@ -284,6 +284,27 @@ def test_failed_messages_are_retried_and_messages_cancelled_by_id(world: World):
     assert box.retry() == 0
 
 
+def test_unconfirmed_messages_are_put_back_only_by_id_and_block_the_ledger(world: World):
+    world.check(Reply.page(V1))
+    world.check(Reply.page(V2))
+    box = world.outbox
+    first, second, *rest = box.rows()
+    for row in (first, second):
+        box.begin_send(row.id)
+        box.begin_send(row.id)
+        box.mark_unconfirmed(row.id, "TimedOut: Timed out")
+    for row in rest:
+        box.mark_sent(row.id, 7, world.clock.now())
+    assert box.get(first.id).in_doubt == 2  # type: ignore[union-attr]
+    assert box.finished() == [], "an unconfirmed message is not delivered"
+    assert box.retry() == 0, "--retry-failed leaves them to a person"
+    assert box.retry([first.id]) == 1
+    back = box.get(first.id)
+    assert back is not None and (back.status, back.in_doubt) == (Status.PENDING, 0)
+    assert box.cancel([second.id]) == 1
+    assert box.counts()["pending"] == 1 and "unconfirmed" not in box.counts()
+
+
 def test_an_alert_lost_before_a_later_version_is_still_queued(
     world: World, monkeypatch: pytest.MonkeyPatch
 ):

@@ -324,6 +324,18 @@ def test_numeric_chat_ids_may_be_toml_integers(config_dir: Path):
     assert settings.telegram.maintainers_chat_id == "-1009876543210"
 
 
+@pytest.mark.parametrize("maintainers", ["-1001234567890", '"@acme_watch"'])
+def test_the_maintainers_chat_cannot_be_a_subscribers_channel(config_dir: Path, maintainers: str):
+    """Notices to the maintainers are never mixed into a subscribers' channel (issue #15)."""
+    write(config_dir / "channels" / "c.toml", 'chat_id = -1001234567890\ndocuments = ["acme/*"]\n')
+    write(config_dir / "channels" / "d.toml", 'chat_id = "@Acme_Watch"\ndocuments = ["acme/*"]\n')
+    path = write(config_dir / "tracker.toml", f"[telegram]\nmaintainers_chat_id = {maintainers}\n")
+    message = refused(config_dir)
+    assert message.startswith(f"{path}: telegram.maintainers_chat_id: ")
+    assert "is also the chat of channel" in message
+    assert "a separate chat" in message
+
+
 def test_an_empty_documents_folder_is_refused(tmp_path: Path):
     (tmp_path / "config" / "documents").mkdir(parents=True)
     message = refused(tmp_path / "config")

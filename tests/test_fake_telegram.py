@@ -449,6 +449,22 @@ FAILURES: list[tuple[str, Callable[[FakeTelegram], object], Any, type[TelegramEr
 ]
 
 
+def test_an_upgraded_group_answers_with_its_supergroup_which_accepts_messages(
+    fake: FakeTelegram,
+) -> None:
+    fake.upgrade_group(-4001, -1004001, title="Now a supergroup")
+    with pytest.raises(ChatMigrated) as caught:
+        call(fake, lambda bot: bot.send_message(-4001, "x"))
+    assert caught.value.new_chat_id == -1004001
+    assert fake.requests[-1].description.startswith(
+        "Bad Request: group chat was upgraded to a supergroup chat"
+    )
+    sent = call(fake, lambda bot: bot.send_message(-1004001, "x"))
+    assert sent.chat.type == "supergroup"
+    assert [m.text for m in fake.messages(-1004001)] == ["x"]
+    assert fake.messages(-4001) == []
+
+
 @pytest.mark.parametrize(
     ("setup", "action", "error", "message"),
     [case[1:] for case in FAILURES],

@@ -14,12 +14,16 @@ from hypothesis import strategies as st
 
 from tracker.changes import compare_classified
 from tracker.classify.taxonomy import Taxonomy
-from tracker.models import Change, Significance
+from tracker.compare.worddiff import word_diff
+from tracker.models import Change, ChangeKind, ClauseChange, Significance
 from tracker.notify.channels import Channel
 from tracker.render.telegram import (
+    CONTEXT_CHARS,
+    MAX_CLAUSE_MESSAGES,
     Message,
     PostContext,
     digest_line,
+    in_context,
     render_digest,
     render_post,
 )
@@ -244,6 +248,99 @@ def test_a_clause_longer_than_a_message_is_split_between_words(taxonomy: Taxonom
     assert "(continued)" in texts[1]
     words = [w for t in texts for w in re.findall(r"word0x\d+", t)]
     assert words == [f"word0x{j}" for j in range(900)], "every word once, in order"
+
+
+def giant_clause_change(edit: tuple[str, str]) -> tuple[Change, str]:
+    """A 100,000-character clause with a 2-word edit in the middle, as a change record holds it
+    (rendering gets clauses of any size: no bound upstream is assumed)."""
+    sentences = [
+        f"Sentence {i} says that we process the data of members to provide the Services."
+        for i in range(1300)
+    ]
+    old = " ".join(sentences)[:100_000]
+    middle = old.index("Sentence 650 ")
+    edited = old[middle:].replace(edit[0], edit[1], 1)
+    new = old[:middle] + edited
+    assert len(old) == 100_000
+    clause = ClauseChange(
+        kind=ChangeKind.MODIFIED,
+        section=("Policy", "How we use your data"),
+        old=old,
+        new=new,
+        diff=word_diff(old, new),
+        significance=Significance.SUBSTANTIVE,
+    )
+    change = Change(
+        document="acme/notice",
+        from_version="2025-09-18T12-34-39Z",
+        to_version="2025-11-04T00-35-00Z",
+        significance=Significance.SUBSTANTIVE,
+        clauses=(clause,),
+    )
+    return change, edited.split(". ", 1)[0] + "."
+
+
+def test_a_two_word_edit_in_a_giant_clause_is_shown_in_context_in_three_messages():
+    change, _sentence = giant_clause_change(
+        ("we process the data of members", "we sell the data of visitors")
+    )
+    messages = render_post(change, CONTEXT, EN)
+    assert [m.role for m in messages] == ["summary", "clauses", "document"]  # was 34 messages
+    text = check_limits(messages[1])
+    assert (
+        "Sentence 650 says that we ➖process➕sell the data of ➖members➕visitors to provide the "
+        "Services." in text
+    ), "the edit, marked, in its whole sentence"
+    assert "Sentence 649 says" in text and "Sentence 651 says" in text
+    assert "Sentence 1 says" not in text and "Sentence 1200 says" not in text
+    assert text.count("…") == 2, "what is left out is marked, before and after"
+    assert len(text) < 2 * CONTEXT_CHARS + 400
+
+
+def test_edits_far_apart_keep_their_own_context_and_the_gap_is_marked():
+    sentences = [f"Rule {i} applies to every member." for i in range(400)]
+    old = " ".join(sentences)
+    new = old.replace("Rule 100 applies", "Rule 100 never applies").replace(
+        "Rule 300 applies to every member.", "Rule 300 applies to no member."
+    )
+    ops = in_context(word_diff(old, new))
+    shown = "".join(text for _op, text in ops)
+    assert shown.startswith("… ") and shown.endswith(" …")
+    assert shown.count("…") == 3, "before, between and after"
+    assert "Rule 99 applies" in shown and "Rule 101 applies" in shown
+    assert "Rule 299 applies" in shown and "Rule 301 applies" in shown
+    assert "Rule 200 applies" not in shown
+    assert len(shown) < 4 * CONTEXT_CHARS + 100
+    assert in_context(word_diff(old[:500], new[:500])) == list(word_diff(old[:500], new[:500]))
+
+
+def test_an_alert_takes_at_most_a_few_messages_and_links_what_it_leaves_out():
+    long_text = " ".join(f"Added sentence {i} about the data we process." for i in range(2000))
+    clauses = tuple(
+        ClauseChange(
+            kind=ChangeKind.ADDED,
+            section=("Policy", f"Section {n}"),
+            old=None,
+            new=f"{n} {long_text}",
+            diff=(),
+            significance=Significance.SUBSTANTIVE,
+        )
+        for n in range(3)
+    )
+    change = Change(
+        document="acme/notice",
+        from_version="2025-09-18T12-34-39Z",
+        to_version="2025-11-04T00-35-00Z",
+        significance=Significance.SUBSTANTIVE,
+        clauses=clauses,
+    )
+    replies = [m for m in render_post(change, CONTEXT, EN) if m.role == "clauses"]
+    assert len(replies) == MAX_CLAUSE_MESSAGES
+    last = parse_html(replies[-1].html)
+    assert "the rest of this clause and +2 more changed clauses on the change page" in last.text
+    assert any(e.type == "text_link" for e in last.entities)
+    for message in replies:
+        check_limits(message)
 
 
 def test_many_small_edits_stay_under_the_entity_budget(taxonomy: Taxonomy):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -739,6 +739,8 @@ def load(
     documents = load_documents(
         config_dir, now=now, allow_private_addresses=f.allow_private_addresses
     )
+    channels = load_channels(config_dir, documents, _label_ids(), now=now)
+    _maintainers_apart(tracker.telegram.maintainers_chat_id, channels, config_dir, tracker_path)
     return Settings(
         config_dir=config_dir,
         archive_dir=archive_dir,
@@ -758,7 +760,7 @@ def load(
         schedule=tracker.schedule,
         alerts=tracker.alerts,
         documents=documents,
-        channels=load_channels(config_dir, documents, _label_ids(), now=now),
+        channels=channels,
         telegram=_telegram(tracker.telegram, env),
         suspect=SuspectSettings(
             clause_loss=tracker.suspect.clause_loss,
@@ -767,6 +769,25 @@ def load(
         ),
         git=_git(tracker.archive, env, tracker_path),
     )
+
+
+def _maintainers_apart(
+    maintainers: str | None, channels: Sequence[Channel], config_dir: Path, tracker_path: Path
+) -> None:
+    """ConfigError when the maintainers' chat is a subscribers' channel too.
+
+    Notices (outages, delivery failures) would be posted among the alerts; ``@names`` compare
+    without case, as Telegram's do.
+    """
+    if not maintainers:
+        return
+    for channel in channels:
+        if channel.chat_id.casefold() == maintainers.casefold():
+            raise ConfigError(
+                f"{tracker_path}: telegram.maintainers_chat_id: {maintainers} is also the chat of "
+                f"channel {channel.name} ({config_dir / 'channels' / channel.name}.toml): "
+                "maintainers' notices would reach its subscribers; use a separate chat"
+            )
 
 
 def _label_ids() -> frozenset[str]:

@@ -28,7 +28,9 @@ What it enforces, with Telegram's own error texts (listed in :data:`ERRORS`):
 * Channels registered with :meth:`FakeTelegram.add_channel`, found by ``-100...`` id or by
   ``@username`` (public ones only); not a member, kicked, or no right to post each fails as
   Telegram does; a reply must target a message of that chat (unless
-  ``allow_sending_without_reply``); uploads over 50 MB get nginx's 413.
+  ``allow_sending_without_reply``); uploads over 50 MB get nginx's 413. A group upgraded with
+  :meth:`FakeTelegram.upgrade_group` answers every request with 400 ``group chat was upgraded
+  to a supergroup chat`` and ``parameters.migrate_to_chat_id``; its supergroup takes messages.
 * Flood control: a sliding window per chat (20 sends a minute by default) and one per second
   for the whole bot (30), answered with 429, ``parameters.retry_after`` and ``Retry-After``.
 

@@ -20,10 +20,11 @@ class Channel:
     admin: bool = True
     can_post: bool = True
     kicked: bool = False
+    type: str = "channel"
 
     def to_json(self) -> dict[str, Any]:
         """The ``Chat`` object of this channel."""
-        data: dict[str, Any] = {"id": self.chat_id, "type": "channel", "title": self.title}
+        data: dict[str, Any] = {"id": self.chat_id, "type": self.type, "title": self.title}
         if self.username:
             data["username"] = self.username
         return data

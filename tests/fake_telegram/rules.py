@@ -39,6 +39,7 @@ class _Rules:
     _oracle: TdjsonOracle | None
     _lock: threading.Condition
     _channels: dict[int, Channel]
+    _migrated: dict[int, int]
     _messages: dict[int, list[StoredMessage]]
     _sent_per_chat: dict[int, deque[float]]
     _sent_all: deque[float]
@@ -64,6 +65,12 @@ class _Rules:
             raise _ApiError(400, "Bad Request: chat_id is empty")
         key = self._chat_key(raw)
         with self._lock:
+            if isinstance(key, int) and key in self._migrated:
+                raise _ApiError(
+                    400,
+                    "Bad Request: group chat was upgraded to a supergroup chat",
+                    migrate_to_chat_id=self._migrated[key],
+                )
             channel = self._channels.get(key) if isinstance(key, int) else None
             if channel is None:
                 raise _ApiError(400, "Bad Request: chat not found")

@@ -70,6 +70,7 @@ class FakeTelegram(_Methods, ServedInThread):
             raise RuntimeError("parser='tdjson' but the tdjson wheel is not installed")
         self._lock = threading.Condition()
         self._channels: dict[int, Channel] = {}
+        self._migrated: dict[int, int] = {}
         self._messages: dict[int, list[StoredMessage]] = {}
         self._next_message_id: dict[int, int] = {}
         self._files: dict[str, _Upload] = {}
@@ -114,6 +115,23 @@ class FakeTelegram(_Methods, ServedInThread):
             self._messages.setdefault(chat_id, [])
             self._next_message_id.setdefault(chat_id, 1)
         return channel
+
+    def upgrade_group(self, old_id: int, new_id: int, *, title: str = "Policy changes") -> Channel:
+        """A group ``old_id`` became the supergroup ``new_id`` (``-100...``), the bot an admin.
+
+        From now on every request naming ``old_id`` gets Telegram's 400 ``group chat was
+        upgraded to a supergroup chat`` with ``parameters.migrate_to_chat_id``; ``new_id``
+        accepts messages.
+        """
+        if str(old_id).startswith("-100") or old_id >= 0:
+            raise ValueError(f"a basic group id is negative without -100, not {old_id}")
+        channel = self.add_channel(new_id, title=title)
+        with self._lock:
+            channel = self._channels[new_id]
+            channel.type = "supergroup"
+            self._migrated[old_id] = new_id
+            self._channels.pop(old_id, None)
+            return replace(channel)
 
     def remove_channel(self, chat_id: int) -> None:
         """Forget a channel: from now on it is ``chat not found`` (its messages stay readable)."""

@@ -68,7 +68,7 @@ def send(obj: Context, everything: bool) -> None:
     multiple=True,
     type=int,
     metavar="ID",
-    help="Put this failed message back in the queue (repeatable).",
+    help="Put this failed or unconfirmed message back in the queue (repeatable).",
 )
 @click.option("--retry-failed", is_flag=True, help="Put every failed message back in the queue.")
 @click.option(
@@ -96,7 +96,7 @@ def outbox(
     show_id: int | None,
     preview: Path | None,
 ) -> None:
-    """List the Telegram outbox (pending, held for a digest, failed) and retry or drop messages."""
+    """List the Telegram outbox (pending, held, failed, unconfirmed); retry or drop messages."""
     from tracker.notify.delivery import plain_text
     from tracker.notify.outbox import Outbox, Status
     from tracker.state.store import State
@@ -121,7 +121,11 @@ def outbox(
                 )
                 click.echo(plain_text(row.message.html))
                 return
-            shown = None if everything else [Status.PENDING, Status.HELD, Status.FAILED]
+            shown = (
+                None
+                if everything
+                else [Status.PENDING, Status.HELD, Status.FAILED, Status.UNCONFIRMED]
+            )
             rows = box.rows(shown)
             counts = box.counts()
         finally:
@@ -142,7 +146,7 @@ def outbox(
         )
         if row.last_error:
             line += f": {row.last_error}"
-        color = {"failed": "red", "held": "cyan"}.get(row.status)
+        color = {"failed": "red", "unconfirmed": "red", "held": "cyan"}.get(row.status)
         click.secho(line, fg=color)
 
 

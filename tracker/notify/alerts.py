@@ -10,11 +10,12 @@ the next run (the alert key makes the second call a no-op when the first one wen
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tracker.archive.store import Archive
 from tracker.changes import build_change
@@ -23,7 +24,7 @@ from tracker.extract.effective_date import effective_date
 from tracker.models import Change, Document, Outcome, TelegramSettings
 from tracker.notify.channels import Channel, Delivery, route
 from tracker.notify.outages import MAINTAINERS, Outages
-from tracker.notify.outbox import Outbox, Queued, Row
+from tracker.notify.outbox import Outbox, Queued, Row, amend_pending, insert_alert
 from tracker.render.telegram import (
     Message,
     PostContext,
@@ -33,6 +34,7 @@ from tracker.render.telegram import (
     render_notice,
     render_post,
 )
+from tracker.render.telegram_limits import fits
 from tracker.render.words import word
 from tracker.timestamps import from_iso, from_stamp, to_iso
 
@@ -229,12 +231,94 @@ class Alerts:
         elif outcome is not Outcome.SUSPECT and recovered:
             self.outages.recovered(document)
 
+    def report_unconfirmed(self, row: Row, error: str) -> None:
+        """Tell the maintainers that Telegram never confirmed a message (maybe posted twice)."""
+        if row.channel == MAINTAINERS:
+            return
+        self._delivery_notice(
+            f"unconfirmed:{row.id}",
+            word("en", "delivery_unconfirmed", channel=row.channel, chat=row.chat_id),
+            [
+                error,
+                f"outbox message {row.id} ({row.message.role}, alert {row.alert_key})",
+                word("en", "delivery_unconfirmed_what", id=row.id),
+            ],
+        )
+
+    def report_moved(self, channel: str, old: str, new: str) -> None:
+        """Tell the maintainers that Telegram moved a channel's chat: its config names the old."""
+        self._delivery_notice(
+            f"chat-moved:{old}:{new}", word("en", "chat_moved", channel=channel, old=old, new=new)
+        )
+
     def report_failure(self, row: Row, error: str) -> None:
         """Tell the maintainers that a message could not be delivered (never about their own)."""
         if row.channel == MAINTAINERS:
             return
-        self.notify_maintainers(
+        self._delivery_notice(
             f"failure:{row.id}:{row.attempts}",
             word("en", "delivery_failed", channel=row.channel, chat=row.chat_id),
             [error, f"outbox message {row.id} ({row.message.role}, alert {row.alert_key})"],
         )
+
+    def _delivery_notice(self, key: str, heading: str, details: Sequence[str] = ()) -> bool:
+        """Queue a delivery problem for the maintainers, grouped with those not sent yet.
+
+        As an outage gathers its documents, the problems of one drain (failed, unconfirmed or
+        moved messages, of any channel) are one notice: while the last notice is still pending,
+        it is rewritten with the new problem added (up to :data:`MAX_GROUPED`, and as long as
+        it fits one message); otherwise a new one is queued under ``key``. A problem whose key
+        was reported before is not reported again. Only the maintainers' chat gets these.
+        """
+        chat = self.telegram.maintainers_chat_id
+        if not chat:
+            return False
+        item = [heading, list(details)]
+        with self.outbox.state.transaction() as db:
+            found = db.execute(
+                "SELECT value FROM meta WHERE key = ?", (DELIVERY_NOTICE,)
+            ).fetchone()
+            group: dict[str, Any] = (
+                json.loads(found[0]) if found else {"key": "", "keys": [], "items": []}
+            )
+            if key in group["keys"]:
+                return False
+            items = [*group["items"], item]
+            message = delivery_message(items)
+            if (
+                group["items"]
+                and len(items) <= MAX_GROUPED
+                and fits(message.html)
+                and "<blockquote>" in message.html
+                and amend_pending(db, group["key"], message)
+            ):
+                group = {"key": group["key"], "keys": [*group["keys"], key], "items": items}
+            else:
+                queued = Queued(MAINTAINERS, chat, delivery_message([item]))
+                if not insert_alert(db, key, [queued], at=self.now()):
+                    return False
+                group = {"key": key, "keys": [key], "items": [item]}
+            db.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (DELIVERY_NOTICE, json.dumps(group, ensure_ascii=False)),
+            )
+        return True
+
+
+#: The ``meta`` key of the last delivery notice to the maintainers (its alert key and items).
+DELIVERY_NOTICE = "delivery-notice"
+#: Delivery problems gathered in one notice, at most.
+MAX_GROUPED = 20
+
+
+def delivery_message(items: Sequence[Sequence[Any]]) -> Message:
+    """One notice for delivery problems: ``[heading, details]`` items, one or several."""
+    if len(items) == 1:
+        heading, details = items[0]
+        return render_notice(str(heading), [str(d) for d in details])
+    lines = []
+    for heading, details in items:
+        lines.append("• " + str(heading).removeprefix("⚠️ "))
+        lines.extend(f"   {detail}" for detail in details)
+    return render_notice(word("en", "delivery_problems", n=len(items)), lines)

@@ -7,12 +7,22 @@ Delivery policy, per message, in the order of the outbox within each chat:
 - **flood control** (``RetryAfter``): wait the time Telegram asks for and send again, in this
   chat only (other chats go on); a wait longer than ``max_retry_after`` leaves the message for
   a later drain;
-- **transient** (network error, timeout, 5xx): up to ``retries`` more tries with exponential
-  backoff, then left pending for a later drain; the chat's later messages wait behind it so
-  that the order is kept;
-- **permanent for the chat** (chat not found, bot not a member or kicked, not an admin, group
-  migrated): every pending message of that chat is marked failed, one error line is logged and
-  the maintainers' channel is told; ``tracker outbox --retry`` queues them again once fixed;
+- **transient, nothing stored** (an error answer such as a 5xx, a refused connection, a connect
+  timeout): up to ``retries`` more tries with exponential backoff, then left pending for a later
+  drain; the chat's later messages wait behind it so that the order is kept;
+- **outcome unknown** (a read or write timeout, a connection dropped after the request was
+  written: Telegram may have stored the message): sent once more, the one repeat the README
+  allows. A second send of unknown outcome (in this drain or a later one, or a process killed
+  mid-send: each send is counted in the outbox before it starts) makes the message
+  ``unconfirmed``: never sent again automatically, logged and reported to the maintainers, and
+  the chat goes on;
+- **chat moved** (400 with ``migrate_to_chat_id``: a group upgraded to a supergroup): every
+  queued message of the old chat is re-addressed to the new one in one transaction, later
+  alerts follow an alias in the state database, a warning names the channel, the maintainers
+  are told to update its ``chat_id``, and delivery goes on to the new chat;
+- **permanent for the chat** (chat not found, bot not a member or kicked, not an admin): every
+  pending message of that chat is marked failed, one error line is logged and the maintainers'
+  channel is told; ``tracker outbox --retry`` queues them again once fixed;
 - **permanent for the message** (can't parse entities, too long, a missing attachment): that
   message is marked failed, logged and reported; the chat's next messages go on.
 
@@ -29,13 +39,13 @@ import logging
 import os
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from tracker.models import TelegramSettings
 from tracker.notify.alerts import Alerts
-from tracker.notify.outbox import Outbox, Row, Status
+from tracker.notify.outbox import MAX_IN_DOUBT, Outbox, Row, Status
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +66,8 @@ CHAT_ERRORS = (
 
 #: Flood waits for one message within one send before it is left for a later send.
 MAX_FLOOD_WAITS = 10
+#: Chat moves (``migrate_to_chat_id``) followed for one message before it fails.
+MAX_MOVES = 2
 
 
 @dataclass
@@ -67,10 +79,13 @@ class Report:
     deferred: int = 0
     shown: int = 0
     stopped: str = ""
+    unconfirmed: int = 0
 
     def line(self) -> str:
         """One line for people."""
         parts = [f"{self.sent} sent", f"{self.failed} failed", f"{self.deferred} left for later"]
+        if self.unconfirmed:
+            parts.append(f"{self.unconfirmed} not confirmed by Telegram")
         if self.shown:
             parts.append(f"{self.shown} shown on the console")
         return ", ".join(parts) + (f"; stopped: {self.stopped}" if self.stopped else "")
@@ -131,6 +146,8 @@ class Drain:
     now: Callable[[], datetime]
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     report: Report = field(default_factory=Report)
+    #: chats Telegram moved during this drain (old id → new id)
+    moves: dict[str, str] = field(default_factory=dict)
 
     async def run(self) -> Report:
         """Send every pending message that is due; returns what happened."""
@@ -198,6 +215,8 @@ class Drain:
             if not first and self.settings.pace_seconds:
                 await self.sleep(self.settings.pace_seconds)
             first = False
+            if row.chat_id in self.moves:
+                row = replace(row, chat_id=self.moves[row.chat_id])
             try:
                 done = await self._one(bot, row)
             except _ChatFailedError:
@@ -207,36 +226,64 @@ class Drain:
                 return
 
     async def _one(self, bot: object, row: Row) -> bool:
-        """Send one message with retries; True when it is settled (sent or failed)."""
+        """Send one message with retries; True when it is settled (sent, failed, unconfirmed)."""
         from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
-        transient_tries = floods = 0
+        transient_tries = floods = moves = 0
+        in_doubt = row.in_doubt
         while True:
+            if in_doubt >= MAX_IN_DOUBT:
+                self._unconfirmed(row, row.last_error or "a send of unknown outcome")
+                return True
+            self.outbox.begin_send(row.id)
+            in_doubt += 1
             try:
                 message_id = await self._send(bot, row)
-            except RetryAfter as exc:
-                wait = _seconds(exc.retry_after)
-                floods += 1
-                if wait > self.settings.max_retry_after or floods > MAX_FLOOD_WAITS:
-                    self.outbox.defer(
-                        row.id,
-                        f"flood control: retry after {wait:g}s",
-                        self.now() + timedelta(seconds=wait),
-                    )
+            except TelegramError as exc:
+                if _outcome_unknown(exc):
+                    error = self._safe(f"{type(exc).__name__}: {exc}")
+                    if in_doubt >= MAX_IN_DOUBT:
+                        self._unconfirmed(row, error)
+                        return True
+                    transient_tries += 1
                     log.warning(
-                        "telegram %s: flood control asks %gs; left for later", row.chat_id, wait
+                        "telegram %s: no answer for message %d (%s): Telegram may have it; "
+                        "sent once more",
+                        row.chat_id,
+                        row.id,
+                        error,
                     )
-                    return False
-                log.info("telegram %s: flood control, waiting %gs", row.chat_id, wait)
-                await self.sleep(wait)
-                continue
-            except (ChatMigrated, Forbidden, BadRequest) as exc:
-                self._permanent(row, exc, self._safe(f"{type(exc).__name__}: {exc}"))
-                return True
-            except FileNotFoundError as exc:
-                self._fail_message(row, f"attachment missing from the archive: {exc.filename}")
-                return True
-            except TelegramError as exc:  # NetworkError, TimedOut and the unexpected ones
+                    await self.sleep(self.settings.backoff_seconds)
+                    continue
+                # Telegram answered (an error) or the request never left: nothing was stored.
+                self.outbox.not_sent(row.id)
+                in_doubt -= 1
+                if isinstance(exc, ChatMigrated) and moves < MAX_MOVES:
+                    moves += 1
+                    row = self._moved(row, exc)
+                    continue
+                if isinstance(exc, RetryAfter):
+                    wait = _seconds(exc.retry_after)
+                    floods += 1
+                    if wait > self.settings.max_retry_after or floods > MAX_FLOOD_WAITS:
+                        self.outbox.defer(
+                            row.id,
+                            f"flood control: retry after {wait:g}s",
+                            self.now() + timedelta(seconds=wait),
+                        )
+                        log.warning(
+                            "telegram %s: flood control asks %gs; left for later",
+                            row.chat_id,
+                            wait,
+                        )
+                        return False
+                    log.info("telegram %s: flood control, waiting %gs", row.chat_id, wait)
+                    await self.sleep(wait)
+                    continue
+                if isinstance(exc, Forbidden | BadRequest):
+                    self._permanent(row, exc, self._safe(f"{type(exc).__name__}: {exc}"))
+                    return True
+                # NetworkError answered or not sent, and the unexpected ones
                 transient_tries += 1
                 error = self._safe(f"{type(exc).__name__}: {exc}")
                 if transient_tries > self.settings.retries:
@@ -252,9 +299,50 @@ class Drain:
                     return False
                 await self.sleep(self.settings.backoff_seconds * 2 ** (transient_tries - 1))
                 continue
+            except FileNotFoundError as exc:
+                self.outbox.not_sent(row.id)
+                self._fail_message(row, f"attachment missing from the archive: {exc.filename}")
+                return True
             self.outbox.mark_sent(row.id, message_id, self.now())
             self.report.sent += 1
             return True
+
+    def _unconfirmed(self, row: Row, error: str) -> None:
+        """A second send of unknown outcome: keep the message for a person (see the outbox)."""
+        self.outbox.mark_unconfirmed(row.id, error)
+        self.report.unconfirmed += 1
+        log.error(
+            "telegram %s (channel %s): message %d (%s) not confirmed after %d sends of unknown "
+            "outcome (%s); it is not sent again: check the channel, then `tracker outbox "
+            "--retry %d` or `--cancel %d`",
+            row.chat_id,
+            row.channel,
+            row.id,
+            row.message.role,
+            MAX_IN_DOUBT,
+            error,
+            row.id,
+            row.id,
+        )
+        self.alerts.report_unconfirmed(row, error)
+
+    def _moved(self, row: Row, exc: Exception) -> Row:
+        """Telegram moved the chat (a group upgraded to a supergroup): follow it, and say so."""
+        new = str(getattr(exc, "new_chat_id", ""))
+        old = row.chat_id
+        moved = self.outbox.move_chat(old, new)
+        self.moves[old] = new
+        log.warning(
+            "telegram: channel %s moved from chat %s to %s (a supergroup); %d queued messages "
+            "re-addressed; update chat_id in config/channels/%s.toml",
+            row.channel,
+            old,
+            new,
+            moved,
+            row.channel,
+        )
+        self.alerts.report_moved(row.channel, old, new)
+        return replace(row, chat_id=new)
 
     async def _send(self, bot: object, row: Row) -> int:
         from telegram import InputFile, LinkPreviewOptions, ReplyParameters
@@ -336,6 +424,25 @@ def _is_migration(exc: Exception) -> bool:
     from telegram.error import ChatMigrated
 
     return isinstance(exc, ChatMigrated)
+
+
+def _outcome_unknown(exc: Exception) -> bool:
+    """Whether the request may have reached Telegram although no answer came back.
+
+    PTB raises ``TimedOut`` for every httpx timeout: a pool or connect timeout means the request
+    never left; a write or read timeout means it may have been handled. A ``NetworkError`` from
+    a connection dropped after the request was written (``RemoteProtocolError``, ``ReadError``)
+    is as uncertain. Answers (errors included) and refused connections are known outcomes.
+    """
+    import httpx
+    from telegram.error import NetworkError, TimedOut
+
+    cause = exc.__cause__
+    if isinstance(exc, TimedOut):
+        return not isinstance(cause, httpx.PoolTimeout | httpx.ConnectTimeout)
+    if isinstance(exc, NetworkError):
+        return isinstance(cause, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError)
+    return False
 
 
 def _target(chat_id: str) -> int | str:

@@ -7,6 +7,18 @@ twice is a no-op. A message moves ``pending`` → ``sent`` (with Telegram's ``me
 moment Telegram acknowledges it, or → ``failed`` on a permanent error; ``held`` messages wait for
 their channel's digest; ``digested`` ones went into a digest message; ``cancelled`` ones were
 dropped by hand. Order within a chat is the order of insertion (``id``).
+
+``in_doubt`` counts the sends of a message whose outcome is unknown: it is raised, and
+committed, *before* each request and lowered again when Telegram's answer says nothing was
+stored (an error). A timeout after the request was written, a dropped connection or a process
+killed mid-send leave it raised: Telegram may hold the message. A message may be sent once
+more after one such send (the README's one repeat); after a second one it becomes
+``unconfirmed``, is never sent again automatically and is reported to the maintainers
+(``tracker outbox --retry ID`` once they have checked the channel, or ``--cancel ID``).
+
+A chat that Telegram moved (a group upgraded to a supergroup) has an alias in ``meta``
+(``chat-moved:<old id>`` → new id): :func:`insert_alert` queues for the new id, so alerts of a
+channel whose configuration still names the old id reach it (:meth:`Outbox.move_chat`).
 """
 
 from __future__ import annotations
@@ -33,6 +45,12 @@ class Status(StrEnum):
     FAILED = "failed"
     DIGESTED = "digested"
     CANCELLED = "cancelled"
+    UNCONFIRMED = "unconfirmed"
+
+
+#: Sends with an unknown outcome after which a message is no longer sent automatically: the
+#: first may have been stored, so one more send is the README's "one repeat", and no more.
+MAX_IN_DOUBT = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +87,13 @@ class Row:
     not_before: datetime | None
     sent_at: datetime | None
     shown_at: datetime | None
+    in_doubt: int = 0
 
 
 _SELECT = (
     "SELECT o.id, o.alert_id, a.key, o.channel, o.chat_id, o.position, o.payload, o.status,"
     " o.attempts, o.last_error, o.message_id, o.created_at, o.not_before, o.sent_at,"
-    " o.shown_at FROM outbox o JOIN alerts a ON a.id = o.alert_id"
+    " o.shown_at, o.in_doubt FROM outbox o JOIN alerts a ON a.id = o.alert_id"
 )
 
 
@@ -95,6 +114,7 @@ def _row(values: Sequence[Any]) -> Row:
         not_before=from_iso(values[12]) if values[12] else None,
         sent_at=from_iso(values[13]) if values[13] else None,
         shown_at=from_iso(values[14]) if values[14] else None,
+        in_doubt=int(values[15] or 0),
     )
 
 
@@ -124,6 +144,7 @@ def insert_alert(
     # Not ``lastrowid``: PostgreSQL's driver has none, and the key is unique.
     alert_id = db.execute("SELECT id FROM alerts WHERE key = ?", (key,)).fetchone()[0]
     positions: dict[str, int] = {}
+    moved = _aliases(db, {item.chat_id for item in items})
     for item in items:
         position = positions.get(item.channel, 0)
         positions[item.channel] = position + 1
@@ -135,7 +156,7 @@ def insert_alert(
             (
                 alert_id,
                 item.channel,
-                item.chat_id,
+                moved.get(item.chat_id, item.chat_id),
                 position,
                 item.message.role,
                 item.message.method,
@@ -146,6 +167,28 @@ def insert_alert(
             ),
         )
     return True
+
+
+#: The ``meta`` key prefix of a chat's new id after Telegram moved it.
+MOVED_PREFIX = "chat-moved:"
+
+
+def _aliases(db: Connection, chat_ids: Iterable[str]) -> dict[str, str]:
+    """The new ids of the chats among ``chat_ids`` that Telegram moved (followed to the end)."""
+    found: dict[str, str] = {}
+    for chat_id in chat_ids:
+        current, seen = chat_id, {chat_id}
+        while True:
+            row = db.execute(
+                "SELECT value FROM meta WHERE key = ?", (MOVED_PREFIX + current,)
+            ).fetchone()
+            if row is None or row[0] in seen:
+                break
+            current = str(row[0])
+            seen.add(current)
+        if current != chat_id:
+            found[chat_id] = current
+    return found
 
 
 def amend_pending(db: Connection, key: str, message: Message) -> bool:
@@ -201,6 +244,51 @@ class Outbox:
                 (message_id, to_iso(at), row_id),
             )
 
+    def begin_send(self, row_id: int) -> None:
+        """A send is about to start: counted as in doubt until an answer says otherwise."""
+        with self.state.transaction() as db:
+            db.execute("UPDATE outbox SET in_doubt = in_doubt + 1 WHERE id = ?", (row_id,))
+
+    def not_sent(self, row_id: int) -> None:
+        """Telegram's answer to the last send was an error: that send stored nothing."""
+        with self.state.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET in_doubt = in_doubt - 1 WHERE id = ? AND in_doubt > 0",
+                (row_id,),
+            )
+
+    def mark_unconfirmed(self, row_id: int, error: str) -> None:
+        """Sends of unknown outcome ran out: never sent again automatically (see the module)."""
+        with self.state.transaction() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'unconfirmed', attempts = attempts + 1,"
+                " last_error = ? WHERE id = ? AND status = 'pending'",
+                (error, row_id),
+            )
+
+    def move_chat(self, old: str, new: str) -> int:
+        """Telegram moved chat ``old`` to ``new``: re-address its queued messages, in one go.
+
+        Pending, held, failed and unconfirmed messages follow the chat, and later alerts for
+        ``old`` are queued for ``new`` (an alias in ``meta``). Returns how many were moved.
+        """
+        with self.state.transaction() as db:
+            db.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (MOVED_PREFIX + old, new),
+            )
+            return db.execute(
+                "UPDATE outbox SET chat_id = ? WHERE chat_id = ?"
+                " AND status IN ('pending', 'held', 'failed', 'unconfirmed')",
+                (new, old),
+            ).rowcount
+
+    def moved_to(self, chat_id: str) -> str | None:
+        """The chat Telegram moved ``chat_id`` to, if it did."""
+        found = self.state.read("SELECT value FROM meta WHERE key = ?", (MOVED_PREFIX + chat_id,))
+        return str(found[0][0]) if found else None
+
     def mark_failed(self, row_ids: Iterable[int], error: str) -> None:
         """A permanent error: the messages stay in the outbox, failed, until retried."""
         with self.state.transaction() as db:
@@ -228,20 +316,26 @@ class Outbox:
             )
 
     def retry(self, row_ids: Sequence[int] | None = None) -> int:
-        """Put failed messages (all, or these) back to pending; returns how many."""
-        reset = "UPDATE outbox SET status = 'pending', not_before = NULL WHERE status = 'failed'"
+        """Put failed messages (all, or these) back to pending; returns how many.
+
+        Unconfirmed messages are put back only by id: someone checked the channel first.
+        """
+        reset = "UPDATE outbox SET status = 'pending', not_before = NULL, in_doubt = 0"
         with self.state.transaction() as db:
             if row_ids is None:
-                return db.execute(reset).rowcount
+                return db.execute(reset + " WHERE status = 'failed'").rowcount
             # executemany sums the rows each statement changed into rowcount.
-            return db.executemany(reset + " AND id = ?", [(i,) for i in row_ids]).rowcount
+            return db.executemany(
+                reset + " WHERE status IN ('failed', 'unconfirmed') AND id = ?",
+                [(i,) for i in row_ids],
+            ).rowcount
 
     def cancel(self, row_ids: Sequence[int]) -> int:
-        """Drop pending, held or failed messages by hand; returns how many."""
+        """Drop pending, held, failed or unconfirmed messages by hand; returns how many."""
         with self.state.transaction() as db:
             return db.executemany(
                 "UPDATE outbox SET status = 'cancelled'"
-                " WHERE id = ? AND status IN ('pending', 'held', 'failed')",
+                " WHERE id = ? AND status IN ('pending', 'held', 'failed', 'unconfirmed')",
                 [(i,) for i in row_ids],
             ).rowcount
 
@@ -308,15 +402,16 @@ class Outbox:
     def finished(self, prefix: str = "change:") -> list[str]:
         """Keys of the alerts (starting with ``prefix``) with no message left to deliver.
 
-        Every message was sent, cancelled or folded into a digest: nothing pending, held or
-        failed (an alert no channel follows has no message, and nothing to mark). Written to
-        the archive's delivery ledger (:mod:`tracker.archive.deliveries`).
+        Every message was sent, cancelled or folded into a digest: nothing pending, held,
+        failed or unconfirmed (an alert no channel follows has no message, and nothing to
+        mark). Written to the archive's delivery ledger (:mod:`tracker.archive.deliveries`).
         """
         rows = self.state.read(
             "SELECT a.key FROM alerts a WHERE a.key LIKE ?"
             " AND EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id)"
             " AND NOT EXISTS (SELECT 1 FROM outbox o"
-            " WHERE o.alert_id = a.id AND o.status IN ('pending', 'held', 'failed'))"
+            " WHERE o.alert_id = a.id"
+            " AND o.status IN ('pending', 'held', 'failed', 'unconfirmed'))"
             " ORDER BY a.id",
             (prefix.replace("%", "") + "%",),
         )
@@ -325,17 +420,17 @@ class Outbox:
     def prune(self, before: datetime, delivered: Iterable[str]) -> int:
         """Drop the messages of finished alerts last touched before ``before``; returns how many.
 
-        An alert is finished when none of its messages is pending, held or failed. A change
-        alert's messages are dropped only once ``delivered`` (the keys marked in the archive's
-        ``deliveries.csv``) holds its key. The ``alerts`` row stays: its key keeps the alert
-        from being queued again.
+        An alert is finished when none of its messages is pending, held, failed or
+        unconfirmed. A change alert's messages are dropped only once ``delivered`` (the keys
+        marked in the archive's ``deliveries.csv``) holds its key. The ``alerts`` row stays:
+        its key keeps the alert from being queued again.
         """
         done = set(delivered)
         found = self.state.read(
             "SELECT a.id, a.key FROM alerts a"
             " WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id)"
             " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id"
-            " AND (o.status IN ('pending', 'held', 'failed')"
+            " AND (o.status IN ('pending', 'held', 'failed', 'unconfirmed')"
             " OR COALESCE(o.sent_at, o.created_at) >= ?))",
             (to_iso(before),),
         )

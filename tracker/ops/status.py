@@ -260,13 +260,14 @@ def _stamp(iso: str) -> str:
 def _backlog(state: State, now: datetime) -> Iterable[ChannelBacklog]:
     rows = state.read(
         "SELECT channel, status, COUNT(*), MIN(created_at) FROM outbox"
-        " WHERE status IN ('pending', 'held', 'failed') GROUP BY channel, status"
+        " WHERE status IN ('pending', 'held', 'failed', 'unconfirmed') GROUP BY channel, status"
         " ORDER BY channel"
     )
     per: dict[str, dict[str, Any]] = {}
     for channel, status, count, oldest in rows:
         entry = per.setdefault(channel, {"pending": 0, "held": 0, "failed": 0, "oldest": None})
-        entry[status] = int(count)
+        # An unconfirmed message waits for a person, as a failed one does.
+        entry["failed" if status == "unconfirmed" else status] += int(count)
         if status == "pending":
             entry["oldest"] = oldest
     for channel, entry in per.items():

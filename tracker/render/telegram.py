@@ -10,7 +10,12 @@ One *post* per change and channel:
    notification previews and screen readers, formatting does not), and the labels with the
    words that matched; clauses are packed into as few messages as fit and split only between
    clauses (or, for a clause too long for one message, between words), never inside a tag;
-   what is left out is counted ("+N more changed clauses") and linked;
+   what is left out is counted ("+N more changed clauses") and linked. A modified clause shows
+   its changed words in context: the unchanged text around them is cut to the sentences within
+   :data:`CONTEXT_CHARS` characters on each side, the cuts marked with "…", so a 2-word edit in
+   a 100,000-character clause is one short message. The replies of one post are at most
+   :data:`MAX_CLAUSE_MESSAGES` messages: clauses that do not fit are counted with the rest (and
+   a clause too long for them is cut, "the rest of this clause" then linked too);
 3. a silent document reply: the full HTML change page.
 
 Every message is checked against Telegram's limits *after parsing*
@@ -20,6 +25,7 @@ Every message is checked against Telegram's limits *after parsing*
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -58,6 +64,14 @@ from tracker.render.words import (
 MAX_HASHTAGS = 8
 #: Distinct matched words shown per label.
 MAX_WORDS_PER_LABEL = 3
+#: Unchanged text shown on each side of a change, at most (whole sentences when they fit).
+CONTEXT_CHARS = 300
+#: Clause replies of one post, at most; what does not fit is counted and linked.
+MAX_CLAUSE_MESSAGES = 5
+#: Where a sentence (or a line) ends: the context is cut there when it can be.
+_SENTENCE_END = re.compile(r"[.!?;…][\"'\u2019\u201d\u00bb)\]]*\s+|\n+")
+#: Marks unchanged text left out of a clause.
+ELLIPSIS = "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,15 +232,68 @@ def _diff_markup(ops: Iterable[tuple[DiffOp, str]]) -> str:
 
 
 def _clause_ops(clause: ClauseChange) -> list[tuple[DiffOp, str]]:
-    """The clause as diff operations over the text a reader sees."""
+    """The clause as diff operations over the text a reader sees, unchanged text in context."""
     if clause.old is None and clause.new is not None:
         return [(DiffOp.INSERT, display_text(clause.new))]
     if clause.new is None and clause.old is not None:
         return [(DiffOp.DELETE, display_text(clause.old))]
     ops = list(shown_diff(clause))
-    if ops:
-        return ops
-    return [(DiffOp.EQUAL, display_text(clause.new or clause.old or ""))]
+    if not ops:
+        ops = [(DiffOp.EQUAL, display_text(clause.new or clause.old or ""))]
+    return in_context(ops)
+
+
+def _lead_in(text: str) -> str:
+    """The end of ``text`` leading into a change: whole sentences within CONTEXT_CHARS, or
+    the words that fit."""
+    window = text[-CONTEXT_CHARS:]
+    found = _SENTENCE_END.search(window)
+    if found is not None and found.end() < len(window):
+        return window[found.end() :]
+    space = window.find(" ")
+    return window[space + 1 :] if 0 <= space < len(window) - 1 else window
+
+
+def _lead_out(text: str) -> str:
+    """The start of ``text`` after a change: whole sentences within CONTEXT_CHARS, or the
+    words that fit."""
+    window = text[:CONTEXT_CHARS]
+    ends = [m for m in _SENTENCE_END.finditer(window) if m.start() > 0]
+    if ends:
+        return window[: ends[-1].start() + len(ends[-1].group().rstrip())]
+    space = window.rfind(" ")
+    return window[:space] if space > 0 else window
+
+
+def in_context(ops: Sequence[tuple[DiffOp, str]]) -> list[tuple[DiffOp, str]]:
+    """``ops`` with long unchanged runs cut to the sentences around the changes.
+
+    An unchanged run before the first change keeps its end, one after the last change its
+    start, one between two changes both; what is left out becomes "…". A run of at most
+    :data:`CONTEXT_CHARS` characters (twice that between two changes) is kept whole, and a
+    clause without any change (a move) keeps its start.
+    """
+    changed = [k for k, (op, _text) in enumerate(ops) if op is not DiffOp.EQUAL]
+    if not changed:
+        text = "".join(t for _op, t in ops)
+        if len(text) <= 2 * CONTEXT_CHARS:
+            return list(ops)
+        return [(DiffOp.EQUAL, _lead_out(text[: 2 * CONTEXT_CHARS]) + f" {ELLIPSIS}")]
+    first, last = changed[0], changed[-1]
+    shown: list[tuple[DiffOp, str]] = []
+    for k, (op, text) in enumerate(ops):
+        if op is not DiffOp.EQUAL:
+            shown.append((op, text))
+        elif k < first and len(text) > CONTEXT_CHARS:
+            shown.append((op, f"{ELLIPSIS} {_lead_in(text).lstrip()}"))
+        elif k > last and len(text) > CONTEXT_CHARS:
+            shown.append((op, f"{_lead_out(text).rstrip()} {ELLIPSIS}"))
+        elif first < k < last and len(text) > 2 * CONTEXT_CHARS + len(ELLIPSIS) + 2:
+            after, before = _lead_out(text), _lead_in(text)
+            shown.append((op, f"{after.rstrip()} {ELLIPSIS} {before.lstrip()}"))
+        else:
+            shown.append((op, text))
+    return shown
 
 
 def _where(section: tuple[str, ...], title: str) -> str:
@@ -314,25 +381,54 @@ def clause_blocks(clause: ClauseChange, language: str, title: str = "") -> list[
     return blocks
 
 
-def _more_line(count: int, language: str, page: str | None) -> str:
-    phrase = (
-        word(language, "more_clauses_one")
-        if count == 1
-        else word(language, "more_clauses", n=count)
-    )
+def _more_line(count: int, language: str, page: str | None, *, cut: bool = False) -> str:
+    if cut:
+        phrase = (
+            word(language, "clause_rest_and_more", n=count)
+            if count
+            else word(language, "clause_rest")
+        )
+    else:
+        phrase = (
+            word(language, "more_clauses_one")
+            if count == 1
+            else word(language, "more_clauses", n=count)
+        )
     return f"<i>{_link(page, phrase) if page else esc(phrase)}</i>"
 
 
 def render_clauses(
-    change: Change, context: PostContext, channel: Channel, *, max_clauses: int
+    change: Change,
+    context: PostContext,
+    channel: Channel,
+    *,
+    max_clauses: int,
+    max_messages: int | None = MAX_CLAUSE_MESSAGES,
 ) -> list[Message]:
-    """The replies holding the ``max_clauses`` most important clauses (and a count of the rest)."""
+    """The replies holding the ``max_clauses`` most important clauses (and a count of the rest).
+
+    At most ``max_messages`` messages (None: no bound): the clauses that do not fit join the
+    count of the rest, and a first clause that alone does not fit is cut between its blocks.
+    """
     lang = channel.language
+    page = channel.link(context.change_page)
     chosen = ranked_clauses(change, channel)
-    shown, rest = chosen[:max_clauses], chosen[max_clauses:]
-    blocks = [block for clause in shown for block in clause_blocks(clause, lang, context.title)]
-    tail = _more_line(len(rest), lang, channel.link(context.change_page)) if rest else ""
-    texts = pack(blocks, tail=tail)
+    per_clause = [clause_blocks(c, lang, context.title) for c in chosen[:max_clauses]]
+    shown, cut = len(per_clause), False
+    while True:
+        left = len(chosen) - shown
+        tail = _more_line(left, lang, page, cut=cut) if left or cut else ""
+        texts = pack([block for blocks in per_clause[:shown] for block in blocks], tail=tail)
+        if max_messages is None or len(texts) <= max_messages:
+            break
+        if shown > 1:
+            shown -= 1
+            continue
+        # One clause alone is too long for the bound: keep its first blocks only.
+        per_clause[0] = per_clause[0][: min(len(per_clause[0]), max_messages) - int(cut)]
+        cut = True
+        if not per_clause[0]:
+            raise MessageTooLargeError("no clause block fits the bound on messages")
     if len(texts) > 1:
         numbered = []
         for position, text in enumerate(texts, 1):
@@ -369,12 +465,22 @@ def render_document(change: Change, context: PostContext, channel: Channel) -> M
 
 
 def render_post(
-    change: Change, context: PostContext, channel: Channel, *, max_clauses: int = 5
+    change: Change,
+    context: PostContext,
+    channel: Channel,
+    *,
+    max_clauses: int = 5,
+    max_messages: int | None = MAX_CLAUSE_MESSAGES,
 ) -> list[Message]:
-    """Every message of one change for one channel, in sending order."""
+    """Every message of one change for one channel, in sending order.
+
+    ``max_messages`` bounds the clause replies (None: every clause shown, whatever it takes).
+    """
     return [
         render_summary(change, context, channel),
-        *render_clauses(change, context, channel, max_clauses=max_clauses),
+        *render_clauses(
+            change, context, channel, max_clauses=max_clauses, max_messages=max_messages
+        ),
         render_document(change, context, channel),
     ]
 

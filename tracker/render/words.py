@@ -26,6 +26,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "diff_attached": "full diff attached below",
         "more_clauses": "+{n} more changed clauses on the change page",
         "more_clauses_one": "+1 more changed clause on the change page",
+        "clause_rest": "the rest of this clause on the change page",
+        "clause_rest_and_more": "the rest of this clause and +{n} more changed clauses on the "
+        "change page",
         "in_section": "in",
         "moved_from": "moved from",
         "continued": "continued",
@@ -36,6 +39,13 @@ _WORDS: dict[str, dict[str, str]] = {
         "inaccessible_cause": "cause: {cause}",
         "recovered": "✅ {document} accessible again after {n} inaccessible checks",
         "delivery_failed": "⚠️ Telegram delivery to {channel} ({chat}) failed",
+        "delivery_unconfirmed": "⚠️ Telegram delivery to {channel} ({chat}) not confirmed",
+        "delivery_problems": "⚠️ Telegram delivery: {n} problems",
+        "delivery_unconfirmed_what": "Telegram may have posted it, once or twice; it is not sent "
+        "again. Check the channel: if it is missing, tracker outbox --retry {id}; "
+        "if it is there, tracker outbox --cancel {id}",
+        "chat_moved": "⚠️ Telegram moved {channel} from chat {old} to {new} (a supergroup): its "
+        'alerts now go to {new}; set chat_id = "{new}" in config/channels/{channel}.toml',
         "outage": "⚠️ {host} inaccessible ({cause}) since {since}: {n} documents",
         "outage_reminder": "⏰ {host} still inaccessible ({cause}) since {since}: {n} documents",
         "outage_over": "✅ {host} accessible again after {duration} ({cause}): {n} documents",
@@ -61,6 +71,9 @@ _WORDS: dict[str, dict[str, str]] = {
         "diff_attached": "comparaison complète en pièce jointe ci-dessous",
         "more_clauses": "+{n} autres clauses modifiées sur la page de la modification",
         "more_clauses_one": "+1 autre clause modifiée sur la page de la modification",
+        "clause_rest": "la suite de cette clause sur la page de la modification",
+        "clause_rest_and_more": "la suite de cette clause et +{n} autres clauses modifiées sur "
+        "la page de la modification",
         "in_section": "dans",
         "moved_from": "déplacée depuis",
         "continued": "suite",
@@ -71,6 +84,14 @@ _WORDS: dict[str, dict[str, str]] = {
         "inaccessible_cause": "cause : {cause}",
         "recovered": "✅ {document} de nouveau accessible après {n} vérifications en échec",
         "delivery_failed": "⚠️ Échec de l'envoi Telegram vers {channel} ({chat})",
+        "delivery_unconfirmed": "⚠️ Envoi Telegram vers {channel} ({chat}) non confirmé",
+        "delivery_problems": "⚠️ Envoi Telegram : {n} problèmes",
+        "delivery_unconfirmed_what": "Telegram l'a peut-être publié, une ou deux fois ; il "
+        "n'est pas renvoyé. Vérifiez le canal : s'il manque, tracker outbox --retry {id} ; "
+        "s'il y est, tracker outbox --cancel {id}",
+        "chat_moved": "⚠️ Telegram a déplacé {channel} du chat {old} vers {new} (un supergroupe) : "
+        'ses alertes vont désormais à {new} ; indiquez chat_id = "{new}" dans '
+        "config/channels/{channel}.toml",
         "outage": "⚠️ {host} inaccessible ({cause}) depuis le {since} : {n} documents",
         "outage_reminder": "⏰ {host} toujours inaccessible ({cause}) depuis le {since} : "
         "{n} documents",

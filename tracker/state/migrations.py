@@ -96,6 +96,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "since when a document fails",
         ("ALTER TABLE document_state ADD COLUMN failing_since TEXT",),
     ),
+    Migration(
+        4,
+        "Telegram sends of unknown outcome",
+        ("ALTER TABLE outbox ADD COLUMN in_doubt INTEGER NOT NULL DEFAULT 0",),
+    ),
 )
 
 #: The schema version this release writes (the number of its last migration).

@@ -24,6 +24,7 @@ from tracker.render import SECTION_SEPARATOR, display_text
 
 _BLOCKS = re.compile(r"\n[ \t]*\n")
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_SETEXT = re.compile(r"^(=+|-+)$")
 _SPACE = re.compile(r"\s+")
 _PLAIN = str.maketrans(
     {
@@ -168,13 +169,14 @@ def find(text: str, needle: Needle, *, version: str, excerpts: int = 3) -> Versi
     hits: list[Hit] = []
     count = 0
     for block in _BLOCKS.split(text):
-        heading = _HEADING.match(block.strip()) if block.lstrip().startswith("#") else None
-        if heading is not None:
-            level = len(heading.group(1))
+        source = block.strip()
+        title = _heading(source)
+        if title is not None:
+            level, source = title
             del headings[level - 1 :]
             headings += [""] * (level - 1 - len(headings))
-            headings.append(display_text(heading.group(2)).strip())
-        shown = _SPACE.sub(" ", display_text(block).translate(_PLAIN)).strip()
+            headings.append(display_text(source).strip())
+        shown = _SPACE.sub(" ", display_text(_SPACE.sub(" ", source)).translate(_PLAIN)).strip()
         folded = fold(shown, accents=needle.accents)
         if needle.folded not in folded:
             continue
@@ -183,6 +185,17 @@ def find(text: str, needle: Needle, *, version: str, excerpts: int = 3) -> Versi
             section = SECTION_SEPARATOR.join(h for h in headings if h)
             hits.append(Hit(section, _excerpt(shown, needle)))
     return VersionHits(version, count, tuple(hits)) if count else None
+
+
+def _heading(block: str) -> tuple[int, str] | None:
+    """(level, text) of a block that is a heading: ``## Title`` or a setext ``Title`` / ``===``."""
+    if block.startswith("#"):
+        found = _HEADING.match(block)
+        return None if found is None else (len(found.group(1)), found.group(2))
+    title, _, rule = block.partition("\n")
+    if rule and "\n" not in rule and _SETEXT.match(rule.strip()):
+        return (1 if rule.strip()[0] == "=" else 2), title.strip()
+    return None
 
 
 def _excerpt(shown: str, needle: Needle) -> str:

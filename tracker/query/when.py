@@ -167,7 +167,7 @@ def in_force(stamps: Sequence[str], asked: str, document: str) -> Resolved:
             f"{document}: no version in force at {what}: the first version was recorded at "
             f"{stamps[0]}"
         )
-    how = How.EXACT if before[-1] == asked else How.IN_FORCE
+    how = How.EXACT if before[-1] == moment else How.IN_FORCE
     return _resolved(stamps, asked, before[-1], how, moment)
 
 

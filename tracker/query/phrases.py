@@ -62,6 +62,16 @@ class Needle:
     folded: str
     accents: bool = False
 
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The phrase's words, each of which a paragraph holding it holds (a quick test)."""
+        return tuple(self.folded.split(" "))
+
+    @property
+    def plain_marks(self) -> bool:
+        """Whether the phrase holds a quote or a dash (typographic ones are read as those)."""
+        return any(mark in self.folded for mark in "'\"-")
+
     @classmethod
     def of(cls, phrase: str, *, accents: bool = False) -> Needle:
         """The needle for ``phrase``; QueryError when it holds no word."""
@@ -165,6 +175,8 @@ class DocumentHits:
 
 def find(text: str, needle: Needle, *, version: str, excerpts: int = 3) -> VersionHits | None:
     """The paragraphs of one version's Markdown holding ``needle`` (None if none does)."""
+    if not _has_words(text, needle):
+        return None  # a word of the phrase is nowhere: no paragraph to read one by one
     headings: list[str] = []
     hits: list[Hit] = []
     count = 0
@@ -176,6 +188,8 @@ def find(text: str, needle: Needle, *, version: str, excerpts: int = 3) -> Versi
             del headings[level - 1 :]
             headings += [""] * (level - 1 - len(headings))
             headings.append(display_text(source).strip())
+        if not _has_words(source, needle):
+            continue
         shown = _SPACE.sub(" ", display_text(_SPACE.sub(" ", source)).translate(_PLAIN)).strip()
         folded = fold(shown, accents=needle.accents)
         if needle.folded not in folded:
@@ -185,6 +199,14 @@ def find(text: str, needle: Needle, *, version: str, excerpts: int = 3) -> Versi
             section = SECTION_SEPARATOR.join(h for h in headings if h)
             hits.append(Hit(section, _excerpt(shown, needle)))
     return VersionHits(version, count, tuple(hits)) if count else None
+
+
+def _has_words(text: str, needle: Needle) -> bool:
+    """Whether ``text`` holds every word of the phrase: a quick test before the exact one."""
+    # typographic quotes and dashes matter only to a phrase holding their plain forms
+    loose = (text.translate(_PLAIN) if needle.plain_marks else text).casefold()
+    loose = _strip_accents(loose) if needle.accents else unicodedata.normalize("NFC", loose)
+    return all(word in loose for word in needle.words)
 
 
 def _heading(block: str) -> tuple[int, str] | None:

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.servers import page_bytes
-from tests.test_cli import Cli, make_cli
+from tests.test_cli import ROOT, Cli, make_cli
 
 DOC = "linkedin/privacy-policy"
 EU = "linkedin/eu-regional-privacy-notice"
@@ -244,4 +245,33 @@ def test_diff_accepts_dates_and_prefixes_and_says_what_they_resolved_to(cli: Cli
     done = cli("diff", EU, "--to", "2024-01-01T00-00-00Z", code=2)
     assert "no version in force at 2024-01-01T00-00-00Z: the first version was recorded at" in (
         done.stderr
+    )
+
+
+def test_a_non_default_archive_gets_the_glossary_its_pages_link_to(cli: Cli):
+    """Issue 14: with ``--archive`` elsewhere, ``linkedin/README.md`` linked to a missing
+    ``../README.md``."""
+    platform = (cli.archive / "linkedin" / "README.md").read_text(encoding="utf-8")
+    assert "[../README.md](../README.md)" in platform
+    glossary = cli.archive / "README.md"
+    assert glossary.is_file(), "the link target exists"
+    assert glossary.read_text(encoding="utf-8") == (ROOT / "snapshots" / "README.md").read_text(
+        encoding="utf-8"
+    )
+    assert "## Words used here" in glossary.read_text(encoding="utf-8")
+    assert f"{DOC}: ok" in cli("verify").stdout
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=cli.archive, capture_output=True, text=True
+    )
+    assert "README.md" not in status.stdout, "committed with the records"
+    glossary.write_text("# Our own guide\n", encoding="utf-8")
+    cli("import", str(cli.tmp / "md"), "--document", DOC)
+    assert glossary.read_text(encoding="utf-8") == "# Our own guide\n", "never overwritten"
+
+
+def test_the_packaged_glossary_is_the_projects_archive_readme():
+    from tracker.archive.index import archive_guide
+
+    assert archive_guide() == (ROOT / "snapshots" / "README.md").read_text(encoding="utf-8"), (
+        "edit snapshots/README.md and tracker/archive/archive-readme.md together"
     )

@@ -275,3 +275,17 @@ def test_the_packaged_glossary_is_the_projects_archive_readme():
     assert archive_guide() == (ROOT / "snapshots" / "README.md").read_text(encoding="utf-8"), (
         "edit snapshots/README.md and tracker/archive/archive-readme.md together"
     )
+
+
+def test_change_pages_name_both_versions_capture_times_and_hashes(cli: Cli):
+    """The footer of a recorded change page, and of ``diff --format html``."""
+    old = json.loads(cli("show", DOC, "--at", "2023-03", "--json").stdout)
+    new = json.loads(cli("show", DOC, "--at", "2024-06", "--json").stdout)
+    recorded = (cli.archive / DOC / "changes" / "2024-06-15T08-30-00Z.html").read_text()
+    shown = cli("diff", DOC, "--to", "2024-06", "--format", "html").stdout
+    for html in (recorded, shown):
+        footer = html[html.index("<footer>") :]
+        for version in (old, new):
+            assert f"<td>{version['captured_at']}</td>" in footer
+            assert f"<code>{version['text_sha256']}</code>" in footer
+            assert f"<code>{version['raw_sha256']}</code>" in footer

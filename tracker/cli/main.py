@@ -369,7 +369,7 @@ def diff(
     color: bool | None,
 ) -> None:
     """Compare any two versions of a document, clause by clause."""
-    from tracker.changes import compare_classified
+    from tracker.changes import compare_classified, version_facts
     from tracker.compare.diff import change_to_dict
     from tracker.render.html import render_change_page
     from tracker.render.markdown import render_change_markdown
@@ -417,7 +417,9 @@ def diff(
     elif fmt == "md":
         click.echo(render_change_markdown(change, title=title, source_url=source), nl=False)
     elif fmt == "html":
-        click.echo(render_change_page(change, title=title, source_url=source), nl=False)
+        versions = [version_facts(old), version_facts(new)]
+        page = render_change_page(change, title=title, source_url=source, versions=versions)
+        click.echo(page, nl=False)
     else:
         use_color = sys.stdout.isatty() if color is None else color
         click.echo(

@@ -31,7 +31,6 @@ from tracker.errors import ArchiveError, ConfigError, QueryError
 from tracker.models import Outcome
 from tracker.ops.logs import FORMATS
 from tracker.ops.logs import setup as setup_logging
-from tracker.query.when import resolve
 from tracker.timestamps import to_stamp
 
 if TYPE_CHECKING:  # the pipeline's imports take a while: `tracker status` does without them
@@ -371,6 +370,7 @@ def diff(
     """Compare any two versions of a document, clause by clause."""
     from tracker.changes import compare_classified, version_facts
     from tracker.compare.diff import change_to_dict
+    from tracker.query.when import resolve
     from tracker.render.html import render_change_page
     from tracker.render.markdown import render_change_markdown
     from tracker.render.text import render_change_text

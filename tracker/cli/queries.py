@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from typing import Any
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tracker.archive.store import Archive, StoredVersion
 from tracker.cli.common import Context, errors
 from tracker.errors import QueryError
-from tracker.query.changes import ChangeFilter, label_choice, select, significance_choice
-from tracker.query.phrases import Needle, search
-from tracker.query.when import Resolved, moment_of, resolve
+
+if TYPE_CHECKING:
+    from tracker.query.changes import ChangeFilter
+    from tracker.query.when import Resolved
+
+# The query modules (and the renderers the search reads text with) are imported by the commands
+# that use them: `tracker check` and `tracker status` start without them (issue 12).
 
 
 def archive_document(archive: Archive, document_id: str) -> list[str]:
@@ -35,9 +40,8 @@ def archive_document(archive: Archive, document_id: str) -> list[str]:
 
 def _documents(archive: Archive, pattern: str) -> list[str]:
     """The archive's documents matching a glob; QueryError naming them when none does."""
-    wanted = ChangeFilter(document=pattern)
     known = sorted(archive.documents())
-    chosen = [doc for doc in known if wanted.wants_document(doc)]
+    chosen = [doc for doc in known if fnmatchcase(doc, pattern)]
     if not chosen:
         raise QueryError(
             f"no document matches {pattern!r} in {archive.root} "
@@ -90,6 +94,8 @@ def show(obj: Context, document_id: str, at: str | None, as_json: bool) -> None:
     The text goes to standard output; which version it is, when it was captured and its
     hashes go to standard error (so `> file.md` keeps only the text).
     """
+    from tracker.query.when import resolve
+
     with errors():
         archive = Archive(obj.settings().archive_dir)
         stamps = archive_document(archive, document_id)
@@ -156,6 +162,8 @@ def changes(
 ) -> None:
     """List the recorded changes, filtered by document, label, significance and dates."""
     from tracker.classify.taxonomy import load_taxonomy
+    from tracker.query.changes import ChangeFilter, label_choice, select, significance_choice
+    from tracker.query.when import moment_of
 
     with errors():
         settings = obj.settings()
@@ -236,6 +244,9 @@ def search_(
     Case-insensitive, whitespace-insensitive, within one paragraph, as the page reads (links
     and emphasis marks ignored).
     """
+    from tracker.query.phrases import Needle, search
+    from tracker.query.when import moment_of
+
     with errors():
         needle = Needle.of(phrase, accents=ignore_accents)
         archive = Archive(obj.settings().archive_dir)

@@ -675,14 +675,14 @@ def render_platforms(documents: Iterable[Document], archive: Archive) -> None:
     title of its latest version. Writes the archive's ``README.md``, the glossary the platform
     pages link to, when it is missing (:func:`tracker.archive.index.archive_guide`).
     """
-    if not (archive.root / "README.md").is_file():
-        # the glossary the platform pages link to (an archive other than the project's
-        # snapshots/ lacks it); an existing one is left as it is
-        archive.write_text("README.md", archive_guide())
     configured = {document.id: document.title for document in documents}
     known = sorted(set(archive.documents()) | set(configured))
     for line in archive.remove_index_temporaries(known):
         log.warning("%s", line)
+    if not (archive.root / "README.md").is_file():
+        # the glossary the platform pages link to (an archive other than the project's
+        # snapshots/ lacks it); an existing one is left as it is
+        archive.write_text("README.md", archive_guide())
     head = archive.head()
     platforms: dict[str, list[tuple[str, str, str]]] = {}
     for doc_id in known:

@@ -111,7 +111,12 @@ def show(obj: Context, document_id: str, at: str | None, as_json: bool) -> None:
     click.echo(
         f"captured {data['captured_at']} ({data['origin']}) · {data['path']} · text SHA-256 "
         f"{data['text_sha256']}"
-        + (f" · raw SHA-256 {data['raw_sha256']}" if data["raw_sha256"] else ""),
+        + (f" · raw SHA-256 {data['raw_sha256']}" if data["raw_sha256"] else "")
+        + (
+            " · technical upgrade: our rules changed, not the page"
+            if version.technical_upgrade
+            else ""
+        ),
         err=True,
     )
     click.echo(version.text, nl=not version.text.endswith("\n"))

@@ -279,7 +279,7 @@ def test_diff_between_any_two_versions(cli: Cli, tmp_path: Path):
     assert [c["timestamp"] for c in history["changes"]] == ["2025-04-01T00-00-00Z"]
     assert history["changes"][0]["significance"] == "substantive"
     done = cli("diff", DOC, "--to", "2024-01-01T00-00-00Z", code=2)
-    assert "no version 2024-01-01T00-00-00Z" in done.stderr
+    assert "no version in force at 2024-01-01T00-00-00Z" in done.stderr
 
 
 def test_verify_finds_a_tampered_snapshot_and_a_missing_change(cli: Cli, tmp_path: Path):

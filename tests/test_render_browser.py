@@ -5,8 +5,10 @@ Skipped with a reason when Chromium is not installed (``.ci/run`` installs Debia
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -93,3 +95,47 @@ def test_telegram_preview_shows_the_post_as_telegram_would(tmp_path: Path):
     png = tmp_path / "preview.png"
     chromium(tmp_path, "--window-size=600,900", f"--screenshot={png}", path.as_uri())
     assert png.read_bytes().startswith(b"\x89PNG")
+
+
+#: Measured in the page itself: how far the document is wider than the window (0: no overflow).
+_PROBE = (
+    "<script>document.body.setAttribute('data-overflow', String("
+    "document.documentElement.scrollWidth - document.documentElement.clientWidth))</script>"
+)
+
+
+@pytest.mark.parametrize("width", [360, 768, 1280, 1920])
+def test_change_page_never_overflows_sideways(tmp_path: Path, width: int):
+    """Issue 14: the page overflowed at 1,280 px. Long URLs, code and hashes, a wide table."""
+    from tests.test_render_layout import CHANGE as WIDE_CHANGE
+    from tests.test_render_layout import VERSIONS
+
+    html = render_change_page(
+        WIDE_CHANGE, title="LinkedIn EU notice", source_url="https://x.test/", versions=VERSIONS
+    )
+    path = tmp_path / "wide.html"
+    path.write_text(html.replace("</body>", f"{_PROBE}</body>"), encoding="utf-8")
+    dom = chromium(tmp_path, f"--window-size={width},900", "--dump-dom", path.as_uri()).stdout
+    found = re.search(r'data-overflow="(-?\d+)"', dom)
+    assert found is not None, "the probe ran"
+    assert int(found.group(1)) <= 0, f"{found.group(1)} px wider than a {width} px window"
+
+
+def test_long_change_prints_on_several_numbered_pages(tmp_path: Path):
+    """Page numbers come from ``@page { @bottom-right }``: printed without Chromium's own
+    header and footer, a long change still spans several pages (their numbers are drawn by the
+    page margin box; reading them back would need a PDF text extractor)."""
+    from tests.test_render_layout import CHANGE as WIDE_CHANGE
+    from tests.test_render_layout import VERSIONS
+
+    long = replace(WIDE_CHANGE, clauses=WIDE_CHANGE.clauses * 15)
+    path = tmp_path / "long.html"
+    path.write_text(
+        render_change_page(long, title="T", source_url="https://x.test/", versions=VERSIONS),
+        encoding="utf-8",
+    )
+    pdf = tmp_path / "long.pdf"
+    chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", path.as_uri())
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert len(re.findall(rb"/Type\s*/Page[^s]", data)) > 1

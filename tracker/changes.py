@@ -17,6 +17,7 @@ from tracker.models import Change, Document
 
 if TYPE_CHECKING:  # the taxonomy is loaded only when a change is built
     from tracker.classify.taxonomy import Taxonomy, TaxonomySource
+    from tracker.render.html import VersionFacts
 
 # The comparison, the classifier and the renderers are imported where a change is built or
 # written: a check of an unchanged page (most checks) does without them, and starts faster.
@@ -85,7 +86,9 @@ def write_change_record(document: Document, archive: Archive, change: Change) ->
     """Archive a change as JSON, Markdown and HTML (write-once)."""
     from tracker.render.markdown import render_change_markdown
 
-    files = _files(document, change)
+    versions = [archive.read_version(document.id, change.from_version)]
+    versions.append(archive.read_version(document.id, change.to_version))
+    files = _files(document, change, versions)
     files["md"] = render_change_markdown(change, title=document.title, source_url=document.url)
     archive.record_change(document.id, change.to_version, files)
 
@@ -125,14 +128,34 @@ def ensure_change_records(
     return written
 
 
-def _files(document: Document, change: Change) -> dict[str, str]:
+def version_facts(version: StoredVersion) -> VersionFacts:
+    """What a change page's footer says of a version: capture time and hashes."""
+    from tracker.render.html import VersionFacts
+
+    meta = version.meta
+    raw = meta.get("raw_sha256")
+    return VersionFacts(
+        stamp=version.timestamp,
+        captured_at=str(meta.get("captured_at") or meta.get("fetched_at") or version.timestamp),
+        text_sha256=version.text_sha256,
+        raw_sha256=None if raw is None else str(raw),
+    )
+
+
+def _files(document: Document, change: Change, versions: list[StoredVersion]) -> dict[str, str]:
     from tracker.compare.diff import change_to_dict
     from tracker.render.html import render_change_page
 
     data = change_to_dict(change)
+    page = render_change_page(
+        change,
+        title=document.title,
+        source_url=document.url,
+        versions=[version_facts(v) for v in versions],
+    )
     return {
         "json": json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-        "html": render_change_page(change, title=document.title, source_url=document.url),
+        "html": page,
     }
 
 
@@ -160,7 +183,8 @@ def reclassify(document: Document, archive: Archive, taxonomy: Taxonomy) -> list
         previous = archive.read_version(document.id, str(record["from"]))
         current = archive.read_version(document.id, str(record["to"]))
         change = build_change(document, previous, current, taxonomy)
-        archive.record_relabelled(document.id, stamp, tag, _files(document, change))
+        pages = _files(document, change, [previous, current])
+        archive.record_relabelled(document.id, stamp, tag, pages)
         done.append(stamp)
     # Every relabelled file goes into the chain, including those of a reclassification that
     # was interrupted after writing them (they are skipped above, being there already).

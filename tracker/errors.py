@@ -16,6 +16,8 @@
     │   └── GitError            a git command on the archive failed (command, git's words)
     │       └── ArchiveDivergedError  the archive and its remote diverged: refused, nothing lost
     ├── BackfillError           a backfill folder is unusable (bad file name, unknown document)
+    ├── QueryError              a question asked of the archive names nothing in it (a date before
+    │                           the first version, an ambiguous prefix, an unknown label): exit 2
     └── StateError              the state database cannot be used (locked, read-only, unreachable
         │                       server, refused login...): one line naming it, exit code 2
         └── SchemaTooNew        its schema was migrated by a newer release
@@ -121,6 +123,13 @@ class BackfillError(TrackerError):
     """A folder given to ``tracker import`` cannot be imported."""
 
     cause = "bad-import"
+
+
+class QueryError(TrackerError):
+    """A question asked of the archive (``show``, ``changes``, ``search``, ``diff``) cannot be
+    answered as asked: the message names what was asked and what exists."""
+
+    cause = "bad-query"
 
 
 class StateError(TrackerError):

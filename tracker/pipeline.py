@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tracker import __version__
-from tracker.archive.index import render_document_index, render_platform_index
+from tracker.archive.index import archive_guide, render_document_index, render_platform_index
 from tracker.archive.store import Archive, StoredVersion
 from tracker.changes import (
     build_change,
@@ -713,12 +713,17 @@ def render_platforms(documents: Iterable[Document], archive: Archive) -> None:
 
     Once per pass (or per batch of the scheduler's checks), not per check: it lists the whole
     archive. Titles come from the configuration; a document no longer configured keeps the
-    title of its latest version.
+    title of its latest version. Writes the archive's ``README.md``, the glossary the platform
+    pages link to, when it is missing (:func:`tracker.archive.index.archive_guide`).
     """
     configured = {document.id: document.title for document in documents}
     known = sorted(set(archive.documents()) | set(configured))
     for line in archive.remove_index_temporaries(known):
         log.warning("%s", line)
+    if not (archive.root / "README.md").is_file():
+        # the glossary the platform pages link to (an archive other than the project's
+        # snapshots/ lacks it); an existing one is left as it is
+        archive.write_text("README.md", archive_guide())
     head = archive.head()
     platforms: dict[str, list[tuple[str, str, str]]] = {}
     for doc_id in known:

@@ -2,12 +2,15 @@
 
 A lawyer opening ``snapshots/linkedin/privacy-policy/`` in a file manager or on GitHub reads
 this page first: what the document is, where it comes from, every version newest first with
-links to its text and its raw snapshot, and the latest checks.
+links to its text and its raw snapshot, and the latest checks. The archive's own ``README.md``
+(the glossary every platform page links to as ``../README.md``) ships with the package:
+:func:`archive_guide`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from importlib import resources
 from typing import Any
 
 from tracker.archive.tally import ChecksSummary
@@ -133,3 +136,12 @@ def render_platform_index(
     if head:
         lines += ["", f"Archive head: `{head}` (see `tracker verify --head`)."]
     return "\n".join(lines) + "\n"
+
+
+#: The archive root's README, the glossary (``snapshots/README.md`` holds the same text).
+ARCHIVE_GUIDE = "archive-readme.md"
+
+
+def archive_guide() -> str:
+    """The text of the archive's ``README.md``: the words used, the layout, how to verify."""
+    return resources.files(__package__).joinpath(ARCHIVE_GUIDE).read_text(encoding="utf-8")

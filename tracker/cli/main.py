@@ -1,7 +1,8 @@
 """The command line: ``tracker check | run | status | send | outbox | import | history | diff |
-verify | export | validate``.
+show | changes | search | verify | export | validate``.
 
-With :mod:`tracker.cli.alerts` (``send``, ``outbox``), :mod:`tracker.cli.status` (``status``)
+With :mod:`tracker.cli.alerts` (``send``, ``outbox``), :mod:`tracker.cli.status` (``status``),
+:mod:`tracker.cli.queries` (``show``, ``changes``, ``search``)
 and :mod:`tracker.cli.common` (exit codes, error handling), the only modules that print, read
 options and turn errors into exit codes: 0 success, 1 a document was inaccessible (with
 ``--strict``), ``verify`` found a mismatch, Telegram alerts failed or ``status`` found
@@ -24,8 +25,9 @@ from tracker import __version__
 from tracker.archive.store import Archive
 from tracker.cli.alerts import check_telegram, outbox, send, send_alerts_now
 from tracker.cli.common import EXIT_INACCESSIBLE, Context, errors
+from tracker.cli.queries import archive_document, changes, search_, show
 from tracker.cli.status import status
-from tracker.errors import ArchiveError, ConfigError
+from tracker.errors import ArchiveError, ConfigError, QueryError
 from tracker.models import Outcome
 from tracker.ops.logs import FORMATS
 from tracker.ops.logs import setup as setup_logging
@@ -338,9 +340,15 @@ def _history(archive: Archive, document_id: str) -> dict[str, Any]:
 @cli.command()
 @click.argument("document_id", metavar="ID")
 @click.option(
-    "--from", "from_stamp", metavar="TS", help="Older version (default: the one before --to)."
+    "--from",
+    "from_stamp",
+    metavar="WHEN",
+    help="Older version: a stamp, a unique prefix of one, a date YYYY-MM-DD (the version in "
+    "force at the end of that day, UTC) or a timestamp (default: the one before --to).",
 )
-@click.option("--to", "to_stamp", metavar="TS", help="Newer version (default: the latest).")
+@click.option(
+    "--to", "to_stamp", metavar="WHEN", help="Newer version, as --from (default: the latest)."
+)
 @click.option(
     "--format",
     "fmt",
@@ -360,8 +368,9 @@ def diff(
     color: bool | None,
 ) -> None:
     """Compare any two versions of a document, clause by clause."""
-    from tracker.changes import compare_classified
+    from tracker.changes import compare_classified, version_facts
     from tracker.compare.diff import change_to_dict
+    from tracker.query.when import resolve
     from tracker.render.html import render_change_page
     from tracker.render.markdown import render_change_markdown
     from tracker.render.text import render_change_text
@@ -369,19 +378,28 @@ def diff(
     with errors():
         settings = obj.settings()
         archive = Archive(settings.archive_dir)
-        stamps = archive.version_stamps(document_id)
-        if len(stamps) < 2 and not (from_stamp and to_stamp):
+        stamps = archive_document(archive, document_id)
+        if len(stamps) < 2:
             raise ConfigError(f"{document_id}: fewer than two versions in {settings.archive_dir}")
-        to_stamp = to_stamp or stamps[-1]
-        for stamp in (from_stamp, to_stamp):
-            if stamp is not None and stamp not in stamps:
-                known = ", ".join(stamps[-5:]) or "none"
-                raise ConfigError(f"{document_id}: no version {stamp} (latest: {known})")
+        newer = resolve(stamps, to_stamp, document_id)
+        if not newer.exact:
+            click.echo(f"--to {to_stamp}: {newer.describe()}", err=True)
+        to_stamp = newer.stamp
         if from_stamp is None:
             position = stamps.index(to_stamp)
             if position == 0:
-                raise ConfigError(f"{document_id}: {to_stamp} is the first version; give --from")
+                raise QueryError(f"{document_id}: {to_stamp} is the first version; give --from")
             from_stamp = stamps[position - 1]
+        else:
+            older = resolve(stamps, from_stamp, document_id)
+            if not older.exact:
+                click.echo(f"--from {from_stamp}: {older.describe()}", err=True)
+            if older.stamp == to_stamp:
+                raise QueryError(
+                    f"{document_id}: --from {from_stamp} and --to {newer.asked or 'latest'} "
+                    f"are the same version, {to_stamp}: nothing to compare"
+                )
+            from_stamp = older.stamp
         old = archive.read_version(document_id, from_stamp)
         new = archive.read_version(document_id, to_stamp)
         change = compare_classified(
@@ -399,7 +417,9 @@ def diff(
     elif fmt == "md":
         click.echo(render_change_markdown(change, title=title, source_url=source), nl=False)
     elif fmt == "html":
-        click.echo(render_change_page(change, title=title, source_url=source), nl=False)
+        versions = [version_facts(old), version_facts(new)]
+        page = render_change_page(change, title=title, source_url=source, versions=versions)
+        click.echo(page, nl=False)
     else:
         use_color = sys.stdout.isatty() if color is None else color
         click.echo(
@@ -606,6 +626,9 @@ def validate(obj: Context, ask_telegram: bool) -> None:
 cli.add_command(send)
 cli.add_command(outbox)
 cli.add_command(status)
+cli.add_command(show)
+cli.add_command(changes)
+cli.add_command(search_)
 
 
 def main() -> None:

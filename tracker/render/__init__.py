@@ -188,10 +188,10 @@ def _why(item: LabelEvidence) -> str:
 
 
 def label_notes(clause: ClauseChange) -> list[LabelNote]:
-    """The clause's labels (kept and gained, then lost), each with its evidence."""
+    """The clause's labels (kept and gained, then lost), each once, with its evidence."""
     asserted = [e for e in clause.evidence if e.polarity is Polarity.ASSERTED]
     notes = []
-    for label in (*clause.labels, *clause.lost):
+    for label in dict.fromkeys((*clause.labels, *clause.lost)):  # each label once
         status = "gained" if label in clause.gained else "lost" if label in clause.lost else "kept"
         side = "old" if status == "lost" else None
         why = tuple(

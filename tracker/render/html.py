@@ -1,12 +1,21 @@
 """A Change as a self-contained HTML page: the lawyer's view of one change.
 
 No JavaScript, no external resource (inline CSS), printable, every piece of page text escaped.
-Summary first, then the changed clauses grouped by section, each shown side by side (before |
-after) and inline, deletions struck through in red and insertions underlined in green.
+Summary first ("What matters first": the highest-ranked clauses, each with a short excerpt),
+then the changed clauses grouped by section, each shown side by side (before | after) and
+inline, deletions struck through in red and insertions underlined in green. A footer names the
+two versions with their capture times and hashes.
+
+Layout: nothing overflows sideways from 360 to 1,920 px (long words, URLs and hashes wrap
+anywhere; the side-by-side columns may shrink, and stack below 40 rem; the versions table
+scrolls inside its own box); printed, the page numbers stand in the bottom-right margin
+(``@page`` margin boxes, which Chromium supports) and the footer stays on the last page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 
 from tracker.models import Change, ChangeKind, ClauseChange, DiffOp, Rank
@@ -25,12 +34,37 @@ from tracker.render import (
 
 #: How many ranked clauses the summary lists.
 _MATTERS = 8
+#: The longest excerpt of a clause in "What matters first", in characters.
+EXCERPT_CHARS = 160
+
+
+@dataclass(frozen=True, slots=True)
+class VersionFacts:
+    """What the footer says of one of the two versions compared.
+
+    Attributes:
+        stamp: the version's stamp (``versions/<stamp>.md``).
+        captured_at: when its snapshot was captured (ISO 8601, UTC).
+        text_sha256: SHA-256 of its text.
+        raw_sha256: SHA-256 of the raw snapshot it was extracted from (None if imported text).
+    """
+
+    stamp: str
+    captured_at: str
+    text_sha256: str
+    raw_sha256: str | None = None
+
 
 _CSS = """
 :root { --ins: #d7f5dd; --ins-text: #0b5d1e; --del: #fde2e1; --del-text: #8c1c13; }
 * { box-sizing: border-box; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1b1f24;
-       max-width: 72rem; margin: 2rem auto; padding: 0 1rem; }
+       max-width: 72rem; margin: 2rem auto; padding: 0 1rem; overflow-wrap: anywhere; }
+pre, code { max-width: 100%; white-space: pre-wrap; overflow-wrap: anywhere; }
+.scroll { max-width: 100%; overflow-x: auto; }
+table { border-collapse: collapse; }
+th, td { text-align: left; vertical-align: top; padding: .2rem .5rem;
+         border-top: 1px solid #d0d7de; }
 h1 { font-size: 1.5rem; margin-bottom: .25rem; }
 h2 { font-size: 1.15rem; border-bottom: 1px solid #d0d7de; padding-bottom: .25rem;
      margin-top: 2rem; }
@@ -45,8 +79,9 @@ h2 { font-size: 1.15rem; border-bottom: 1px solid #d0d7de; padding-bottom: .25re
                  font-size: .9rem; display: flex; gap: .75rem; flex-wrap: wrap; }
 .kind { font-weight: 700; text-transform: uppercase; font-size: .8rem; }
 .context { color: #57606a; }
-.sides { display: grid; grid-template-columns: 1fr 1fr; }
-.sides > div { padding: .5rem .75rem; white-space: pre-wrap; overflow-wrap: anywhere; }
+.sides { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); }
+.sides > div { padding: .5rem .75rem; white-space: pre-wrap; overflow-wrap: anywhere;
+               min-width: 0; }
 .sides > div + div { border-left: 1px solid #d0d7de; }
 .sides .label, .inline .label { display: block; font-size: .75rem; color: #57606a;
                                  text-transform: uppercase; }
@@ -62,9 +97,21 @@ ins { background: var(--ins); color: var(--ins-text); text-decoration: underline
 .evidence ul { margin: .25rem 0; padding-left: 1.25rem; }
 .rank { font-size: .8rem; color: #57606a; }
 .matters li { margin: .2rem 0; }
+.matters .excerpt { display: block; color: #57606a; font-size: .9rem; }
 footer { margin-top: 2rem; color: #57606a; font-size: .85rem; }
-@media print { body { margin: 0; max-width: none; } .clause { border-color: #999; }
-               del, ins { -webkit-print-color-adjust: exact; print-color-adjust: exact; } }
+footer td code { font-size: .8rem; }
+@media (max-width: 40rem) {
+  body { margin: 1rem auto; padding: 0 .5rem; }
+  .sides { grid-template-columns: minmax(0, 1fr); }
+  .sides > div + div { border-left: 0; border-top: 1px solid #d0d7de; }
+}
+@page { margin: 16mm 14mm 18mm;
+        @bottom-right { content: "Page " counter(page) " of " counter(pages);
+                        font: 9pt system-ui, sans-serif; color: #57606a; } }
+@media print { body { margin: 0; max-width: none; font-size: 11pt; } .clause { border-color: #999; }
+               del, ins { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+               .scroll { overflow: visible; } footer { break-inside: avoid; }
+               a { color: inherit; } }
 """
 
 _KIND_WORDS = {
@@ -152,8 +199,52 @@ def _clause_html(clause: ClauseChange, index: int) -> str:
     return f'<article class="clause" id="c{index}"><header>{header}</header>{body}</article>'
 
 
-def render_change_page(change: Change, *, title: str, source_url: str) -> str:
-    """Render one change as a complete, self-contained HTML document."""
+def excerpt(clause: ClauseChange, limit: int = EXCERPT_CHARS) -> str:
+    """The start of a clause as a reader sees it (its new text; the old one when removed),
+    cut at a space before ``limit`` characters (plain text: the caller escapes it)."""
+    text = " ".join(
+        display_text(clause.new if clause.new is not None else clause.old or "").split()
+    )
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
+
+
+def _footer(change: Change, versions: Sequence[VersionFacts]) -> str:
+    rows = "".join(
+        f"<tr><th>{role}</th><td><code>versions/{escape(v.stamp)}.md</code></td>"
+        f"<td>{escape(v.captured_at)}</td><td><code>{escape(v.text_sha256)}</code></td>"
+        f"<td>{f'<code>{escape(v.raw_sha256)}</code>' if v.raw_sha256 else '—'}</td></tr>"
+        for role, v in zip(("Before", "After"), versions, strict=False)
+    )
+    table = (
+        '<div class="scroll"><table><thead><tr><th></th><th>Version</th><th>Captured (UTC)</th>'
+        "<th>Text SHA-256</th><th>Snapshot SHA-256</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div>"
+        if rows
+        else ""
+    )
+    return (
+        "<footer>Generated by policy-tracker. Deletions are <del>struck through</del>, "
+        "insertions <ins>underlined</ins>. The full texts are in "
+        f"<code>versions/{escape(change.from_version)}.md</code> and "
+        f"<code>versions/{escape(change.to_version)}.md</code> (times UTC).{table}</footer>"
+    )
+
+
+def render_change_page(
+    change: Change,
+    *,
+    title: str,
+    source_url: str,
+    versions: Sequence[VersionFacts] = (),
+) -> str:
+    """Render one change as a complete, self-contained HTML document.
+
+    ``versions``: the facts of the older and the newer version, for the footer (capture time,
+    text and snapshot hashes); without them the footer names the two version files only.
+    """
     grouped: dict[tuple[str, ...], list[tuple[int, ClauseChange]]] = {}
     for index, clause in enumerate(change.clauses):
         grouped.setdefault(clause.section, []).append((index, clause))
@@ -162,7 +253,8 @@ def render_change_page(change: Change, *, title: str, source_url: str) -> str:
     matters = "".join(
         f'<li><a href="#c{index}">{escape(RANK_WORDS[clause.rank or Rank.OTHER])}</a> · '
         f"{escape(section_label(clause.section))} · "
-        f'<span class="labels">{_chips(clause)}</span></li>'
+        f'<span class="labels">{_chips(clause)}</span>'
+        f'<span class="excerpt">{escape(excerpt(clause))}</span></li>'
         for index, clause in ranked(change)[:_MATTERS]
     )
     more = len(ranked(change)) - _MATTERS
@@ -201,9 +293,7 @@ source <a href="{escape(source_url, quote=True)}">{escape(source_url)}</a></p>
 {flip}
 </div>
 {sections or "<p>No clause changed.</p>"}
-<footer>Generated by policy-tracker. Deletions are <del>struck through</del>, insertions
-<ins>underlined</ins>. The full texts are in <code>versions/{escape(change.from_version)}.md</code>
-and <code>versions/{escape(change.to_version)}.md</code>.</footer>
+{_footer(change, versions)}
 </body>
 </html>
 """

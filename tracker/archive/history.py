@@ -44,6 +44,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Up to this many documents in a pass, its last commit stages their paths only; beyond, the
+#: whole archive (one walk of the tree costs less than matching thousands of paths).
+TARGETED_STAGING_MAX = 64
+
 #: The ``meta`` key of the state database that holds the last push's outcome.
 PUSH_KEY = "archive_push"
 #: ``tracker run`` tries a failed push again at most this often, besides after each check.
@@ -205,7 +209,8 @@ class History:
         ``Archive-Head`` is the head its tree holds). Everything else goes in one last commit:
         with ``results``, the files they can have touched (their documents' folders, the
         indexes above them, the archive's own files), so that a check costs the same with 10
-        documents as with 3,000; without (the worker's periodic publish), the whole archive.
+        documents as with 3,000; without (the worker's periodic publish), or for more than
+        :data:`TARGETED_STAGING_MAX` documents (a whole pass), the whole archive.
         """
         self.store.clear_stale_locks()
         if not self.store.is_repository():
@@ -230,7 +235,7 @@ class History:
             if self.store.has_staged():
                 self.store.commit(document_message(document, items, head))
                 made += 1
-        if events:
+        if 0 < len(events) <= TARGETED_STAGING_MAX:
             folders = [d for d in events if (self.archive.root / d).exists()]
             indexes = sorted({path for d in events for path in self._indexes_above(d)})
             chain = ["chain.csv"] if (self.archive.root / "chain.csv").is_file() else []

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.corpus import CORPUS, MANIFEST
-from tests.servers import FIXED_NOW, page_bytes
+from tests.servers import FIXED_NOW, PAGES, page_bytes
 from tracker.errors import BlockedError
 from tracker.fetch.quality import assess, wall_for_url
 from tracker.models import Capture
@@ -306,3 +306,61 @@ def test_other_platforms_pages_holding_the_policy_pass_even_under_a_consent_bann
     # The early-2022 Facebook captures show a cookie dialog (and, once, mark the page behind
     # it aria-hidden) but their bytes hold the whole policy: that is the document, not a wall.
     assert cause_of(corpus_capture(entry)) is None
+
+
+# --------------------------------------------------------------------------- the words filter
+def _every_page() -> list[bytes]:
+    """The fixture pages, written here, and the corpus's HTML if it is there."""
+    pages = [p.read_bytes() for p in sorted(PAGES.glob("**/*.html"))]
+    if CORPUS.is_dir():
+        pages += [p.read_bytes() for p in sorted(CORPUS.glob("**/*.html"))]
+    return pages
+
+
+def test_the_words_filter_never_changes_what_a_fingerprint_finds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A fingerprint is skipped when the page lacks all its ``needs``: on every page at hand,
+    and on each kind of wall written here, the walls found are those of a search of every
+    fingerprint."""
+    import dataclasses
+
+    import tracker.fetch.quality as quality
+
+    walls = [
+        html('<form class="join-form" action="/signup/cold-join"><input name="x"></form>'),
+        html('<div class="authwall-sign-in-form"><p>Sign in</p></div>'),
+        html('<form action="/uas/login-submit"><input type="text"></form>'),
+        html('<div class="g-recaptcha"></div>'),
+        html('<div class="cf-turnstile"></div>'),
+        html('<iframe src="https://challenges.cloudflare.com/x"></iframe>'),
+        html('<form id="captcha-challenge" action="/checkpoint/challenge/x"></form>'),
+        html('<div role="alertdialog"><p>Accept cookies?</p></div>'),
+        html('<div id="CybotCookiebotDialog"><p>We use cookies</p></div>'),
+        html("<script>location='/authwall?trk=x&sessionRedirect=y'</script>"),
+    ]
+    pages = _every_page() + walls
+    unfiltered = tuple(dataclasses.replace(f, needs=()) for f in quality.FINGERPRINTS)
+    found = []
+    for body in pages:
+        root = quality._parse(body, None)
+        if root is not None:
+            found.append(quality._find_wall(root, body.lower()))
+    monkeypatch.setattr(quality, "FINGERPRINTS", unfiltered)
+    expected = []
+    for body in pages:
+        root = quality._parse(body, None)
+        if root is not None:
+            expected.append(quality._find_wall(root, body.lower()))
+    assert found == expected
+    assert sum(wall is not None for wall in found[-len(walls) :]) == len(walls)
+
+
+@pytest.mark.parametrize("chars", [0, 1, 199, 200, 201, 5000])
+def test_the_early_text_count_agrees_with_the_whole_text(chars: int) -> None:
+    import tracker.fetch.quality as quality
+
+    for body in [*_every_page()[:20], html("<p>" + "a b " * 60 + "</p>"), html("")]:
+        root = quality._parse(body, None)
+        assert root is not None
+        assert quality._has_text(root, chars) == (len(quality._page_text(root)) >= chars)

@@ -50,6 +50,7 @@ Facebook captures of the corpus), so only a page with (almost) nothing else is a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
@@ -107,13 +108,17 @@ URL_RULES: tuple[UrlRule, ...] = (
 class Fingerprint:
     """Elements that mark a wall; ``text`` (if set) must match the element's text or content.
 
-    ``what`` names the marker in the error message (``checks.csv``'s ``detail``).
+    ``what`` names the marker in the error message (``checks.csv``'s ``detail``). ``needs``:
+    words of which one at least is in the page's source (lower-cased) wherever ``xpath`` can
+    match; a page with none of them is not searched (each search walks the whole tree, and
+    most pages have none of the words). Empty: always searched.
     """
 
     cause: str
     what: str
     xpath: str
     text: re.Pattern[str] | None = None
+    needs: tuple[bytes, ...] = ()
 
 
 def _class(name: str) -> str:
@@ -132,6 +137,7 @@ FINGERPRINTS: tuple[Fingerprint, ...] = (
         "a script that redirects to LinkedIn's authwall",
         "//script",
         re.compile(r"/authwall\b.*sessionRedirect", _I | re.S),
+        needs=(b"authwall",),
     ),
     # The same without scripts.
     Fingerprint(
@@ -139,34 +145,46 @@ FINGERPRINTS: tuple[Fingerprint, ...] = (
         "a meta refresh to a sign-in address",
         "//meta[translate(@http-equiv, 'REFSH', 'refsh')='refresh']",
         re.compile(r"/(authwall|login|uas/login|checkpoint|signup)\b", _I),
+        needs=(b"refresh",),
     ),
     # The authwall's "Join LinkedIn" form (class join-form, posting to /signup/cold-join).
     Fingerprint(
         "auth-wall",
         "a sign-up form",
         f"//form[{_class('join-form')} or contains(@action, '/signup/')]",
+        needs=(b"join-form", b"/signup/"),
     ),
     # The authwall's containers, whichever of its two forms is shown.
     Fingerprint(
         "auth-wall",
         "LinkedIn's authwall form",
         f"//*[{_class('authwall-join-form')} or {_class('authwall-sign-in-form')}]",
+        needs=(b"authwall-",),
     ),
     # LinkedIn's sign-in forms post to /uas/login-submit or /checkpoint/lg/login-submit.
-    Fingerprint("auth-wall", "a sign-in form", "//form[contains(@action, 'login-submit')]"),
+    Fingerprint(
+        "auth-wall",
+        "a sign-in form",
+        "//form[contains(@action, 'login-submit')]",
+        needs=(b"login-submit",),
+    ),
     # Any form with a password field, as the main content.
-    Fingerprint("auth-wall", "a login form", "//form[.//input[@type='password']]"),
+    Fingerprint(
+        "auth-wall", "a login form", "//form[.//input[@type='password']]", needs=(b"password",)
+    ),
     # reCAPTCHA and hCaptcha widgets.
     Fingerprint(
         "captcha",
         "a CAPTCHA widget",
         f"//*[{_class('g-recaptcha')} or {_class('h-captcha')}]",
+        needs=(b"g-recaptcha", b"h-captcha"),
     ),
     # Cloudflare's Turnstile widget and its "checking your browser" form.
     Fingerprint(
         "captcha",
         "a browser challenge",
         f"//*[{_class('cf-turnstile')} or @id='challenge-form']",
+        needs=(b"cf-turnstile", b"challenge-form"),
     ),
     # Challenge frames; LinkedIn's challenge page embeds its puzzle as iframe#captcha-internal.
     Fingerprint(
@@ -175,12 +193,14 @@ FINGERPRINTS: tuple[Fingerprint, ...] = (
         "//iframe[@id='captcha-internal' or contains(@src, 'recaptcha')"
         " or contains(@src, 'hcaptcha.com') or contains(@src, 'arkoselabs')"
         " or contains(@src, 'challenges.cloudflare.com')]",
+        needs=(b"captcha-internal", b"recaptcha", b"hcaptcha.com", b"arkoselabs", b"challenges."),
     ),
     # LinkedIn's challenge form (form#captcha-challenge posting to /checkpoint/challenge/...).
     Fingerprint(
         "captcha",
         "a challenge form",
         "//form[@id='captcha-challenge' or contains(@action, '/challenge')]",
+        needs=(b"captcha-challenge", b"/challenge"),
     ),
     # Challenge titles: LinkedIn "Security Verification", Cloudflare "Just a moment...".
     Fingerprint(
@@ -205,6 +225,7 @@ FINGERPRINTS: tuple[Fingerprint, ...] = (
         "a cookie-consent dialog",
         "//*[@role='dialog' or @role='alertdialog']",
         re.compile(r"cookie|consent|privacy checks", _I),
+        needs=(b"dialog",),
     ),
     # Consent-management platforms' roots: OneTrust, Didomi, Cookiebot, Usercentrics,
     # Quantcast, Google Funding Choices.
@@ -213,6 +234,14 @@ FINGERPRINTS: tuple[Fingerprint, ...] = (
         "a consent-management dialog",
         "//*[@id='onetrust-consent-sdk' or @id='didomi-host' or @id='CybotCookiebotDialog'"
         f" or @id='usercentrics-root' or @id='qc-cmp2-container' or {_class('fc-consent-root')}]",
+        needs=(
+            b"onetrust-consent-sdk",
+            b"didomi-host",
+            b"cybotcookiebotdialog",
+            b"usercentrics-root",
+            b"qc-cmp2-container",
+            b"fc-consent-root",
+        ),
     ),
 )
 
@@ -283,11 +312,11 @@ def assess_page(capture: Capture, *, expected_language: str | None = None) -> No
     root = _parse(capture.body, capture.charset)
     if root is None:
         raise BlockedError(f"{where}: no HTML could be parsed", cause="empty-body")
-    wall = _find_wall(root)
+    wall = _find_wall(root, capture.body.lower())
     if wall is not None:
         raise BlockedError(f"{where}: {wall[1]}", cause=wall[0])
-    text_chars = len(_page_text(root))
-    if text_chars < APP_SHELL_MAX_TEXT_CHARS:
+    if not _has_text(root, APP_SHELL_MAX_TEXT_CHARS):
+        text_chars = len(_page_text(root))
         raise BlockedError(
             f"{where}: only {text_chars} characters of text (an empty app shell?)",
             cause="app-shell",
@@ -359,9 +388,14 @@ def _sniff_charset(body: bytes) -> str | None:
     return match.group(1).decode("ascii").lower() if match else None
 
 
-def _find_wall(root: lxml.html.HtmlElement) -> tuple[str, str] | None:
-    """The first fingerprint with a shown match and little other text: (cause, detail)."""
+def _find_wall(root: lxml.html.HtmlElement, source: bytes) -> tuple[str, str] | None:
+    """The first fingerprint with a shown match and little other text: (cause, detail).
+
+    ``source``: the page's bytes, lower-cased, for the fingerprints' ``needs``.
+    """
     for fingerprint in FINGERPRINTS:
+        if fingerprint.needs and not any(word in source for word in fingerprint.needs):
+            continue
         for element in root.xpath(fingerprint.xpath):
             if not isinstance(element, lxml.html.HtmlElement) or _hidden(element):
                 continue
@@ -390,22 +424,38 @@ def _hidden(element: lxml.html.HtmlElement) -> bool:
 
 def _page_text(root: lxml.html.HtmlElement, skip: lxml.html.HtmlElement | None = None) -> str:
     """The body's text, shown or not, without chrome, scripts, styles and ``skip``."""
+    return " ".join("".join(_text_parts(root, skip)).split())
+
+
+def _has_text(root: lxml.html.HtmlElement, chars: int) -> bool:
+    """Whether :func:`_page_text` has ``chars`` characters or more, read only as far as needed.
+
+    Its characters other than white space are a lower bound of its length: most pages reach
+    ``chars`` of them in their first paragraphs, and the rest of the tree is not walked.
+    """
+    seen = 0
+    for part in _text_parts(root, None):
+        seen += len(part) - sum(1 for char in part if char.isspace())
+        if seen >= chars:
+            return True
+    return len(_page_text(root)) >= chars
+
+
+def _text_parts(root: lxml.html.HtmlElement, skip: lxml.html.HtmlElement | None) -> Iterator[str]:
     body = root.find("body")
     if body is None:
         body = root
-    parts: list[str] = []
 
-    def walk(element: lxml.html.HtmlElement) -> None:
+    def walk(element: lxml.html.HtmlElement) -> Iterator[str]:
         if element is not skip and _readable(element):
             if element.text:
-                parts.append(element.text)
+                yield element.text
             for child in element:
-                walk(child)
+                yield from walk(child)
         if element.tail and element is not body:
-            parts.append(element.tail)
+            yield element.tail
 
-    walk(body)
-    return " ".join("".join(parts).split())
+    return walk(body)
 
 
 def _readable(element: lxml.html.HtmlElement) -> bool:

@@ -435,7 +435,7 @@ def _has_text(root: lxml.html.HtmlElement, chars: int) -> bool:
     """
     seen = 0
     for part in _text_parts(root, None):
-        seen += len(part) - sum(1 for char in part if char.isspace())
+        seen += len("".join(part.split()))
         if seen >= chars:
             return True
     return len(_page_text(root)) >= chars

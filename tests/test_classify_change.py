@@ -168,7 +168,8 @@ def test_the_change_page_shows_labels_evidence_and_what_matters(taxonomy: Taxono
 def test_terminal_and_markdown_show_labels_with_their_evidence(taxonomy: Taxonomy) -> None:
     change = classified(taxonomy)
     text = render_change_text(change, title="Notice", color=False)
-    assert "labels: +consent profile -legitimate_interests" in text
+    # The profile the ads are based on is unchanged: context, not what the change is about.
+    assert "labels: +consent -legitimate_interests · clause also reads: profile" in text
     assert (
         "why consent: \u201cwith your consent\u201d (text, rule consent.en.with-your-consent)"
         in text
@@ -176,6 +177,7 @@ def test_terminal_and_markdown_show_labels_with_their_evidence(taxonomy: Taxonom
     markdown = render_change_markdown(change, title="Notice", source_url="https://x.test")
     assert "- What matters first:" in markdown
     assert "`+consent`" in markdown
+    assert "clause also reads: `profile`" in markdown
 
 
 # --------------------------------------------------------------------------- reclassification

@@ -346,6 +346,11 @@ class LabelEvidence:
             ``heading`` (a heading of its section) or ``column`` (its column header).
         lang: the language of the rule (``en`` or ``fr``).
         side: ``old`` or ``new``: which text of a changed clause it was found in.
+        changed: whether it speaks for the change: a text or row match that overlaps the
+            changed words of a modified clause (or, for a label that is not a data category,
+            stands in the sentence holding an edit), any match of an added or removed
+            clause, and every heading and column match. Evidence with ``changed`` False
+            only describes the clause as it reads (``ClauseChange.context``).
     """
 
     label: str
@@ -355,6 +360,7 @@ class LabelEvidence:
     source: Source
     lang: str = "en"
     side: str = "new"
+    changed: bool = True
 
 
 class Rank(IntEnum):
@@ -413,6 +419,10 @@ class ClauseChange:
     lost: tuple[str, ...] = ()
     evidence: tuple[LabelEvidence, ...] = ()
     rank: Rank | None = None
+    #: The labels of the clause as it now reads (of its old text when removed): context for
+    #: readers. ``labels`` are what the change is about: the labels of its changed words, with
+    #: those of its headings, column and row (docs/adr/0015-change-labels-from-changed-words.md).
+    context: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,12 +51,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from tracker.classify.taxonomy import Group, Label, Rule, Scope, Taxonomy
+from tracker.compare.worddiff import word_diff
 from tracker.compare.wording import visible_words
 from tracker.models import (
     Change,
     Clause,
     ClauseChange,
     ClauseKind,
+    DiffOp,
     LabelEvidence,
     Polarity,
     Rank,
@@ -67,6 +69,7 @@ from tracker.models import (
 
 __all__ = [
     "NEGATION_WINDOW_WORDS",
+    "Edits",
     "Evidence",
     "classify_change",
     "classify_clause",
@@ -104,7 +107,10 @@ _SENTENCE_BREAK = re.compile(r"[.;!?](?=\s|$)")
 _FRENCH_NEGATION_ANYWHERE = re.compile(f"(?=({_FRENCH_NEGATION.pattern}))", re.IGNORECASE)
 _RUN = re.compile(r"\S+")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
-_DATA_GROUPS = frozenset({Group.DATA_CATEGORY, Group.ART9})
+#: What a cell under a data column is read for: the data it lists, and the control sentence it
+#: may hold ("you can opt out in your settings"). Its legal basis is its column's; its purpose
+#: its row's ("data we share with service providers" names data, not a sharing).
+_CELL_GROUPS = frozenset({Group.DATA_CATEGORY, Group.ART9, Group.CONTROL})
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,8 +221,48 @@ def _overlaps(starts: list[int] | None, reach: list[int] | None, match: _Match) 
     return before > 0 and reach[before - 1] > match.start
 
 
+class Edits:
+    """Where the changed words of one side of a modified clause stand in its visible text.
+
+    ``spans`` are the deleted (old side) or inserted (new side) words, as ``(start, end)``
+    offsets in the clause's visible text (:func:`_plain`); ``points`` the places where words
+    of the other side were inserted or deleted (zero width on this side). A data-category
+    match speaks for the change only when it overlaps a span: one phrase added to a list of
+    data names one category, not every category of the list. Any other label speaks for the
+    change when its match stands in a sentence that holds a span or a point: "we rely on
+    legitimate interests" is what an edit of its sentence is about.
+    """
+
+    __slots__ = ("points", "spans")
+
+    def __init__(self, spans: Iterable[tuple[int, int]], points: Iterable[int]) -> None:
+        self.spans = tuple(spans)
+        self.points = tuple(points)
+
+    def covers(self, match: _Match, text: str) -> bool:
+        """Whether ``match`` (in ``text``) speaks for the change."""
+        if match.rule.label.group is Group.DATA_CATEGORY:
+            return any(start < match.end and end > match.start for start, end in self.spans)
+        first, last = _sentence(text, match.start, match.end)
+        return any(start < last and end > first for start, end in self.spans) or any(
+            first <= point <= last for point in self.points
+        )
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the sentence (or list item) holding ``text[start:end]``."""
+    before = [m.end() for m in _SENTENCE_BREAK.finditer(text, 0, start)]
+    first = before[-1] if before else 0
+    after = _SENTENCE_BREAK.search(text, end)
+    return first, after.end() if after else len(text)
+
+
 def _from_text(
-    text: str, source: Source, taxonomy: Taxonomy, groups: frozenset[Group] | None
+    text: str,
+    source: Source,
+    taxonomy: Taxonomy,
+    groups: frozenset[Group] | None,
+    edits: Edits | None = None,
 ) -> Iterator[Evidence]:
     rules = taxonomy.rules_for(Scope.TEXT)
     if groups is not None:
@@ -224,7 +270,8 @@ def _from_text(
     found = sorted(_matches(text, rules), key=lambda m: (m.start, m.end))
     negations = _Negations(text) if found else None
     for match in _precise(text, found, taxonomy):
-        yield _evidence(match, negations or _Negations(text), source)
+        changed = edits is None or edits.covers(match, text)
+        yield _evidence(match, negations or _Negations(text), source, changed)
 
 
 def _from_structure(texts: Iterable[str], scope: Scope, taxonomy: Taxonomy) -> Iterator[Evidence]:
@@ -237,7 +284,9 @@ def _from_structure(texts: Iterable[str], scope: Scope, taxonomy: Taxonomy) -> I
             yield _evidence(match, negations or _Negations(text), source)
 
 
-def _evidence(match: _Match, negations: _Negations, source: Source) -> Evidence:
+def _evidence(
+    match: _Match, negations: _Negations, source: Source, changed: bool = True
+) -> Evidence:
     """A match as evidence: its label, rule, words, polarity in its text and source."""
     return Evidence(
         match.rule.label.value,
@@ -246,13 +295,18 @@ def _evidence(match: _Match, negations: _Negations, source: Source) -> Evidence:
         negations.polarity(match.start),
         source,
         match.rule.lang,
+        changed=changed,
     )
 
 
-def classify_clause(clause: Clause, taxonomy: Taxonomy) -> tuple[Evidence, ...]:
+def classify_clause(
+    clause: Clause, taxonomy: Taxonomy, edits: Edits | None = None
+) -> tuple[Evidence, ...]:
     """Every piece of evidence for a label on ``clause``, text first, then row, headings, column.
 
     Identical evidence (same label, rule, source, polarity and matched words) appears once.
+    With ``edits`` (the changed words of a modified clause), text evidence away from them has
+    ``changed`` False: it describes the clause, not the change.
     """
     text = _plain(clause.text)
     column = _plain(clause.column) if clause.column else ""
@@ -260,7 +314,7 @@ def classify_clause(clause: Clause, taxonomy: Taxonomy) -> tuple[Evidence, ...]:
         regex.search(column) for _, regex in taxonomy.data_columns
     )
     evidence: list[Evidence] = list(
-        _from_text(text, Source.TEXT, taxonomy, _DATA_GROUPS if in_data_column else None)
+        _from_text(text, Source.TEXT, taxonomy, _CELL_GROUPS if in_data_column else None, edits)
     )
     if clause.row is not None:
         row = _plain(clause.row)
@@ -278,13 +332,15 @@ def classify_clause(clause: Clause, taxonomy: Taxonomy) -> tuple[Evidence, ...]:
 
 def _unique(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
     """Evidence once each: same label, rule, source, polarity and matched words (any case)."""
-    seen: set[tuple[str, str, Source, Polarity, str]] = set()
+    seen: dict[tuple[str, str, Source, Polarity, str], int] = {}
     unique: list[Evidence] = []
     for item in evidence:
         key = (item.label, item.rule_id, item.source, item.polarity, item.matched.casefold())
         if key not in seen:
-            seen.add(key)
+            seen[key] = len(unique)
             unique.append(item)
+        elif item.changed and not unique[seen[key]].changed:  # the changed one speaks
+            unique[seen[key]] = item
     return tuple(unique)
 
 
@@ -314,12 +370,16 @@ def rank_clause(
     control touched or carried; a data category touched; otherwise ``OTHER``. A cosmetic
     change is always ``OTHER``.
     """
-    if significance is Significance.COSMETIC:
-        return Rank.OTHER
     before = old or frozenset()
     after = new or frozenset()
-    touched = before ^ after
-    relevant = touched | (before & after if significance is Significance.SUBSTANTIVE else touched)
+    return _rank(before ^ after, before & after, significance)
+
+
+def _rank(touched: frozenset[Label], carried: frozenset[Label], significance: Significance) -> Rank:
+    """:func:`rank_clause` from the labels touched and those carried by the change."""
+    if significance is Significance.COSMETIC:
+        return Rank.OTHER
+    relevant = touched | (carried if significance is Significance.SUBSTANTIVE else touched)
     touched_groups = {label.group for label in touched}
     if Group.LEGAL_BASIS in touched_groups:
         return Rank.LEGAL_BASIS
@@ -348,10 +408,68 @@ def _side_clauses(
     return [Clause("", ClauseKind.PARAGRAPH, section, text, 0, clause.column, clause.row)]
 
 
-def _side_evidence(clauses: list[Clause], side: str, taxonomy: Taxonomy) -> tuple[Evidence, ...]:
+def _edits(old: list[Clause], new: list[Clause]) -> tuple[list[Edits], list[Edits]]:
+    """The changed words of each clause of both sides (word diff of their visible texts).
+
+    A side of several clauses (a split or a merge) is diffed as one text, its clauses joined
+    by line breaks; each clause gets the edits that fall in it. White space alone is no edit.
+    """
+    old_texts = [_plain(c.text) for c in old]
+    new_texts = [_plain(c.text) for c in new]
+    old_spans: list[tuple[int, int]] = []
+    new_spans: list[tuple[int, int]] = []
+    old_points: list[int] = []
+    new_points: list[int] = []
+    at_old = at_new = 0
+    for op, text in word_diff("\n".join(old_texts), "\n".join(new_texts)):
+        size = len(text)
+        if op is DiffOp.EQUAL:
+            at_old += size
+            at_new += size
+        elif op is DiffOp.DELETE:
+            if text.strip():
+                old_spans.append((at_old, at_old + size))
+                new_points.append(at_new)
+            at_old += size
+        else:
+            if text.strip():
+                new_spans.append((at_new, at_new + size))
+                old_points.append(at_old)
+            at_new += size
+    return (
+        _per_clause(old_texts, old_spans, old_points),
+        _per_clause(new_texts, new_spans, new_points),
+    )
+
+
+def _per_clause(texts: list[str], spans: list[tuple[int, int]], points: list[int]) -> list[Edits]:
+    """The edits of a joined text, cut into those of each of its parts (offsets shifted)."""
+    found = []
+    offset = 0
+    for text in texts:
+        end = offset + len(text)
+        found.append(
+            Edits(
+                (
+                    (max(a, offset) - offset, min(b, end) - offset)
+                    for a, b in spans
+                    if a < end and b > offset
+                ),
+                (p - offset for p in points if offset <= p <= end),
+            )
+        )
+        offset = end + 1
+    return found
+
+
+def _side_evidence(
+    clauses: list[Clause], side: str, taxonomy: Taxonomy, edits: list[Edits] | None
+) -> tuple[Evidence, ...]:
     """The evidence of a side (one clause, or the group of a split or merge), once each."""
     return _unique(
-        replace(item, side=side) for clause in clauses for item in classify_clause(clause, taxonomy)
+        replace(item, side=side)
+        for index, clause in enumerate(clauses)
+        for item in classify_clause(clause, taxonomy, None if edits is None else edits[index])
     )
 
 
@@ -364,26 +482,73 @@ def _classified(
     old_section = clause.old_section or clause.section
     old_side = _side_clauses(clause.old_ids, old_index, clause.old, old_section, clause)
     new_side = _side_clauses(clause.new_ids, new_index, clause.new, clause.section, clause)
-    old_evidence = _side_evidence(old_side, "old", taxonomy) if clause.old is not None else None
-    new_evidence = _side_evidence(new_side, "new", taxonomy) if clause.new is not None else None
+    old_edits = new_edits = None
+    if clause.old is not None and clause.new is not None:
+        old_edits, new_edits = _edits(old_side, new_side)
+    old_evidence = (
+        _side_evidence(old_side, "old", taxonomy, old_edits) if clause.old is not None else None
+    )
+    new_evidence = (
+        _side_evidence(new_side, "new", taxonomy, new_edits) if clause.new is not None else None
+    )
     before = None if old_evidence is None else labels(old_evidence)
     after = None if new_evidence is None else labels(new_evidence)
-    gained = (after or frozenset()) - (before or frozenset())
-    lost = (before or frozenset()) - (after or frozenset())
+    changed_old = labels(e for e in old_evidence or () if e.changed)
+    changed_new = labels(e for e in new_evidence or () if e.changed)
+    gained = ((after or frozenset()) - (before or frozenset())) & changed_new
+    lost = ((before or frozenset()) - (after or frozenset())) & changed_old
+    about = (changed_old | changed_new) - lost
     current = after if after is not None else before or frozenset()
     if new_evidence is None:
         evidence = old_evidence or ()
     else:
-        lost_ids = {label.value for label in lost}
-        kept_old = tuple(e for e in old_evidence or () if e.label in lost_ids)
+        shown = {label.value for label in (about | lost) - changed_new}
+        kept_old = tuple(e for e in old_evidence or () if e.changed and e.label in shown)
         evidence = new_evidence + kept_old
     return replace(
         clause,
-        labels=ordered(current),
+        labels=ordered(about),
         gained=ordered(gained),
         lost=ordered(lost),
         evidence=evidence,
-        rank=rank_clause(before, after, clause.significance),
+        rank=_rank(gained | lost, about, clause.significance),
+        context=ordered(current),
+    )
+
+
+def _still_stated(
+    label: str, clause: ClauseChange, new_clauses: Iterable[Clause], taxonomy: Taxonomy
+) -> bool:
+    """Whether the newer version still makes the statement that gave a clause a lost label.
+
+    Each sentence of the old text holding a text match of ``label`` is looked for, word for
+    word (any case), in the clauses of the newer version: when every one of them still stands
+    in a clause that carries ``label``, only a banner or a duplicate was dropped.
+    """
+    phrases = {
+        e.matched.casefold()
+        for e in clause.evidence
+        if e.label == label
+        and e.side == "old"
+        and e.source is Source.TEXT
+        and e.polarity is Polarity.ASSERTED
+    }
+    old = _plain(clause.old or "").casefold()
+    sentences = {
+        old[first:last].strip()
+        for phrase in phrases
+        for found in re.finditer(re.escape(phrase), old)
+        for first, last in [_sentence(old, found.start(), found.end())]
+    }
+    if not sentences:
+        return False
+    texts = [(c, _plain(c.text).casefold()) for c in new_clauses]
+    return all(
+        any(
+            sentence in text and Label(label) in labels(classify_clause(c, taxonomy))
+            for c, text in texts
+        )
+        for sentence in sentences
     )
 
 
@@ -404,28 +569,48 @@ def classify_change(
         taxonomy: the rules.
 
     Returns:
-        The change with ``labels`` (the labels of each clause as it now reads; of its old text
-        when removed), ``gained``, ``lost``, ``evidence`` and ``rank`` on every clause; the
-        change's ``labels`` are the union over its substantive clauses, ``gained`` and
-        ``lost`` the labels gained (lost) by one of them and lost (gained) by none, its
-        ``rank`` their highest, and ``taxonomy`` names the rules used.
+        The change with, on every clause, ``labels`` (what the change of the clause is about:
+        the labels of its changed words, and of its headings, column and row), ``gained``,
+        ``lost``, ``context`` (the labels of the clause as it now reads; of its old text when
+        removed), ``evidence`` and ``rank``. The change's ``labels`` are the union over its
+        substantive clauses, ``gained`` and ``lost`` the labels gained (lost) by one of them
+        and lost (gained) by none, its ``rank`` their highest, and ``taxonomy`` names the
+        rules used. A label a clause lost is not lost when the newer version still states it
+        in the same words elsewhere (a dropped banner or duplicate sentence).
     """
     old_index = {clause.id: clause for clause in old_clauses}
-    new_index = {clause.id: clause for clause in new_clauses}
+    new_list = list(new_clauses)
+    new_index = {clause.id: clause for clause in new_list}
     clauses, unlabelled = _within_budget(change.clauses, old_index, new_index, taxonomy)
+    clauses = tuple(_standing(clause, new_list, taxonomy) for clause in clauses)
     substantive = [c for c in clauses if c.significance is Significance.SUBSTANTIVE]
     gained = {label for c in substantive for label in c.gained}
     lost = {label for c in substantive for label in c.lost}
     return replace(
         change,
         clauses=clauses,
-        labels=ordered(label for c in substantive for label in c.labels),
+        labels=ordered(label for c in substantive for label in (*c.labels, *c.lost)),
         gained=ordered(gained - lost),
         lost=ordered(lost - gained),
         rank=max((c.rank or Rank.OTHER for c in substantive), default=Rank.OTHER),
         taxonomy=TaxonomyStamp(taxonomy.version, taxonomy.digest),
         unlabelled=unlabelled,
     )
+
+
+def _standing(clause: ClauseChange, new_clauses: list[Clause], taxonomy: Taxonomy) -> ClauseChange:
+    """``clause`` without the lost labels the newer version still states in the same words."""
+    if not clause.lost:
+        return clause
+    standing = {
+        label for label in clause.lost if _still_stated(label, clause, new_clauses, taxonomy)
+    }
+    if not standing:
+        return clause
+    lost = tuple(label for label in clause.lost if label not in standing)
+    touched = frozenset(Label(label) for label in (*clause.gained, *lost))
+    about = frozenset(Label(label) for label in clause.labels)
+    return replace(clause, lost=lost, rank=_rank(touched, about, clause.significance))
 
 
 def _within_budget(

@@ -189,7 +189,7 @@ def _why(item: LabelEvidence) -> str:
 
 def label_notes(clause: ClauseChange) -> list[LabelNote]:
     """The clause's labels (kept and gained, then lost), each with its evidence."""
-    asserted = [e for e in clause.evidence if e.polarity is Polarity.ASSERTED]
+    asserted = [e for e in clause.evidence if e.polarity is Polarity.ASSERTED and e.changed]
     notes = []
     for label in (*clause.labels, *clause.lost):
         status = "gained" if label in clause.gained else "lost" if label in clause.lost else "kept"
@@ -209,6 +209,12 @@ def negations(clause: ClauseChange) -> list[str]:
         for e in clause.evidence
         if e.polarity is Polarity.NEGATED and e.label not in kept
     ]
+
+
+def context_labels(clause: ClauseChange) -> list[str]:
+    """The labels of the clause as it reads that the change is not about (context for readers)."""
+    shown = set(clause.labels) | set(clause.lost)
+    return [label for label in clause.context if label not in shown]
 
 
 def label_marks(clause: ClauseChange) -> str:

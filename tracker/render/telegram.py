@@ -255,7 +255,7 @@ def _label_line(clause: ClauseChange, language: str) -> str:
         matched = [
             e.matched
             for e in clause.evidence
-            if e.label == label and e.polarity is Polarity.ASSERTED and e.side == side
+            if e.label == label and e.polarity is Polarity.ASSERTED and e.side == side and e.changed
         ]
         shown = list(dict.fromkeys(matched))[:MAX_WORDS_PER_LABEL]
         words = ", ".join(quoted(language, m) for m in shown)

@@ -291,3 +291,86 @@ def test_labelling_stops_at_its_budget_and_says_how_many_clauses_it_left(
     assert f"{capped.unlabelled} clauses not labelled" in render_change_markdown(
         capped, title="Notice", source_url="https://example.org/notice"
     )
+
+
+# --------------------------------------------------------------------------- changed words
+TABLE_OLD = """# Notice
+
+## How we use your data
+
+| Purpose | Data we use | Legal basis |
+| --- | --- | --- |
+| To show you relevant jobs | Your profile, your email address and the pages you visit | Legitimate interests |
+"""
+
+
+def test_a_phrase_added_to_a_data_cell_reports_only_its_category(taxonomy: Taxonomy) -> None:
+    new = TABLE_OLD.replace("the pages you visit", "the pages you visit, and your location")
+    change = classified(taxonomy, TABLE_OLD, new)
+    [cell] = [c for c in change.clauses if "your location" in (c.new or "")]
+    assert "location" in cell.labels
+    assert "location" in cell.gained
+    # The profile, email and pages were there before: the clause reads so, the change is not.
+    for unchanged in ("profile", "contact_identity"):
+        assert unchanged not in cell.labels
+        assert unchanged in cell.context
+    assert not {"profile", "contact_identity"} & set(change.labels)
+
+
+def test_an_edit_in_a_sentence_is_about_the_basis_that_sentence_states(
+    taxonomy: Taxonomy,
+) -> None:
+    old = (
+        "# Notice\n\nWe keep your account safe.\n\n"
+        "We rely on our legitimate interests to show you ads.\n"
+    )
+    new = old.replace("show you ads", "show you ads and offers")
+    change = classified(taxonomy, old, new)
+    [clause] = [c for c in change.clauses if "offers" in (c.new or "")]
+    assert "legitimate_interests" in clause.labels
+    assert not clause.gained and not clause.lost
+    assert clause.rank is not Rank.LEGAL_BASIS
+
+
+def test_a_moved_clause_with_the_same_words_has_no_text_labels(taxonomy: Taxonomy) -> None:
+    body = "We share your posts with third parties.\n"
+    old = f"# Notice\n\n## First\n\nWe keep things safe.\n\n{body}\n## Second\n\nWe help you.\n"
+    new = f"# Notice\n\n## First\n\nWe keep things safe.\n\n## Second\n\nWe help you.\n\n{body}"
+    change = classified(taxonomy, old, new)
+    moved = [c for c in change.clauses if "share your posts" in (c.new or c.old or "")]
+    assert moved
+    for clause in moved:
+        if clause.old is not None and clause.new is not None:
+            assert not {"content", "third_party_sharing"} & set(clause.labels)
+            assert {"content", "third_party_sharing"} <= set(clause.context)
+
+
+def test_a_removed_banner_is_not_a_lost_consent_while_the_statement_stands(
+    taxonomy: Taxonomy,
+) -> None:
+    rows = (
+        "## Legal bases\n\n| Purpose | Data we use | Legal basis |\n| --- | --- | --- |\n"
+        "| To show personalised ads | Your profile | Consent |\n"
+    )
+    banner = (
+        "We have updated this notice and now ask for your consent to show you personalised ads.\n\n"
+    )
+    old = f"# Notice\n\n{banner}{rows}"
+    new = f"# Notice\n\n{rows}"
+    change = classified(taxonomy, old, new)
+    assert "consent" not in change.lost
+    [removed] = [c for c in change.clauses if c.new is None]
+    assert "consent" not in removed.lost
+
+
+def test_a_dropped_duplicate_sentence_loses_nothing(taxonomy: Taxonomy) -> None:
+    statement = "We process your data with your consent.\n\n"
+    old = f"# Notice\n\n## Ads\n\n{statement}## Jobs\n\nWe help you find work.\n\n{statement}"
+    new = f"# Notice\n\n## Ads\n\n{statement}## Jobs\n\nWe help you find work.\n"
+    change = classified(taxonomy, old, new)
+    assert "consent" not in change.lost
+    # A basis really dropped is lost.
+    gone = classified(
+        taxonomy, f"# Notice\n\n{statement}We help you.\n", "# Notice\n\nWe help you.\n"
+    )
+    assert "consent" in gone.lost

@@ -57,6 +57,7 @@ from tracker.models import (
     Change,
     Clause,
     ClauseChange,
+    ChangeKind,
     ClauseKind,
     DiffOp,
     LabelEvidence,
@@ -106,6 +107,14 @@ _SENTENCE_BREAK = re.compile(r"[.;!?](?=\s|$)")
 #: _FRENCH_NEGATION at every place it starts (overlapping), the negation in group 1.
 _FRENCH_NEGATION_ANYWHERE = re.compile(f"(?=({_FRENCH_NEGATION.pattern}))", re.IGNORECASE)
 _RUN = re.compile(r"\S+")
+#: A clause announcing an update of the document itself (a banner), in English or French.
+_ANNOUNCEMENT = re.compile(
+    r"(?<!\w)(?:we(?:'ve| have| are)?|nous (?:avons|allons))\s+(?:\w+\s+){0,2}?"
+    r"(?:changed|updated|updating|modified|amended|mis à jour|modifié|mettre à jour)\s+"
+    r"(?:\w+\s+){0,4}?(?:this|our|cette|notre|la présente)\s+(?:\w+\s+){0,3}?"
+    r"(?:notice|policy|terms|agreement|avis|politique|conditions|basis|base)(?!\w)",
+    re.IGNORECASE,
+)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 #: What a cell under a data column is read for: the data it lists, and the control sentence it
 #: may hold ("you can opt out in your settings"). Its legal basis is its column's; its purpose
@@ -599,11 +608,21 @@ def classify_change(
 
 
 def _standing(clause: ClauseChange, new_clauses: list[Clause], taxonomy: Taxonomy) -> ClauseChange:
-    """``clause`` without the lost labels the newer version still states in the same words."""
+    """``clause`` without the lost labels the newer version still states.
+
+    Two cases: the same sentence stands elsewhere (a duplicate was dropped), or the removed
+    clause only announced an update of the document ("we have updated this notice and now
+    ask for your consent..."): taking the banner down withdraws nothing it announced.
+    """
     if not clause.lost:
         return clause
+    banner = clause.kind is ChangeKind.REMOVED and bool(
+        _ANNOUNCEMENT.search(_plain(clause.old or ""))
+    )
     standing = {
-        label for label in clause.lost if _still_stated(label, clause, new_clauses, taxonomy)
+        label
+        for label in clause.lost
+        if banner or _still_stated(label, clause, new_clauses, taxonomy)
     }
     if not standing:
         return clause

@@ -107,6 +107,7 @@ _SENTENCE_BREAK = re.compile(r"[.;!?](?=\s|$)")
 #: _FRENCH_NEGATION at every place it starts (overlapping), the negation in group 1.
 _FRENCH_NEGATION_ANYWHERE = re.compile(f"(?=({_FRENCH_NEGATION.pattern}))", re.IGNORECASE)
 _RUN = re.compile(r"\S+")
+_WORD = re.compile(r"\w")
 #: A clause announcing an update of the document itself (a banner), in English or French.
 _ANNOUNCEMENT = re.compile(
     r"(?<!\w)(?:we(?:'ve| have| are)?|nous (?:avons|allons))\s+(?:\w+\s+){0,2}?"
@@ -421,7 +422,7 @@ def _edits(old: list[Clause], new: list[Clause]) -> tuple[list[Edits], list[Edit
     """The changed words of each clause of both sides (word diff of their visible texts).
 
     A side of several clauses (a split or a merge) is diffed as one text, its clauses joined
-    by line breaks; each clause gets the edits that fall in it. White space alone is no edit.
+    by line breaks; each clause gets the edits that fall in it. White space and punctuation alone are no edit.
     """
     old_texts = [_plain(c.text) for c in old]
     new_texts = [_plain(c.text) for c in new]
@@ -436,12 +437,12 @@ def _edits(old: list[Clause], new: list[Clause]) -> tuple[list[Edits], list[Edit
             at_old += size
             at_new += size
         elif op is DiffOp.DELETE:
-            if text.strip():
+            if _WORD.search(text):
                 old_spans.append((at_old, at_old + size))
                 new_points.append(at_new)
             at_old += size
         else:
-            if text.strip():
+            if _WORD.search(text):
                 new_spans.append((at_new, at_new + size))
                 old_points.append(at_old)
             at_new += size

@@ -107,7 +107,7 @@ _SENTENCE_BREAK = re.compile(r"[.;!?](?=\s|$)")
 #: _FRENCH_NEGATION at every place it starts (overlapping), the negation in group 1.
 _FRENCH_NEGATION_ANYWHERE = re.compile(f"(?=({_FRENCH_NEGATION.pattern}))", re.IGNORECASE)
 _RUN = re.compile(r"\S+")
-_WORD = re.compile(r"\w")
+_NOT_WORD = re.compile(r"\W+")
 #: A clause announcing an update of the document itself (a banner), in English or French.
 _ANNOUNCEMENT = re.compile(
     r"(?<!\w)(?:we(?:'ve| have| are)?|nous (?:avons|allons))\s+(?:\w+\s+){0,2}?"
@@ -422,7 +422,7 @@ def _edits(old: list[Clause], new: list[Clause]) -> tuple[list[Edits], list[Edit
     """The changed words of each clause of both sides (word diff of their visible texts).
 
     A side of several clauses (a split or a merge) is diffed as one text, its clauses joined
-    by line breaks; each clause gets the edits that fall in it. White space and punctuation alone are no edit.
+    by line breaks; each clause gets the edits that fall in it. Typography alone is no edit (:func:`_wording_edits`).
     """
     old_texts = [_plain(c.text) for c in old]
     new_texts = [_plain(c.text) for c in new]
@@ -431,25 +431,60 @@ def _edits(old: list[Clause], new: list[Clause]) -> tuple[list[Edits], list[Edit
     old_points: list[int] = []
     new_points: list[int] = []
     at_old = at_new = 0
-    for op, text in word_diff("\n".join(old_texts), "\n".join(new_texts)):
-        size = len(text)
+    for op, text, other in _wording_edits(word_diff("\n".join(old_texts), "\n".join(new_texts))):
         if op is DiffOp.EQUAL:
-            at_old += size
-            at_new += size
+            at_old += len(text)
+            at_new += len(other)
         elif op is DiffOp.DELETE:
-            if _WORD.search(text):
-                old_spans.append((at_old, at_old + size))
-                new_points.append(at_new)
-            at_old += size
+            old_spans.append((at_old, at_old + len(text)))
+            new_points.append(at_new)
+            at_old += len(text)
         else:
-            if _WORD.search(text):
-                new_spans.append((at_new, at_new + size))
-                old_points.append(at_old)
-            at_new += size
+            new_spans.append((at_new, at_new + len(text)))
+            old_points.append(at_old)
+            at_new += len(text)
     return (
         _per_clause(old_texts, old_spans, old_points),
         _per_clause(new_texts, new_spans, new_points),
     )
+
+
+def _typography(text: str) -> str:
+    """``text`` without what typography changes: quotes, apostrophes, spacing, capitals."""
+    return _NOT_WORD.sub("", text).casefold()
+
+
+def _wording_edits(
+    diff: Iterable[tuple[DiffOp, str]],
+) -> Iterator[tuple[DiffOp, str, str]]:
+    """The diff as ``(op, text, text on the new side)``, typography-only edits made equal.
+
+    A deletion and an insertion side by side that differ only in quotes, apostrophes,
+    capitals or spacing ("don’t" / "dont", "affiliates" / "Affiliates") are no change of
+    words; nor is an edit of punctuation or white space alone. Equal runs carry both sides'
+    texts (their lengths may differ).
+    """
+    pending: list[tuple[DiffOp, str]] = []
+
+    def flush() -> Iterator[tuple[DiffOp, str, str]]:
+        deleted = "".join(t for op, t in pending if op is DiffOp.DELETE)
+        inserted = "".join(t for op, t in pending if op is DiffOp.INSERT)
+        pending.clear()
+        if _typography(deleted) == _typography(inserted):
+            yield DiffOp.EQUAL, deleted, inserted
+            return
+        if deleted:
+            yield DiffOp.DELETE, deleted, ""
+        if inserted:
+            yield DiffOp.INSERT, inserted, ""
+
+    for op, text in diff:
+        if op is DiffOp.EQUAL:
+            yield from flush()
+            yield op, text, text
+        else:
+            pending.append((op, text))
+    yield from flush()
 
 
 def _per_clause(texts: list[str], spans: list[tuple[int, int]], points: list[int]) -> list[Edits]:
@@ -493,8 +528,13 @@ def _classified(
     old_side = _side_clauses(clause.old_ids, old_index, clause.old, old_section, clause)
     new_side = _side_clauses(clause.new_ids, new_index, clause.new, clause.section, clause)
     old_edits = new_edits = None
+    wordless = False
     if clause.old is not None and clause.new is not None:
         old_edits, new_edits = _edits(old_side, new_side)
+        # Only typography changed (and the clause did not move): the change is about nothing.
+        wordless = clause.kind is not ChangeKind.MOVED and not any(
+            e.spans or e.points for e in (*old_edits, *new_edits)
+        )
     old_evidence = (
         _side_evidence(old_side, "old", taxonomy, old_edits) if clause.old is not None else None
     )
@@ -503,8 +543,8 @@ def _classified(
     )
     before = None if old_evidence is None else labels(old_evidence)
     after = None if new_evidence is None else labels(new_evidence)
-    changed_old = labels(e for e in old_evidence or () if e.changed)
-    changed_new = labels(e for e in new_evidence or () if e.changed)
+    changed_old = labels(e for e in old_evidence or () if e.changed and not wordless)
+    changed_new = labels(e for e in new_evidence or () if e.changed and not wordless)
     gained = ((after or frozenset()) - (before or frozenset())) & changed_new
     lost = ((before or frozenset()) - (after or frozenset())) & changed_old
     about = (changed_old | changed_new) - lost

@@ -82,6 +82,8 @@ __all__ = [
 #: The evidence of one label on one clause (defined with the other records in models).
 Evidence = LabelEvidence
 
+#: How many words from a control's match an edit may stand for the control to speak for it.
+CONTROL_REACH_WORDS = 4
 #: How many words before a match are searched for a negation.
 NEGATION_WINDOW_WORDS = 5
 #: Characters of changed text (old and new sides) labelled per change, in document order. A
@@ -238,9 +240,12 @@ class Edits:
     offsets in the clause's visible text (:func:`_plain`); ``points`` the places where words
     of the other side were inserted or deleted (zero width on this side). A data-category
     match speaks for the change only when it overlaps a span: one phrase added to a list of
-    data names one category, not every category of the list. Any other label speaks for the
-    change when its match stands in a sentence that holds a span or a point: "we rely on
-    legitimate interests" is what an edit of its sentence is about.
+    data names one category, not every category of the list. A control speaks for it when an
+    edit stands within :data:`CONTROL_REACH_WORDS` words of it ("you can opt out [at any
+    time]"), not anywhere in a long sentence it only conditions ("subject to your settings,
+    ..."). A legal basis, Art. 9 or a purpose speaks for it when its match stands in a
+    sentence that holds an edit: "we rely on legitimate interests" is what an edit of its
+    sentence is about.
     """
 
     __slots__ = ("points", "spans")
@@ -251,12 +256,28 @@ class Edits:
 
     def covers(self, match: _Match, text: str) -> bool:
         """Whether ``match`` (in ``text``) speaks for the change."""
-        if match.rule.label.group is Group.DATA_CATEGORY:
-            return any(start < match.end and end > match.start for start, end in self.spans)
-        first, last = _sentence(text, match.start, match.end)
-        return any(start < last and end > first for start, end in self.spans) or any(
-            first <= point <= last for point in self.points
-        )
+        group = match.rule.label.group
+        if group is Group.DATA_CATEGORY:
+            return self._touches(match.start, match.end)
+        if group is Group.CONTROL:
+            first, last = _near(text, match.start, match.end, CONTROL_REACH_WORDS)
+        else:
+            first, last = _sentence(text, match.start, match.end)
+        return self._touches(first, last) or any(first <= point <= last for point in self.points)
+
+    def _touches(self, first: int, last: int) -> bool:
+        return any(start < last and end > first for start, end in self.spans)
+
+
+def _near(text: str, start: int, end: int, words: int) -> tuple[int, int]:
+    """``text[start:end]`` widened by ``words`` words each side, within its sentence."""
+    first, last = _sentence(text, start, end)
+    before = [m.start() for m in _RUN.finditer(text, first, start)]
+    after = [m.end() for m in _RUN.finditer(text, end, last)]
+    return (
+        before[-words] if len(before) >= words else first,
+        after[words - 1] if len(after) >= words else last,
+    )
 
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:

@@ -24,11 +24,12 @@ How a clause gets a label (docs: /work/shared/docs/classification.md §3.5, §5)
 Precision rules:
 
 * **Negation**: a text or row match is ``negated`` when one of "not", "never", "no",
-  "cannot", "without", "n't", "ne/n' ... pas", "jamais", "aucun", "sans"... stands among the
-  :data:`NEGATION_WINDOW_WORDS` words before it in the same sentence ("we do not use private
-  messages" → ``messages`` negated). A French "ne/n' ... pas/jamais/plus" earlier in the
-  sentence negates the rest of it ("Ne publiez pas de messages ... ni de posts"). Negation
-  after the match ("messages are not used") is not detected.
+  "cannot", "without", "n't", "n'", "pas", "jamais", "aucun", "sans", "ni"... stands among
+  the :data:`NEGATION_WINDOW_WORDS` words before it in the same sentence ("we do not use
+  private messages" → ``messages`` negated; "nous n'utilisons pas vos messages" likewise):
+  one scope for both languages. Negation after the match ("messages are not used") is not
+  detected. A double negation is a rule of its own: "will not ... without your consent"
+  asserts consent.
 * **Suppression** (``suppressed_by`` in the file): a match that overlaps a match of another
   label is dropped: "withdraw your consent" is ``withdraw_consent``, not ``consent``;
   "parental consent" is ``minors``.
@@ -75,6 +76,7 @@ __all__ = [
     "classify_change",
     "classify_clause",
     "labels",
+    "language",
     "ordered",
     "rank_clause",
 ]
@@ -99,15 +101,7 @@ _NEGATORS = re.compile(
     re.IGNORECASE,
 )
 _NOT_A_NEGATION = re.compile(r"(?<!\w)(?:not only|non seulement)(?!\w)", re.IGNORECASE)
-#: "ne/n' <verb> pas/jamais/plus" earlier in the sentence: a French negation spans the verb,
-#: so it governs the whole rest of the sentence ("Ne publiez pas de messages ... ni de posts").
-_FRENCH_NEGATION = re.compile(
-    r"(?<!\w)(?:ne\s+|n')(?:\w+\s+){0,2}?\w+\s+(?:pas|jamais|plus|aucunement)(?!\w)",
-    re.IGNORECASE,
-)
 _SENTENCE_BREAK = re.compile(r"[.;!?](?=\s|$)")
-#: _FRENCH_NEGATION at every place it starts (overlapping), the negation in group 1.
-_FRENCH_NEGATION_ANYWHERE = re.compile(f"(?=({_FRENCH_NEGATION.pattern}))", re.IGNORECASE)
 _RUN = re.compile(r"\S+")
 _NOT_WORD = re.compile(r"\W+")
 #: A clause announcing an update of the document itself (a banner), in English or French.
@@ -118,11 +112,35 @@ _ANNOUNCEMENT = re.compile(
     r"(?:notice|policy|terms|agreement|avis|politique|conditions|basis|base)(?!\w)",
     re.IGNORECASE,
 )
+_FUNCTION_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_ENGLISH_WORDS = frozenset(
+    "the and of to you your we our is are for with this that be by or it from on as may "
+    "will can when if which".split()
+)
+_FRENCH_WORDS = frozenset(
+    "le la les des et du de vous votre vos nous nos est sont pour avec ce cette un une "
+    "sur dans par ou qui que lorsque peut pouvons".split()
+)
+#: The start of a sentence that forbids members something, in English or French.
+_PROHIBITION = re.compile(
+    r"\W*(?:please\s+)?(?:do\s+not|don't|never|you\s+(?:may|must|should|can)\s*not|you\s+can't"
+    r"|we\s+(?:prohibit|do\s+not\s+allow|don't\s+allow)|veuillez\s+ne\s+pas"
+    r"|(?:ne|n')\s*\w+ez\s+(?:pas|jamais)|vous\s+ne\s+(?:pouvez|devez)\s+pas"
+    r"|nous\s+(?:interdisons|n'autorisons)|il\s+est\s+interdit)(?!\w)",
+    re.IGNORECASE,
+)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 #: What a cell under a data column is read for: the data it lists, and the control sentence it
 #: may hold ("you can opt out in your settings"). Its legal basis is its column's; its purpose
 #: its row's ("data we share with service providers" names data, not a sharing).
 _CELL_GROUPS = frozenset({Group.DATA_CATEGORY, Group.ART9, Group.CONTROL})
+#: The labels a prohibition addressed to members denies: what it names is not processed by us.
+_PROHIBITED_LABELS = frozenset(
+    label
+    for label in Label
+    if label.group in (Group.DATA_CATEGORY, Group.ART9, Group.PURPOSE_FLAG)
+    and label is not Label.MINORS
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,27 +165,19 @@ def _matches(text: str, rules: Iterable[Rule]) -> list[_Match]:
 
 
 class _Negations:
-    """Where the sentence breaks, French negations and words of one text stand.
+    """Where the sentence breaks and words of one text stand.
 
     Read once per text, so that the polarity of each match costs a few look-ups instead of a
     scan of everything before it (which made a long clause quadratic: a 1.3 MB clause took
     36 s). :meth:`polarity` gives exactly what reading ``text[:start]`` would give: the
-    sentence of the match up to it; negated when a French "ne ... pas" stands in it, or a
-    negator among its last :data:`NEGATION_WINDOW_WORDS` words.
+    sentence of the match up to it; negated when a negator stands among its last
+    :data:`NEGATION_WINDOW_WORDS` words (one scope for English and French: "ne ... pas"
+    negates through its "pas").
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
-        # Every place a French negation starts, with the end of the shortest one from there
-        # (the one the pattern finds), and the least such end from each place on.
-        french = [(m.start(), m.end(1)) for m in _FRENCH_NEGATION_ANYWHERE.finditer(text)]
-        self.french_starts = [start for start, _ in french]
-        self.french_least_end = [end for _, end in french]
-        for index in range(len(french) - 2, -1, -1):
-            self.french_least_end[index] = min(
-                self.french_least_end[index], self.french_least_end[index + 1]
-            )
         runs = [(m.start(), m.end()) for m in _RUN.finditer(text)]
         self.run_starts = [start for start, _ in runs]
         self.run_ends = [end for _, end in runs]
@@ -179,12 +189,6 @@ class _Negations:
             return Polarity.ASSERTED
         last = bisect.bisect_right(self.breaks, start) - 1
         sentence = self.breaks[last] if last >= 0 else 0
-        # A French negation in the sentence before the match: one that starts in it and
-        # ends before the match (it cannot end right at it: a match starts after a non-word
-        # character, a negation ends with a word).
-        first = bisect.bisect_left(self.french_starts, sentence)
-        if first < len(self.french_starts) and self.french_least_end[first] < start:
-            return Polarity.NEGATED
         # The last words before the match (runs of non-space, the last one cut at it).
         end = bisect.bisect_left(self.run_starts, start)
         begin = max(end - NEGATION_WINDOW_WORDS, bisect.bisect_right(self.run_ends, sentence))
@@ -288,28 +292,67 @@ def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     return first, after.end() if after else len(text)
 
 
+def language(text: str) -> str | None:
+    """``en`` or ``fr`` when the words of ``text`` say so clearly, else None (both apply).
+
+    Counts the common function words of each language; one side must have at least two and
+    twice as many as the other. A rule of the other language never reads a clause whose
+    language is known: "articles" or "photo" in French text is no English trigger.
+    """
+    english = french = 0
+    for word in _FUNCTION_WORD.findall(text.casefold()):
+        if word in _ENGLISH_WORDS:
+            english += 1
+        elif word in _FRENCH_WORDS:
+            french += 1
+    if english >= 2 and english >= 2 * french:
+        return "en"
+    if french >= 2 and french >= 2 * english:
+        return "fr"
+    return None
+
+
+def _in_language(rules: tuple[Rule, ...], lang: str | None) -> tuple[Rule, ...]:
+    return rules if lang is None else tuple(rule for rule in rules if rule.lang == lang)
+
+
 def _from_text(
     text: str,
     source: Source,
     taxonomy: Taxonomy,
     groups: frozenset[Group] | None,
     edits: Edits | None = None,
+    lang: str | None = None,
 ) -> Iterator[Evidence]:
-    rules = taxonomy.rules_for(Scope.TEXT)
+    rules = _in_language(taxonomy.rules_for(Scope.TEXT), lang)
     if groups is not None:
         rules = tuple(rule for rule in rules if rule.label.group in groups)
     found = sorted(_matches(text, rules), key=lambda m: (m.start, m.end))
     negations = _Negations(text) if found else None
     for match in _precise(text, found, taxonomy):
         changed = edits is None or edits.covers(match, text)
-        yield _evidence(match, negations or _Negations(text), source, changed)
+        item = _evidence(match, negations or _Negations(text), source, changed)
+        if match.rule.label in _PROHIBITED_LABELS and _prohibition(text, match):
+            item = replace(item, polarity=Polarity.NEGATED)
+        yield item
+
+
+def _prohibition(text: str, match: _Match) -> bool:
+    """Whether ``match`` stands in a prohibition addressed to members ("Don't share ...").
+
+    A rule of conduct for members ("Do not post others' personal data", "Ne partagez pas de
+    contenu ...", "Nous interdisons ...") says what members must not do: it asserts no
+    processing by the company, so the data, Art. 9 and purpose labels it names are denied.
+    """
+    first, _ = _sentence(text, match.start, match.end)
+    return bool(_PROHIBITION.match(text, first))
 
 
 def _from_structure(texts: Iterable[str], scope: Scope, taxonomy: Taxonomy) -> Iterator[Evidence]:
     source = Source.HEADING if scope is Scope.HEADING else Source.COLUMN
     rules = taxonomy.rules_for(scope)
     for text in texts:
-        found = _matches(text, rules)
+        found = _matches(text, _in_language(rules, language(text)))
         negations = _Negations(text) if found else None
         for match in found:
             yield _evidence(match, negations or _Negations(text), source)
@@ -344,14 +387,14 @@ def classify_clause(
     in_data_column = bool(column) and any(
         regex.search(column) for _, regex in taxonomy.data_columns
     )
-    evidence: list[Evidence] = list(
-        _from_text(text, Source.TEXT, taxonomy, _CELL_GROUPS if in_data_column else None, edits)
-    )
-    if clause.row is not None:
-        row = _plain(clause.row)
-        if row and row != text:
-            evidence.extend(_from_text(row, Source.ROW, taxonomy, None))
+    row = _plain(clause.row) if clause.row is not None else ""
     headings = [_plain(heading) for heading in reversed(clause.section)]  # innermost first
+    groups = _CELL_GROUPS if in_data_column else None
+    evidence: list[Evidence] = list(
+        _from_text(text, Source.TEXT, taxonomy, groups, edits, language(text))
+    )
+    if row and row != text:
+        evidence.extend(_from_text(row, Source.ROW, taxonomy, None, lang=language(row)))
     if clause.kind is ClauseKind.HEADING:
         headings.insert(0, text)
     evidence.extend(_from_structure(headings, Scope.HEADING, taxonomy))

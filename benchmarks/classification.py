@@ -53,7 +53,7 @@ from benchmarks.significance import (  # noqa: E402
 
 if TYPE_CHECKING:
     from tracker.classify.taxonomy import Taxonomy
-    from tracker.models import Change, Clause
+    from tracker.models import Change, Clause, ClauseChange
 
 GOLD = ROOT / "eval" / "classification.toml"
 SECOND = ROOT / "eval" / "second-annotator.toml"
@@ -62,12 +62,14 @@ HELD_OUT_DOCUMENTS = frozenset({"linkedin/privacy-policy-fr"})
 HELD_OUT_FROM = "2025-09"
 TAXONOMY = ROOT / "config" / "taxonomy.toml"
 
+#: Per-side targets of issue 4 (the per-change targets of issue 13 are CHANGE_TARGETS). The
+#: EN/FR cell agreement of issue 4 is still reported but no target: it counted the cells where
+#: neither side has the label (most of them), so it said 0.973 where the label overlap of the
+#: same sections is about 0.7; the EN/FR target is now the overlap (Jaccard).
 TARGETS = {
     "legal-basis change recall": 0.95,
     "legal-basis change precision": 0.80,
     "data-category macro-F1": 0.80,
-    "EN/FR agreement": 0.97,
-    "EN/FR agreement, lowest label": 0.90,
 }
 
 
@@ -288,7 +290,10 @@ class Known:
     """A real change the issue names, and what its change record must say.
 
     ``old`` is None for the first capture of a series (every clause is then added).
-    ``clauses`` pairs a phrase with the labels the changed clause containing it must carry.
+    ``labels`` are what the change record must show; with ``exact`` nothing else (a first
+    capture or a rewrite of a whole page shows much more). ``clauses`` pairs a phrase with
+    the labels the record of the changed clause holding it shows: exactly those, no more.
+    ``lead`` are the headline labels the first clause of the alert must carry.
     """
 
     name: str
@@ -298,6 +303,8 @@ class Known:
     labels: frozenset[str]
     rank: str | None
     clauses: tuple[tuple[str, frozenset[str]], ...] = ()
+    lead: frozenset[str] = frozenset()
+    exact: bool = False
 
 
 EU_NOTICE = "linkedin/eu-regional-privacy-notice/markdown/en_pga"
@@ -308,8 +315,16 @@ KNOWN = (
         "2024-08-01T18-10-11Z",
         "2024-09-19T06-10-13Z",
         frozenset({"ai_training"}),
-        "legal_basis",
-        (("train artificial intelligence", frozenset({"ai_training"})),),
+        "purpose",
+        (
+            (
+                "train artificial intelligence",
+                frozenset(
+                    {"ai_training", "automated_decisions_profiling", "demographic_inference"}
+                ),
+            ),
+        ),
+        lead=frozenset({"ai_training"}),
     ),
     Known(
         "2025 (callout of the first capture): personalised ads moved to consent",
@@ -319,20 +334,26 @@ KNOWN = (
         frozenset({"consent"}),
         "legal_basis",
         (("now ask for your consent", frozenset({"consent"})),),
+        lead=frozenset({"consent"}),
     ),
     Known(
         "2025-09: announcement of generative-AI training under legitimate interests, opt-out",
         EU_NOTICE,
         "2025-08-01T00-34-40Z",
         "2025-09-18T12-34-39Z",
-        frozenset({"legitimate_interests", "ai_training", "opt_out"}),
+        # A resume added to a data cell (employment data); the removed ads-consent banner
+        # withdraws nothing: consent for personalised ads stands in the notice's table.
+        frozenset({"legitimate_interests", "ai_training", "opt_out", "employment_salary"}),
         "legal_basis",
         (
             (
                 "Legitimate Interests as the legal basis",
-                frozenset({"legitimate_interests", "ai_training"}),
+                frozenset({"legitimate_interests", "ai_training", "opt_out"}),
             ),
+            ("now ask for your consent", frozenset()),
         ),
+        lead=frozenset({"legitimate_interests", "ai_training"}),
+        exact=True,
     ),
     Known(
         "2025-11: generative-AI training under legitimate interests, special category data, "
@@ -343,24 +364,34 @@ KNOWN = (
         frozenset({"legitimate_interests", "ai_training", "special_category", "minors"}),
         "legal_basis",
         (
-            ("content-generating", frozenset({"legitimate_interests", "ai_training"})),
+            ("To train our content-generating", frozenset({"legitimate_interests", "ai_training"})),
+            # Offering AI features is no AI training (the alert of 2025-11-03 led with it).
+            ("To offer our content-generating", frozenset({"legitimate_interests"})),
             ("manifestly made public", frozenset({"special_category", "legitimate_interests"})),
             ("16 or 17", frozenset({"minors"})),
         ),
+        # The headline is the basis: the alert leads with a clause gaining it (special
+        # category data or AI training under legitimate interests), not with an offer of AI
+        # features labelled AI training.
+        lead=frozenset({"legitimate_interests"}),
     ),
     Known(
-        "2026-08: name from the government ID used to verify identity",
+        "2026-08: name from the government ID used to verify identity; the minimum age enforced",
         EU_NOTICE,
         "2025-11-04T00-35-00Z",
         "2026-08-22T00-48-36Z",
-        frozenset({"biometric_identity_verification"}),
-        None,
+        frozenset({"biometric_identity_verification", "minors"}),
+        "purpose",
         (
             (
                 "government ID used to verify your identity",
-                frozenset({"biometric_identity_verification"}),
+                frozenset(
+                    {"consent", "profile", "contact_identity", "biometric_identity_verification"}
+                ),
             ),
+            ("minimum age", frozenset({"legitimate_interests", "minors"})),
         ),
+        lead=frozenset({"minors"}),
     ),
 )
 
@@ -382,24 +413,43 @@ def _known_change(known: Known, taxonomy: Taxonomy) -> Change:
     )
 
 
+def alert_lead(change: Change) -> ClauseChange | None:
+    """The clause a Telegram alert of the change leads with (a channel with no label filter)."""
+    from tracker.config import Channel
+    from tracker.render.telegram import ranked_clauses
+
+    chosen = ranked_clauses(change, Channel("eval", "0", (change.document,)))
+    return chosen[0] if chosen else None
+
+
 def check_known(taxonomy: Taxonomy) -> list[tuple[Known, Change, list[str]]]:
     """Each known change, its classified comparison and what it lacks (empty when right)."""
     results = []
     for known in KNOWN:
         change = _known_change(known, taxonomy)
         problems = []
-        missing = known.labels - set(change.labels)
+        shown = {str(label) for label in (*change.labels, *change.lost)}
+        missing = known.labels - shown
         if missing:
             problems.append(f"change lacks {sorted(missing)}")
+        if known.exact and shown - known.labels:
+            problems.append(f"change shows {sorted(shown - known.labels)} too")
         if known.rank is not None and (change.rank is None or change.rank.id != known.rank):
             problems.append(f"rank {change.rank.id if change.rank else None}, not {known.rank}")
         for phrase, wanted in known.clauses:
             holding = [c for c in change.clauses if phrase in (c.new or c.old or "")]
+            records = [frozenset(str(label) for label in (*c.labels, *c.lost)) for c in holding]
             if not holding:
                 problems.append(f"no changed clause says {phrase!r}")
-            elif not any(wanted <= set(c.labels) for c in holding):
-                got = sorted({str(label) for c in holding for label in c.labels})
-                problems.append(f"{phrase!r}: {got}, not all of {sorted(wanted)}")
+            elif wanted not in records:
+                got = " or ".join(str(sorted(r)) for r in records)
+                problems.append(f"{phrase!r}: {got}, not {sorted(wanted)}")
+        if known.lead:
+            lead = alert_lead(change)
+            carried = set() if lead is None else {str(x) for x in (*lead.labels, *lead.lost)}
+            if not known.lead <= carried:
+                text = _short(None if lead is None else lead.new or lead.old, 60)
+                problems.append(f"the alert leads with {text!r} ({sorted(carried)})")
         results.append((known, change, problems))
     return results
 
@@ -526,7 +576,7 @@ def per_change(outcomes: list[Outcome], agreement: Agreement) -> tuple[dict[str,
             for name, (statistic, labels) in statistics.items()
         }
     overlap = pc.jaccard(agreement.pairs)
-    figures = {name: table["held-out"][name].value for name in CHANGE_TARGETS if name in statistics}
+    figures = {name: figure.value for name, figure in table["held-out"].items()}
     figures["EN/FR label overlap (Jaccard)"] = overlap
     lines = [
         "## Per change (issue 13)",
@@ -736,8 +786,10 @@ def measure(taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
         "",
         f"The French privacy policy (captured 2022-09-28) and the English one in force then "
         f"(2022-09-20), section by section ({agreement.sections} sections, each heading with its "
-        f"clauses): {agreement.agreeing} of {agreement.cells} section × label cells agree "
-        f"(**{agreement.rate:.3f}**); "
+        f"clauses). Label overlap (Jaccard, over the sections where either side has a label): "
+        f"**{figures['EN/FR label overlap (Jaccard)']:.3f}**. For comparison with earlier reports "
+        f"only: {agreement.agreeing} of {agreement.cells} section × label cells agree "
+        f"({agreement.rate:.3f}), most of them cells where neither side has the label; "
         f"{agreement.sections - len(agreement.disagreements)} of {agreement.sections} sections "
         "have exactly the same labels.",
         "",

@@ -108,7 +108,7 @@ def kappa(
 
 
 def jaccard(pairs: Sequence[tuple[frozenset[str], frozenset[str]]]) -> float:
-    """Mean label overlap |A ∩ B| / |A ∪ B| of aligned pairs, pairs with no label on either out."""
+    """Mean label overlap (shared labels over labels of either) of aligned pairs with a label."""
     used = [(a, b) for a, b in pairs if a | b]
     return sum(len(a & b) / len(a | b) for a, b in used) / len(used) if used else 1.0
 

@@ -300,12 +300,12 @@ TABLE_OLD = """# Notice
 
 | Purpose | Data we use | Legal basis |
 | --- | --- | --- |
-| To show you relevant jobs | Your profile, your email address and the pages you visit | Legitimate interests |
+| To show you jobs | Your profile, your email address and pages you visit | Legitimate interests |
 """
 
 
 def test_a_phrase_added_to_a_data_cell_reports_only_its_category(taxonomy: Taxonomy) -> None:
-    new = TABLE_OLD.replace("the pages you visit", "the pages you visit, and your location")
+    new = TABLE_OLD.replace("pages you visit", "pages you visit, and your location")
     change = classified(taxonomy, TABLE_OLD, new)
     [cell] = [c for c in change.clauses if "your location" in (c.new or "")]
     assert "location" in cell.labels

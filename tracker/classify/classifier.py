@@ -56,9 +56,9 @@ from tracker.compare.worddiff import word_diff
 from tracker.compare.wording import visible_words
 from tracker.models import (
     Change,
+    ChangeKind,
     Clause,
     ClauseChange,
-    ChangeKind,
     ClauseKind,
     DiffOp,
     LabelEvidence,
@@ -73,6 +73,7 @@ __all__ = [
     "NEGATION_WINDOW_WORDS",
     "Edits",
     "Evidence",
+    "announces_update",
     "classify_change",
     "classify_clause",
     "labels",
@@ -114,12 +115,18 @@ _ANNOUNCEMENT = re.compile(
 )
 _FUNCTION_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _ENGLISH_WORDS = frozenset(
-    "the and of to you your we our is are for with this that be by or it from on as may "
-    "will can when if which".split()
+    {
+        *("the", "and", "of", "to", "you", "your", "we", "our", "is", "are", "for", "with"),
+        *("this", "that", "be", "by", "or", "it", "from", "on", "as", "may", "will", "can"),
+        *("when", "if", "which"),
+    }
 )
 _FRENCH_WORDS = frozenset(
-    "le la les des et du de vous votre vos nous nos est sont pour avec ce cette un une "
-    "sur dans par ou qui que lorsque peut pouvons".split()
+    {
+        *("le", "la", "les", "des", "et", "du", "de", "vous", "votre", "vos", "nous", "nos"),
+        *("est", "sont", "pour", "avec", "ce", "cette", "un", "une", "sur", "dans", "par"),
+        *("ou", "qui", "que", "lorsque", "peut", "pouvons"),
+    }
 )
 #: The start of a sentence that forbids members something, in English or French.
 _PROHIBITION = re.compile(
@@ -127,6 +134,14 @@ _PROHIBITION = re.compile(
     r"|we\s+(?:prohibit|do\s+not\s+allow|don't\s+allow)|veuillez\s+ne\s+pas"
     r"|(?:ne|n')\s*\w+ez\s+(?:pas|jamais)|vous\s+ne\s+(?:pouvez|devez)\s+pas"
     r"|nous\s+(?:interdisons|n'autorisons)|il\s+est\s+interdit)(?!\w)",
+    re.IGNORECASE,
+)
+#: Another party that collects or uses data on its own account, in English or French.
+_OTHER_CONTROLLER = re.compile(
+    r"(?<!\w)(?:providers?|partners?|third[- ]part(?:y|ies)|advertisers?|prestataires?|partenaires?"
+    r"|tiers|annonceurs?)\s+(?:who|which|that|qui)\s+(?:may\s+|peu(?:t|vent)\s+)?"
+    r"(?:separately|independently|also|séparément|indépendamment|également)\s+"
+    r"(?:collect|process|use|collecter|traiter|utiliser)",
     re.IGNORECASE,
 )
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
@@ -334,7 +349,19 @@ def _from_text(
         item = _evidence(match, negations or _Negations(text), source, changed)
         if match.rule.label in _PROHIBITED_LABELS and _prohibition(text, match):
             item = replace(item, polarity=Polarity.NEGATED)
+        elif match.rule.label.group is Group.LEGAL_BASIS and _other_controller(text, match):
+            continue
         yield item
+
+
+def _other_controller(text: str, match: _Match) -> bool:
+    """Whether a basis stands in a sentence about another party's own collection.
+
+    "A payments provider who may separately collect information (e.g., to comply with legal
+    obligations)" states the provider's ground, not the company's.
+    """
+    first, _ = _sentence(text, match.start, match.end)
+    return bool(_OTHER_CONTROLLER.search(text, first, match.start))
 
 
 def _prohibition(text: str, match: _Match) -> bool:
@@ -486,7 +513,8 @@ def _edits(old: list[Clause], new: list[Clause]) -> tuple[list[Edits], list[Edit
     """The changed words of each clause of both sides (word diff of their visible texts).
 
     A side of several clauses (a split or a merge) is diffed as one text, its clauses joined
-    by line breaks; each clause gets the edits that fall in it. Typography alone is no edit (:func:`_wording_edits`).
+    by line breaks; each clause gets the edits that fall in it. Typography alone is no edit
+    (:func:`_wording_edits`).
     """
     old_texts = [_plain(c.text) for c in old]
     new_texts = [_plain(c.text) for c in new]
@@ -524,9 +552,9 @@ def _wording_edits(
     """The diff as ``(op, text, text on the new side)``, typography-only edits made equal.
 
     A deletion and an insertion side by side that differ only in quotes, apostrophes,
-    capitals or spacing ("don’t" / "dont", "affiliates" / "Affiliates") are no change of
-    words; nor is an edit of punctuation or white space alone. Equal runs carry both sides'
-    texts (their lengths may differ).
+    capitals or spacing (a curly or a straight apostrophe, "affiliates" / "Affiliates") are
+    no change of words; nor is an edit of punctuation or white space alone. Equal runs carry
+    both sides' texts (their lengths may differ).
     """
     pending: list[tuple[DiffOp, str]] = []
 
@@ -712,6 +740,12 @@ def classify_change(
     )
 
 
+def announces_update(markdown: str) -> bool:
+    """Whether a clause announces an update of the document itself ("we have updated this
+    notice...", "nous avons mis à jour cette politique"): a banner summing up a change."""
+    return bool(_ANNOUNCEMENT.search(_plain(markdown)))
+
+
 def _standing(clause: ClauseChange, new_clauses: list[Clause], taxonomy: Taxonomy) -> ClauseChange:
     """``clause`` without the lost labels the newer version still states.
 
@@ -721,9 +755,7 @@ def _standing(clause: ClauseChange, new_clauses: list[Clause], taxonomy: Taxonom
     """
     if not clause.lost:
         return clause
-    banner = clause.kind is ChangeKind.REMOVED and bool(
-        _ANNOUNCEMENT.search(_plain(clause.old or ""))
-    )
+    banner = clause.kind is ChangeKind.REMOVED and announces_update(clause.old or "")
     standing = {
         label
         for label in clause.lost

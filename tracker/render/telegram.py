@@ -32,6 +32,7 @@ from tracker.render import (
     display_text,
     headline_labels,
     label_order,
+    lead_order,
     section_label,
     shown_diff,
 )
@@ -125,7 +126,8 @@ def ranked_clauses(change: Change, channel: Channel) -> list[ClauseChange]:
     """The substantive clauses, most important first.
 
     Clauses carrying a label the channel filters on come first, then by rank (legal basis,
-    special category, purpose, control, data category, other), then in document order.
+    special category, purpose, control, data category, other) and the labels they touch
+    (:func:`~tracker.render.lead_order`), then in document order.
     """
     wanted = set(channel.labels)
     clauses = [c for c in change.clauses if c.significance is Significance.SUBSTANTIVE]
@@ -136,7 +138,7 @@ def ranked_clauses(change: Change, channel: Channel) -> list[ClauseChange]:
         clauses,
         key=lambda c: (
             not (wanted and wanted & {*c.labels, *c.lost}),
-            -int(c.rank or 0),
+            lead_order(c),
             order[id(c)],
         ),
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from tracker.models import Change, ChangeKind, ClauseChange, DiffOp
 from tracker.render import (
     clause_context,
-    display_text,
     context_labels,
+    display_text,
     label_marks,
     label_notes,
     section_label,

@@ -374,3 +374,17 @@ def test_a_dropped_duplicate_sentence_loses_nothing(taxonomy: Taxonomy) -> None:
         taxonomy, f"# Notice\n\n{statement}We help you.\n", "# Notice\n\nWe help you.\n"
     )
     assert "consent" in gone.lost
+
+
+def test_a_sentence_cut_from_a_long_paragraph_keeps_its_paragraphs_basis(
+    taxonomy: Taxonomy,
+) -> None:
+    # A paragraph longer than MAX_CLAUSE_CHARS is cut into sentence clauses: the sentence
+    # that changes no longer says which basis the paragraph rests on.
+    fillers = " ".join(f"We improve feature number {n} of the site." for n in range(320))
+    old = f"# Notice\n\nWe rely on your consent for what follows. {fillers}\n"
+    new = old.replace("feature number 150 of", "feature number 150, using your posts, of")
+    change = classified(taxonomy, old, new)
+    [sentence] = [c for c in change.clauses if "using your posts" in (c.new or "")]
+    assert {"consent", "content"} <= set(sentence.labels)
+    assert any(e.label == "consent" and e.source.value == "paragraph" for e in sentence.evidence)

@@ -331,6 +331,9 @@ class Source(StrEnum):
     ROW = "row"
     HEADING = "heading"
     COLUMN = "column"
+    #: The other sentences of the long paragraph a sentence clause was cut from: the legal
+    #: basis or Art. 9 label they state holds for the whole paragraph.
+    PARAGRAPH = "paragraph"
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,7 +346,8 @@ class LabelEvidence:
         matched: the text the rule matched, as the reader sees it.
         polarity: ``asserted``, or ``negated`` when a negation precedes the match.
         source: ``text`` (the clause), ``row`` (the first cell of its table row),
-            ``heading`` (a heading of its section) or ``column`` (its column header).
+            ``heading`` (a heading of its section), ``column`` (its column header) or
+            ``paragraph`` (the other sentences of the paragraph a sentence clause was cut from).
         lang: the language of the rule (``en`` or ``fr``).
         side: ``old`` or ``new``: which text of a changed clause it was found in.
         changed: whether it speaks for the change: a text or row match that overlaps the

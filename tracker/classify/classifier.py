@@ -149,6 +149,8 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
 #: may hold ("you can opt out in your settings"). Its legal basis is its column's; its purpose
 #: its row's ("data we share with service providers" names data, not a sharing).
 _CELL_GROUPS = frozenset({Group.DATA_CATEGORY, Group.ART9, Group.CONTROL})
+#: What a sentence inherits from the rest of its paragraph: the ground it is processed on.
+_GROUND_GROUPS = frozenset({Group.LEGAL_BASIS, Group.ART9})
 #: The labels a prohibition addressed to members denies: what it names is not processed by us.
 _PROHIBITED_LABELS = frozenset(
     label
@@ -401,13 +403,15 @@ def _evidence(
 
 
 def classify_clause(
-    clause: Clause, taxonomy: Taxonomy, edits: Edits | None = None
+    clause: Clause, taxonomy: Taxonomy, edits: Edits | None = None, paragraph: str = ""
 ) -> tuple[Evidence, ...]:
     """Every piece of evidence for a label on ``clause``, text first, then row, headings, column.
 
     Identical evidence (same label, rule, source, polarity and matched words) appears once.
     With ``edits`` (the changed words of a modified clause), text evidence away from them has
-    ``changed`` False: it describes the clause, not the change.
+    ``changed`` False: it describes the clause, not the change. ``paragraph`` is the Markdown
+    of the other sentences of the long paragraph a sentence clause was cut from: the legal
+    bases and Art. 9 labels they state are the sentence's too (``source="paragraph"``).
     """
     text = _plain(clause.text)
     column = _plain(clause.column) if clause.column else ""
@@ -422,6 +426,11 @@ def classify_clause(
     )
     if row and row != text:
         evidence.extend(_from_text(row, Source.ROW, taxonomy, None, lang=language(row)))
+    if paragraph:
+        rest = _plain(paragraph)
+        evidence.extend(
+            _from_text(rest, Source.PARAGRAPH, taxonomy, _GROUND_GROUPS, None, language(rest))
+        )
     if clause.kind is ClauseKind.HEADING:
         headings.insert(0, text)
     evidence.extend(_from_structure(headings, Scope.HEADING, taxonomy))
@@ -600,14 +609,39 @@ def _per_clause(texts: list[str], spans: list[tuple[int, int]], points: list[int
 
 
 def _side_evidence(
-    clauses: list[Clause], side: str, taxonomy: Taxonomy, edits: list[Edits] | None
+    clauses: list[Clause],
+    side: str,
+    taxonomy: Taxonomy,
+    edits: list[Edits] | None,
+    paragraphs: Mapping[str, str],
 ) -> tuple[Evidence, ...]:
     """The evidence of a side (one clause, or the group of a split or merge), once each."""
     return _unique(
         replace(item, side=side)
         for index, clause in enumerate(clauses)
-        for item in classify_clause(clause, taxonomy, None if edits is None else edits[index])
+        for item in classify_clause(
+            clause,
+            taxonomy,
+            None if edits is None else edits[index],
+            paragraphs.get(clause.id, ""),
+        )
     )
+
+
+def _paragraphs(clauses: Iterable[Clause]) -> dict[str, str]:
+    """For each sentence clause, the Markdown of the other sentences of its paragraph.
+
+    A sentence clause's id is its paragraph's id and its place (``p3/s2``).
+    """
+    groups: dict[tuple[tuple[str, ...], str], list[Clause]] = {}
+    for clause in clauses:
+        if clause.kind is ClauseKind.SENTENCE and "/" in clause.id:
+            groups.setdefault((clause.section, clause.id.rsplit("/", 1)[0]), []).append(clause)
+    return {
+        clause.id: "\n\n".join(other.text for other in group if other is not clause)
+        for group in groups.values()
+        for clause in group
+    }
 
 
 def _classified(
@@ -615,6 +649,7 @@ def _classified(
     old_index: Mapping[str, Clause],
     new_index: Mapping[str, Clause],
     taxonomy: Taxonomy,
+    paragraphs: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {}),
 ) -> ClauseChange:
     old_section = clause.old_section or clause.section
     old_side = _side_clauses(clause.old_ids, old_index, clause.old, old_section, clause)
@@ -628,10 +663,14 @@ def _classified(
             e.spans or e.points for e in (*old_edits, *new_edits)
         )
     old_evidence = (
-        _side_evidence(old_side, "old", taxonomy, old_edits) if clause.old is not None else None
+        _side_evidence(old_side, "old", taxonomy, old_edits, paragraphs[0])
+        if clause.old is not None
+        else None
     )
     new_evidence = (
-        _side_evidence(new_side, "new", taxonomy, new_edits) if clause.new is not None else None
+        _side_evidence(new_side, "new", taxonomy, new_edits, paragraphs[1])
+        if clause.new is not None
+        else None
     )
     before = None if old_evidence is None else labels(old_evidence)
     after = None if new_evidence is None else labels(new_evidence)
@@ -782,11 +821,12 @@ def _within_budget(
     """
     clauses: list[ClauseChange] = []
     spent = unlabelled = 0
+    paragraphs = (_paragraphs(old_index.values()), _paragraphs(new_index.values()))
     for clause in changed:
         spent += len(clause.old or "") + len(clause.new or "")
         if spent > LABEL_BUDGET_CHARS:
             clauses.append(clause)
             unlabelled += 1
         else:
-            clauses.append(_classified(clause, old_index, new_index, taxonomy))
+            clauses.append(_classified(clause, old_index, new_index, taxonomy, paragraphs))
     return tuple(clauses), unlabelled

@@ -29,7 +29,7 @@ import time
 import tomllib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -173,30 +173,30 @@ def predict_side(side: Side | None, taxonomy: Taxonomy) -> frozenset[str] | None
     return frozenset(label.value for label in labels(classify_clause(_clause(side), taxonomy)))
 
 
-def predict_change(unit: Unit, taxonomy: Taxonomy) -> frozenset[str]:
-    """The labels the change record of one unit shows: what it is about, and what it lost."""
-    from tracker.classify.classifier import classify_change
-    from tracker.models import Change, ChangeKind, ClauseChange, Significance
+def change_records(taxonomy: Taxonomy) -> dict[str, frozenset[str]]:
+    """What the change record of each unit shows (its clause's ``labels`` and ``lost``).
 
-    old = [replace(_clause(unit.old), id="o")] if unit.old is not None else []
-    new = [replace(_clause(unit.new), id="n")] if unit.new is not None else []
-    section = (unit.new or unit.old).section if (unit.new or unit.old) else ()
-    record = ClauseChange(
-        kind=ChangeKind(unit.change),
-        section=section,
-        old=unit.old.text if unit.old else None,
-        new=unit.new.text if unit.new else None,
-        diff=(),
-        significance=Significance(unit.significance),
-        old_ids=("o",) if old else (),
-        new_ids=("n",) if new else (),
-        old_section=unit.old.section if unit.old else None,
-        column=(unit.new or unit.old).column if (unit.new or unit.old) else None,
-        row=(unit.new or unit.old).row if (unit.new or unit.old) else None,
-    )
-    change = Change("d", "a", "b", Significance(unit.significance), (record,))
-    [clause] = classify_change(change, old, new, taxonomy).clauses
-    return frozenset(str(label) for label in (*clause.labels, *clause.lost))
+    Each pair of versions is compared and classified whole, as the pipeline does (headings,
+    rows, the paragraph of a sentence, the rest of the newer version for a lost label); the
+    first record of a unit's key is kept, as :func:`units` keeps the first unit.
+    """
+    from benchmarks.classification_units import pairs, unit_key
+    from tracker.changes import compare_classified
+
+    records: dict[str, frozenset[str]] = {}
+    for document, _, old_name, new_name, old, new in pairs():
+        change = compare_classified(
+            old,
+            new,
+            document=document.id,
+            from_version=old_name,
+            to_version=new_name,
+            taxonomy=taxonomy,
+        )
+        for clause in change.clauses:
+            shown = frozenset(str(label) for label in (*clause.labels, *clause.lost))
+            records.setdefault(unit_key(clause.old, clause.new), shown)
+    return records
 
 
 def evaluate(taxonomy: Taxonomy) -> list[Outcome]:
@@ -211,13 +211,14 @@ def evaluate(taxonomy: Taxonomy) -> list[Outcome]:
             f"{len(stale)} labels match no unit ({stale[:5]}): the extraction or the "
             "comparison changed; re-dump the units and label the new ones"
         )
+    records = change_records(taxonomy)
     return [
         Outcome(
             unit,
             gold[key],
             predict_side(unit.old, taxonomy),
             predict_side(unit.new, taxonomy),
-            predict_change(unit, taxonomy),
+            records[key],
         )
         for key, unit in found.items()
     ]
@@ -804,6 +805,26 @@ def measure(taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
         lines.append(
             f"- {_short(fr_heading, 60)} / {_short(en_heading, 60)}: FR only "
             f"{_fmt(fr_labels - en_labels)}; EN only {_fmt(en_labels - fr_labels)}"
+        )
+    lines += [
+        "",
+        "## Per-change errors",
+        "",
+        "Every unit whose change record shows other labels than its `about` (keys only: the "
+        "texts are in the corpus).",
+        "",
+        "| unit | document | change | about | record shows | missed | extra |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for o in outcomes:
+        about = o.gold.about
+        if about is None or about == o.change:
+            continue
+        lines.append(
+            f"| `{o.gold.key}`{' (held out)' if o.gold.held_out else ''} | "
+            f"{o.unit.document.removeprefix('linkedin/')} {o.unit.new_version[:10]} | "
+            f"{o.unit.change} | {_fmt(about)} | {_fmt(o.change)} | {_fmt(about - o.change)} | "
+            f"{_fmt(o.change - about)} |"
         )
     lines += ["", "## Errors", "", "Every side where the prediction differs from the labels.", ""]
     lines += [

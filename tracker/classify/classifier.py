@@ -411,7 +411,8 @@ def classify_clause(
     With ``edits`` (the changed words of a modified clause), text evidence away from them has
     ``changed`` False: it describes the clause, not the change. ``paragraph`` is the Markdown
     of the other sentences of the long paragraph a sentence clause was cut from: the legal
-    bases and Art. 9 labels they state are the sentence's too (``source="paragraph"``).
+    bases and Art. 9 labels they state are the sentence's too (``source="paragraph"``), as
+    context (``changed`` False: they describe the clause, not a change of it).
     """
     text = _plain(clause.text)
     column = _plain(clause.column) if clause.column else ""
@@ -429,7 +430,13 @@ def classify_clause(
     if paragraph:
         rest = _plain(paragraph)
         evidence.extend(
-            _from_text(rest, Source.PARAGRAPH, taxonomy, _GROUND_GROUPS, None, language(rest))
+            # What the paragraph rests on describes the sentence (its labels as it reads), not
+            # a change of it: a "learn more" link added to a paragraph about legal bases is no
+            # change of basis.
+            replace(item, changed=False)
+            for item in _from_text(
+                rest, Source.PARAGRAPH, taxonomy, _GROUND_GROUPS, None, language(rest)
+            )
         )
     if clause.kind is ClauseKind.HEADING:
         headings.insert(0, text)

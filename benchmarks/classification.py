@@ -294,7 +294,8 @@ class Known:
     ``labels`` are what the change record must show; with ``exact`` nothing else (a first
     capture or a rewrite of a whole page shows much more). ``clauses`` pairs a phrase with
     the labels the record of the changed clause holding it shows: exactly those, no more.
-    ``lead`` are the headline labels the first clause of the alert must carry.
+    ``lead`` are the headline labels the first clause of the alert must carry; ``not_lost``
+    labels the change must not show as lost.
     """
 
     name: str
@@ -306,6 +307,7 @@ class Known:
     clauses: tuple[tuple[str, frozenset[str]], ...] = ()
     lead: frozenset[str] = frozenset()
     exact: bool = False
+    not_lost: frozenset[str] = frozenset()
 
 
 EU_NOTICE = "linkedin/eu-regional-privacy-notice/markdown/en_pga"
@@ -342,19 +344,23 @@ KNOWN = (
         EU_NOTICE,
         "2025-08-01T00-34-40Z",
         "2025-09-18T12-34-39Z",
-        # A resume added to a data cell (employment data); the removed ads-consent banner
-        # withdraws nothing: consent for personalised ads stands in the notice's table.
-        frozenset({"legitimate_interests", "ai_training", "opt_out", "employment_salary"}),
+        # A resume added to a data cell (employment data); the removed ads-consent banner is
+        # about consent but withdraws nothing: consent for personalised ads stands in the
+        # notice's table, so no "-consent".
+        frozenset(
+            {"legitimate_interests", "ai_training", "opt_out", "employment_salary", "consent"}
+        ),
         "legal_basis",
         (
             (
                 "Legitimate Interests as the legal basis",
                 frozenset({"legitimate_interests", "ai_training", "opt_out"}),
             ),
-            ("now ask for your consent", frozenset()),
+            ("now ask for your consent", frozenset({"consent"})),
         ),
         lead=frozenset({"legitimate_interests", "ai_training"}),
         exact=True,
+        not_lost=frozenset({"consent"}),
     ),
     Known(
         "2025-11: generative-AI training under legitimate interests, special category data, "
@@ -435,6 +441,9 @@ def check_known(taxonomy: Taxonomy) -> list[tuple[Known, Change, list[str]]]:
             problems.append(f"change lacks {sorted(missing)}")
         if known.exact and shown - known.labels:
             problems.append(f"change shows {sorted(shown - known.labels)} too")
+        wrongly_lost = known.not_lost & {str(label) for label in change.lost}
+        if wrongly_lost:
+            problems.append(f"change loses {sorted(wrongly_lost)}")
         if known.rank is not None and (change.rank is None or change.rank.id != known.rank):
             problems.append(f"rank {change.rank.id if change.rank else None}, not {known.rank}")
         for phrase, wanted in known.clauses:

@@ -793,7 +793,7 @@ def announces_update(markdown: str) -> bool:
 
 
 def _standing(clause: ClauseChange, new_clauses: list[Clause], taxonomy: Taxonomy) -> ClauseChange:
-    """``clause`` without the lost labels the newer version still states.
+    """``clause`` with the lost labels the newer version still states kept, not lost.
 
     Two cases: the same sentence stands elsewhere (a duplicate was dropped), or the removed
     clause only announced an update of the document ("we have updated this notice and now
@@ -811,8 +811,14 @@ def _standing(clause: ClauseChange, new_clauses: list[Clause], taxonomy: Taxonom
         return clause
     lost = tuple(label for label in clause.lost if label not in standing)
     touched = frozenset(Label(label) for label in (*clause.gained, *lost))
-    about = frozenset(Label(label) for label in clause.labels)
-    return replace(clause, lost=lost, rank=_rank(touched, about, clause.significance))
+    # Still what the clause is about (it said so), but not lost: shown without a minus.
+    about = frozenset(Label(label) for label in (*clause.labels, *standing))
+    return replace(
+        clause,
+        labels=ordered(about),
+        lost=lost,
+        rank=_rank(touched, about, clause.significance),
+    )
 
 
 def _within_budget(

@@ -44,6 +44,8 @@ MARKDOWN_SERIES = (
     "linkedin/eu-regional-privacy-notice/markdown/en_pga",
     "linkedin/privacy-policy-plus-eu-notice/markdown/en_vlopses-ie",
     "linkedin/privacy-policy-plus-eu-notice/markdown/en_user-rights",
+    # Never used to tune the rules: the held-out document type (issue 13).
+    "linkedin/cookie-policy/markdown/en_contrib",
 )
 
 #: French HTML pairs ``(document, old capture, new capture)``, extracted with the project's

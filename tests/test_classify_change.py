@@ -391,3 +391,26 @@ def test_a_sentence_cut_from_a_long_paragraph_keeps_its_paragraphs_basis(
     assert "content" in sentence.labels
     assert "consent" not in sentence.labels
     assert any(e.label == "consent" and e.source.value == "paragraph" for e in sentence.evidence)
+
+
+def test_a_removed_and_an_added_sentence_at_one_place_read_as_one_clause(
+    taxonomy: Taxonomy,
+) -> None:
+    old = (
+        "# Notice\n\n## Ads\n\nWe keep things simple.\n\n"
+        "We show you ads with your consent, based on your profile.\n\nWe help you.\n"
+    )
+    new = (
+        "# Notice\n\n## Ads\n\nWe keep things simple.\n\n"
+        "Relying on legitimate interests, and with your consent where the law asks for it, "
+        "personalised advertising draws on the data members put on their pages.\n\nWe help you.\n"
+    )
+    change = classified(taxonomy, old, new)
+    removed = [c for c in change.clauses if c.new is None]
+    added = [c for c in change.clauses if c.old is None]
+    assert len(removed) == len(added) == 1  # reworded beyond a pairing by words
+    # Consent is stated on both sides: neither lost nor gained; legitimate interests is new.
+    assert "consent" not in removed[0].lost
+    assert "consent" not in added[0].gained
+    assert "legitimate_interests" in added[0].gained
+    assert "consent" not in change.lost

@@ -770,7 +770,7 @@ def classify_change(
     new_list = list(new_clauses)
     new_index = {clause.id: clause for clause in new_list}
     clauses, unlabelled = _within_budget(change.clauses, old_index, new_index, taxonomy)
-    clauses = tuple(_standing(clause, new_list, taxonomy) for clause in clauses)
+    clauses = _paired(tuple(_standing(clause, new_list, taxonomy) for clause in clauses))
     substantive = [c for c in clauses if c.significance is Significance.SUBSTANTIVE]
     gained = {label for c in substantive for label in c.gained}
     lost = {label for c in substantive for label in c.lost}
@@ -790,6 +790,43 @@ def announces_update(markdown: str) -> bool:
     """Whether a clause announces an update of the document itself ("we have updated this
     notice...", "nous avons mis à jour cette politique"): a banner summing up a change."""
     return bool(_ANNOUNCEMENT.search(_plain(markdown)))
+
+
+def _paired(clauses: tuple[ClauseChange, ...]) -> tuple[ClauseChange, ...]:
+    """Removed and added clauses side by side in one section, read as one clause rewritten.
+
+    The comparison pairs a removed and an added sentence only when their words are alike; a
+    sentence rewritten in other words comes out removed and added. Read apart, a basis both
+    state shows lost on one and gained on the other; read as the old and new side of one
+    clause, only what one side has and the other has not is lost or gained.
+    """
+    result = list(clauses)
+    index = 0
+    while index < len(result) - 1:
+        first, second = result[index], result[index + 1]
+        kinds = {first.kind, second.kind}
+        if kinds != {ChangeKind.REMOVED, ChangeKind.ADDED} or first.section != second.section:
+            index += 1
+            continue
+        removed, added = (first, second) if first.kind is ChangeKind.REMOVED else (second, first)
+        old = frozenset(Label(label) for label in (*removed.labels, *removed.lost))
+        new = frozenset(Label(label) for label in added.labels)
+        lost = frozenset(Label(label) for label in removed.lost) - new
+        gained = frozenset(Label(label) for label in added.gained) - old
+        fixed = {
+            id(removed): replace(
+                removed,
+                labels=ordered(old - lost),
+                lost=ordered(lost),
+                rank=_rank(lost, old, removed.significance),
+            ),
+            id(added): replace(
+                added, gained=ordered(gained), rank=_rank(gained, new, added.significance)
+            ),
+        }
+        result[index], result[index + 1] = fixed[id(first)], fixed[id(second)]
+        index += 2
+    return tuple(result)
 
 
 def _standing(clause: ClauseChange, new_clauses: list[Clause], taxonomy: Taxonomy) -> ClauseChange:

@@ -228,3 +228,33 @@ def test_a_data_cell_reads_controls_too(taxonomy: Taxonomy) -> None:
     cell = "Your profile and posts. You can opt out in your settings."
     got = found(taxonomy, cell, column="Data we use")
     assert {Label.PROFILE, Label.CONTENT, Label.OPT_OUT} <= got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Learn more about how we use your messages and location.",
+        "En savoir plus sur nos règles relatives aux messages et à la localisation.",
+    ],
+)
+def test_a_pointer_elsewhere_asserts_nothing(taxonomy: Taxonomy, text: str) -> None:
+    assert not {Label.MESSAGES, Label.LOCATION} & found(taxonomy, text)
+
+
+def test_a_prohibition_after_an_example_marker(taxonomy: Taxonomy) -> None:
+    text = "Par exemple, ne copiez et ne diffusez pas les messages d’autres membres."
+    assert Label.MESSAGES not in found(taxonomy, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("We record your engagement with posts.", Label.USAGE_ACTIVITY),
+        ("We note who you are communicating with.", Label.MESSAGES),
+        ("A message to a Page is kept.", Label.MESSAGES),
+        ("Nous savons avec qui vous communiquez.", Label.MESSAGES),
+        ("Your details may be available to third parties.", Label.THIRD_PARTY_SHARING),
+    ],
+)
+def test_more_families(taxonomy: Taxonomy, text: str, label: Label) -> None:
+    assert label in found(taxonomy, text)

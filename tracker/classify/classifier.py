@@ -130,10 +130,18 @@ _FRENCH_WORDS = frozenset(
 )
 #: The start of a sentence that forbids members something, in English or French.
 _PROHIBITION = re.compile(
-    r"\W*(?:please\s+)?(?:do\s+not|don't|never|you\s+(?:may|must|should|can)\s*not|you\s+can't"
+    r"\W*(?:(?:for\s+example|for\s+instance|e\.g\.|par\s+exemple)\W+)?(?:please\s+)?"
+    r"(?:do\s+not|don't|never|you\s+(?:may|must|should|can)\s*not|you\s+can't"
     r"|we\s+(?:prohibit|do\s+not\s+allow|don't\s+allow)|veuillez\s+ne\s+pas"
-    r"|(?:ne|n')\s*\w+ez\s+(?:pas|jamais)|vous\s+ne\s+(?:pouvez|devez)\s+pas"
+    r"|(?:ne|n')\s*\w+ez|vous\s+ne\s+(?:pouvez|devez)\s+pas"
     r"|nous\s+(?:interdisons|n'autorisons)|il\s+est\s+interdit)(?!\w)",
+    re.IGNORECASE,
+)
+#: The start of a sentence that only points elsewhere ("Learn more about ...", "En savoir
+#: plus sur ..."): a mention in passing asserts nothing (labelling rules).
+_POINTER = re.compile(
+    r"\W*(?:learn\s+more|find\s+out\s+more|for\s+more\s+information|read\s+more"
+    r"|(?:pour\s+)?en\s+savoir\s+plus|pour\s+plus\s+d'informations)(?!\w)",
     re.IGNORECASE,
 )
 #: Another party that collects or uses data on its own account, in English or French.
@@ -349,7 +357,9 @@ def _from_text(
     for match in _precise(text, found, taxonomy):
         changed = edits is None or edits.covers(match, text)
         item = _evidence(match, negations or _Negations(text), source, changed)
-        if match.rule.label in _PROHIBITED_LABELS and _prohibition(text, match):
+        if (match.rule.label in _PROHIBITED_LABELS and _prohibition(text, match)) or (
+            _starts(_POINTER, text, match)
+        ):
             item = replace(item, polarity=Polarity.NEGATED)
         elif match.rule.label.group is Group.LEGAL_BASIS and _other_controller(text, match):
             continue
@@ -369,12 +379,20 @@ def _other_controller(text: str, match: _Match) -> bool:
 def _prohibition(text: str, match: _Match) -> bool:
     """Whether ``match`` stands in a prohibition addressed to members ("Don't share ...").
 
+    A sentence that only points elsewhere ("Learn more about ...") is denied likewise, every
+    label of it (:data:`_POINTER`).
+
     A rule of conduct for members ("Do not post others' personal data", "Ne partagez pas de
     contenu ...", "Nous interdisons ...") says what members must not do: it asserts no
     processing by the company, so the data, Art. 9 and purpose labels it names are denied.
     """
+    return _starts(_PROHIBITION, text, match)
+
+
+def _starts(pattern: re.Pattern[str], text: str, match: _Match) -> bool:
+    """Whether the sentence holding ``match`` starts with ``pattern``."""
     first, _ = _sentence(text, match.start, match.end)
-    return bool(_PROHIBITION.match(text, first))
+    return bool(pattern.match(text, first))
 
 
 def _from_structure(texts: Iterable[str], scope: Scope, taxonomy: Taxonomy) -> Iterator[Evidence]:

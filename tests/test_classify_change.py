@@ -414,3 +414,10 @@ def test_a_removed_and_an_added_sentence_at_one_place_read_as_one_clause(
     assert "consent" not in added[0].gained
     assert "legitimate_interests" in added[0].gained
     assert "consent" not in change.lost
+
+
+def test_the_change_page_shows_the_clause_labels_apart(taxonomy: Taxonomy) -> None:
+    page = render_change_page(classified(taxonomy), title="Notice", source_url="https://x.test")
+    # The ads clause is based on the profile before and after: context, not a change label.
+    assert '<span class="context-labels" title="the clause as it reads">also: ' in page
+    assert "<code>profile</code></span>" in page

@@ -258,3 +258,13 @@ def test_a_prohibition_after_an_example_marker(taxonomy: Taxonomy) -> None:
 )
 def test_more_families(taxonomy: Taxonomy, text: str, label: Label) -> None:
     assert label in found(taxonomy, text)
+
+
+def test_every_purpose_has_heading_rules_in_both_languages(taxonomy: Taxonomy) -> None:
+    from tracker.classify.taxonomy import Group, Scope
+
+    for label in Label:
+        if label.group is not Group.PURPOSE_FLAG:
+            continue
+        langs = {r.lang for r in taxonomy.rules_for(Scope.HEADING) if r.label is label}
+        assert langs == {"en", "fr"}, label

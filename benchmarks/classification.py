@@ -647,14 +647,15 @@ def second_annotator(scored: list[Outcome]) -> list[str]:
     second_labels = [second[o.gold.key] for o in both]
     lines = [
         f"**Second annotator** (`eval/second-annotator.toml`): {len(both)} units labelled by "
-        "both, blind. Cohen's kappa per label group:",
+        "both, blind. Cohen's kappa per label group (yes/no decisions on each unit and label "
+        "of the group), with a 95 % bootstrap interval over units:",
         "",
         "| group | kappa |",
         "| --- | ---: |",
     ]
     for group in _GROUP_NAMES:
-        value = pc.kappa(first_labels, second_labels, _group(group))
-        lines.append(f"| {group} | {value:.2f} |")
+        figure = pc.kappa_interval(first_labels, second_labels, _group(group))
+        lines.append(f"| {group} | {figure} |")
     return lines
 
 

@@ -53,17 +53,26 @@ from benchmarks.significance import (  # noqa: E402
 
 if TYPE_CHECKING:
     from tracker.classify.taxonomy import Taxonomy
-    from tracker.models import Change, Clause
+    from tracker.models import Change, Clause, ClauseChange
 
 GOLD = ROOT / "eval" / "classification.toml"
+SECOND = ROOT / "eval" / "second-annotator.toml"
+#: The held-out part (issue 13): whole document types, and the newest period of every series.
+#: The cookie policy was never used to tune the rules (labelled before they were run on it);
+#: the French privacy policy and the newest period were seen by the rules of issue 4.
+UNSEEN_DOCUMENT = "linkedin/cookie-policy"
+HELD_OUT_DOCUMENTS = frozenset({"linkedin/privacy-policy-fr", UNSEEN_DOCUMENT})
+HELD_OUT_FROM = "2025-09"
 TAXONOMY = ROOT / "config" / "taxonomy.toml"
 
+#: Per-side targets of issue 4 (the per-change targets of issue 13 are CHANGE_TARGETS). The
+#: EN/FR cell agreement of issue 4 is still reported but no target: it counted the cells where
+#: neither side has the label (most of them), so it said 0.973 where the label overlap of the
+#: same sections is about 0.7; the EN/FR target is now the overlap (Jaccard).
 TARGETS = {
     "legal-basis change recall": 0.95,
     "legal-basis change precision": 0.80,
     "data-category macro-F1": 0.80,
-    "EN/FR agreement": 0.97,
-    "EN/FR agreement, lowest label": 0.90,
 }
 
 
@@ -75,11 +84,19 @@ class Gold:
     old: frozenset[str] | None
     new: frozenset[str] | None
     note: str = ""
+    about: frozenset[str] | None = None
+    document: str = ""
+    to: str = ""
 
     @property
     def held_out(self) -> bool:
-        """True for the third of the set the rules were not tuned on."""
-        return int(self.key, 16) % 3 == 0
+        """True for the held-out part: split by document and time, never by a hash of the pair.
+
+        The cookie policy (never used to tune), the French privacy policy (not used to tune
+        the rules of issue 13) and every change from :data:`HELD_OUT_FROM` on (the newest
+        period).
+        """
+        return self.document in HELD_OUT_DOCUMENTS or self.to >= HELD_OUT_FROM
 
 
 @dataclass
@@ -116,6 +133,7 @@ class Outcome:
     gold: Gold
     old: frozenset[str] | None
     new: frozenset[str] | None
+    change: frozenset[str] = frozenset()
 
 
 def load_gold(path: Path = GOLD) -> dict[str, Gold]:
@@ -129,6 +147,9 @@ def load_gold(path: Path = GOLD) -> dict[str, Gold]:
             old=frozenset(entry["old"]) if "old" in entry else None,
             new=frozenset(entry["new"]) if "new" in entry else None,
             note=entry.get("note", ""),
+            about=frozenset(entry["about"]) if "about" in entry else None,
+            document=entry.get("document", ""),
+            to=entry.get("to", ""),
         )
     return gold
 
@@ -156,6 +177,32 @@ def predict_side(side: Side | None, taxonomy: Taxonomy) -> frozenset[str] | None
     return frozenset(label.value for label in labels(classify_clause(_clause(side), taxonomy)))
 
 
+def change_records(taxonomy: Taxonomy) -> dict[str, frozenset[str]]:
+    """What the change record of each unit shows (its clause's ``labels`` and ``lost``).
+
+    Each pair of versions is compared and classified whole, as the pipeline does (headings,
+    rows, the paragraph of a sentence, the rest of the newer version for a lost label); the
+    first record of a unit's key is kept, as :func:`units` keeps the first unit.
+    """
+    from benchmarks.classification_units import pairs, unit_key
+    from tracker.changes import compare_classified
+
+    records: dict[str, frozenset[str]] = {}
+    for document, _, old_name, new_name, old, new in pairs():
+        change = compare_classified(
+            old,
+            new,
+            document=document.id,
+            from_version=old_name,
+            to_version=new_name,
+            taxonomy=taxonomy,
+        )
+        for clause in change.clauses:
+            shown = frozenset(str(label) for label in (*clause.labels, *clause.lost))
+            records.setdefault(unit_key(clause.old, clause.new), shown)
+    return records
+
+
 def evaluate(taxonomy: Taxonomy) -> list[Outcome]:
     """Classify every labelled unit; raises when labels and units do not match."""
     gold = load_gold()
@@ -168,8 +215,15 @@ def evaluate(taxonomy: Taxonomy) -> list[Outcome]:
             f"{len(stale)} labels match no unit ({stale[:5]}): the extraction or the "
             "comparison changed; re-dump the units and label the new ones"
         )
+    records = change_records(taxonomy)
     return [
-        Outcome(unit, gold[key], predict_side(unit.old, taxonomy), predict_side(unit.new, taxonomy))
+        Outcome(
+            unit,
+            gold[key],
+            predict_side(unit.old, taxonomy),
+            predict_side(unit.new, taxonomy),
+            records[key],
+        )
         for key, unit in found.items()
     ]
 
@@ -241,7 +295,11 @@ class Known:
     """A real change the issue names, and what its change record must say.
 
     ``old`` is None for the first capture of a series (every clause is then added).
-    ``clauses`` pairs a phrase with the labels the changed clause containing it must carry.
+    ``labels`` are what the change record must show; with ``exact`` nothing else (a first
+    capture or a rewrite of a whole page shows much more). ``clauses`` pairs a phrase with
+    the labels the record of the changed clause holding it shows: exactly those, no more.
+    ``lead`` are the headline labels the first clause of the alert must carry; ``not_lost``
+    labels the change must not show as lost.
     """
 
     name: str
@@ -251,6 +309,9 @@ class Known:
     labels: frozenset[str]
     rank: str | None
     clauses: tuple[tuple[str, frozenset[str]], ...] = ()
+    lead: frozenset[str] = frozenset()
+    exact: bool = False
+    not_lost: frozenset[str] = frozenset()
 
 
 EU_NOTICE = "linkedin/eu-regional-privacy-notice/markdown/en_pga"
@@ -261,8 +322,16 @@ KNOWN = (
         "2024-08-01T18-10-11Z",
         "2024-09-19T06-10-13Z",
         frozenset({"ai_training"}),
-        "legal_basis",
-        (("train artificial intelligence", frozenset({"ai_training"})),),
+        "purpose",
+        (
+            (
+                "train artificial intelligence",
+                frozenset(
+                    {"ai_training", "automated_decisions_profiling", "demographic_inference"}
+                ),
+            ),
+        ),
+        lead=frozenset({"ai_training"}),
     ),
     Known(
         "2025 (callout of the first capture): personalised ads moved to consent",
@@ -272,20 +341,30 @@ KNOWN = (
         frozenset({"consent"}),
         "legal_basis",
         (("now ask for your consent", frozenset({"consent"})),),
+        lead=frozenset({"consent"}),
     ),
     Known(
         "2025-09: announcement of generative-AI training under legitimate interests, opt-out",
         EU_NOTICE,
         "2025-08-01T00-34-40Z",
         "2025-09-18T12-34-39Z",
-        frozenset({"legitimate_interests", "ai_training", "opt_out"}),
+        # A resume added to a data cell (employment data); the removed ads-consent banner is
+        # about consent but withdraws nothing: consent for personalised ads stands in the
+        # notice's table, so no "-consent".
+        frozenset(
+            {"legitimate_interests", "ai_training", "opt_out", "employment_salary", "consent"}
+        ),
         "legal_basis",
         (
             (
                 "Legitimate Interests as the legal basis",
-                frozenset({"legitimate_interests", "ai_training"}),
+                frozenset({"legitimate_interests", "ai_training", "opt_out"}),
             ),
+            ("now ask for your consent", frozenset({"consent"})),
         ),
+        lead=frozenset({"legitimate_interests", "ai_training"}),
+        exact=True,
+        not_lost=frozenset({"consent"}),
     ),
     Known(
         "2025-11: generative-AI training under legitimate interests, special category data, "
@@ -296,24 +375,34 @@ KNOWN = (
         frozenset({"legitimate_interests", "ai_training", "special_category", "minors"}),
         "legal_basis",
         (
-            ("content-generating", frozenset({"legitimate_interests", "ai_training"})),
+            ("To train our content-generating", frozenset({"legitimate_interests", "ai_training"})),
+            # Offering AI features is no AI training (the alert of 2025-11-03 led with it).
+            ("To offer our content-generating", frozenset({"legitimate_interests"})),
             ("manifestly made public", frozenset({"special_category", "legitimate_interests"})),
             ("16 or 17", frozenset({"minors"})),
         ),
+        # The headline is the basis: the alert leads with a clause gaining it (special
+        # category data or AI training under legitimate interests), not with an offer of AI
+        # features labelled AI training.
+        lead=frozenset({"legitimate_interests"}),
     ),
     Known(
-        "2026-08: name from the government ID used to verify identity",
+        "2026-08: name from the government ID used to verify identity; the minimum age enforced",
         EU_NOTICE,
         "2025-11-04T00-35-00Z",
         "2026-08-22T00-48-36Z",
-        frozenset({"biometric_identity_verification"}),
-        None,
+        frozenset({"biometric_identity_verification", "minors"}),
+        "purpose",
         (
             (
                 "government ID used to verify your identity",
-                frozenset({"biometric_identity_verification"}),
+                frozenset(
+                    {"consent", "profile", "contact_identity", "biometric_identity_verification"}
+                ),
             ),
+            ("minimum age", frozenset({"legitimate_interests", "minors"})),
         ),
+        lead=frozenset({"minors"}),
     ),
 )
 
@@ -335,24 +424,46 @@ def _known_change(known: Known, taxonomy: Taxonomy) -> Change:
     )
 
 
+def alert_lead(change: Change) -> ClauseChange | None:
+    """The clause a Telegram alert of the change leads with (a channel with no label filter)."""
+    from tracker.config import Channel
+    from tracker.render.telegram import ranked_clauses
+
+    chosen = ranked_clauses(change, Channel("eval", "0", (change.document,)))
+    return chosen[0] if chosen else None
+
+
 def check_known(taxonomy: Taxonomy) -> list[tuple[Known, Change, list[str]]]:
     """Each known change, its classified comparison and what it lacks (empty when right)."""
     results = []
     for known in KNOWN:
         change = _known_change(known, taxonomy)
         problems = []
-        missing = known.labels - set(change.labels)
+        shown = {str(label) for label in (*change.labels, *change.lost)}
+        missing = known.labels - shown
         if missing:
             problems.append(f"change lacks {sorted(missing)}")
+        if known.exact and shown - known.labels:
+            problems.append(f"change shows {sorted(shown - known.labels)} too")
+        wrongly_lost = known.not_lost & {str(label) for label in change.lost}
+        if wrongly_lost:
+            problems.append(f"change loses {sorted(wrongly_lost)}")
         if known.rank is not None and (change.rank is None or change.rank.id != known.rank):
             problems.append(f"rank {change.rank.id if change.rank else None}, not {known.rank}")
         for phrase, wanted in known.clauses:
             holding = [c for c in change.clauses if phrase in (c.new or c.old or "")]
+            records = [frozenset(str(label) for label in (*c.labels, *c.lost)) for c in holding]
             if not holding:
                 problems.append(f"no changed clause says {phrase!r}")
-            elif not any(wanted <= set(c.labels) for c in holding):
-                got = sorted({str(label) for c in holding for label in c.labels})
-                problems.append(f"{phrase!r}: {got}, not all of {sorted(wanted)}")
+            elif wanted not in records:
+                got = " or ".join(str(sorted(r)) for r in records)
+                problems.append(f"{phrase!r}: {got}, not {sorted(wanted)}")
+        if known.lead:
+            lead = alert_lead(change)
+            carried = set() if lead is None else {str(x) for x in (*lead.labels, *lead.lost)}
+            if not known.lead <= carried:
+                text = _short(None if lead is None else lead.new or lead.old, 60)
+                problems.append(f"the alert leads with {text!r} ({sorted(carried)})")
         results.append((known, change, problems))
     return results
 
@@ -376,6 +487,7 @@ class Agreement:
     agreeing: int
     per_label: dict[str, tuple[int, int]]  # label -> (agreeing sections, sections)
     disagreements: list[tuple[str, str, frozenset[str], frozenset[str]]]
+    pairs: list[tuple[frozenset[str], frozenset[str]]]  # (FR, EN) labels of each section
 
     @property
     def rate(self) -> float:
@@ -406,6 +518,7 @@ def bilingual_agreement(taxonomy: Taxonomy) -> Agreement:
     per_label = {label: [0, 0] for label in all_labels}
     sections = cells = agreeing = 0
     disagreements = []
+    pairs = []
     for french_path, english_path in BILINGUAL:
         french = _section_labels(
             split_clauses(extract_french(french_path, "privacy-policy-fr")), taxonomy
@@ -419,6 +532,7 @@ def bilingual_agreement(taxonomy: Taxonomy) -> Agreement:
             )
         for (fr_heading, fr_labels), (en_heading, en_labels) in zip(french, english, strict=True):
             sections += 1
+            pairs.append((fr_labels, en_labels))
             for label in all_labels:
                 same = (label in fr_labels) == (label in en_labels)
                 cells += 1
@@ -428,8 +542,121 @@ def bilingual_agreement(taxonomy: Taxonomy) -> Agreement:
             if fr_labels != en_labels:
                 disagreements.append((fr_heading, en_heading, fr_labels, en_labels))
     return Agreement(
-        sections, cells, agreeing, {k: (v[0], v[1]) for k, v in per_label.items()}, disagreements
+        sections,
+        cells,
+        agreeing,
+        {k: (v[0], v[1]) for k, v in per_label.items()},
+        disagreements,
+        pairs,
     )
+
+
+# ---------------------------------------------------------------------------- per change
+#: Targets of issue 13, per change, on the held-out part.
+CHANGE_TARGETS = {
+    "per-change legal-basis recall": 0.95,
+    "per-change legal-basis precision": 0.90,
+    "per-change data-category macro-F1": 0.85,
+    "key changed clauses with all their labels": 0.90,
+    "EN/FR label overlap (Jaccard)": 0.90,
+}
+
+
+def per_change(outcomes: list[Outcome], agreement: Agreement) -> tuple[dict[str, float], list[str]]:
+    """Per-change figures on the held-out part (and on all units), and the report's section."""
+    from benchmarks import classification_change as pc
+
+    data = _group("data_category")
+    bases = _group("legal_basis")
+    every = [label for group in _GROUP_NAMES for label in _group(group)]
+    scored = [o for o in outcomes if o.gold.about is not None]
+    parts = {
+        "held-out": [o for o in scored if o.gold.held_out],
+        "cookie policy (never tuned on)": [o for o in scored if o.unit.document == UNSEEN_DOCUMENT],
+        "all with a reference": scored,
+    }
+    statistics = {
+        "per-change legal-basis recall": (pc.recall, bases),
+        "per-change legal-basis precision": (pc.precision, bases),
+        "per-change data-category macro-F1": (pc.macro_f1, data),
+        "key changed clauses with all their labels": (pc.complete, every),
+        "per-change precision, every label": (pc.precision, every),
+        "per-change recall, every label": (pc.recall, every),
+    }
+    table: dict[str, dict[str, pc.Figure]] = {}
+    for part, chosen in parts.items():
+        pairs = [(o.gold.about or frozenset(), o.change) for o in chosen]
+        table[part] = {
+            name: pc.with_interval(pairs, labels, statistic)
+            for name, (statistic, labels) in statistics.items()
+        }
+    overlap = pc.jaccard(agreement.pairs)
+    figures = {name: figure.value for name, figure in table["held-out"].items()}
+    figures["EN/FR label overlap (Jaccard)"] = overlap
+    lines = [
+        "## Per change (issue 13)",
+        "",
+        "What a reader of the change record sees, per unit: the reference is the unit's `about` "
+        "labels (what its changed words are about, with the labels of its headings, column and "
+        "row: `docs/classification-labelling.md`), the prediction every label the record shows "
+        "(the clause's `labels` and `lost`). "
+        f"{len(scored)} of {len(outcomes)} units have a reference "
+        f"({len(outcomes) - len(scored)} modified clauses outside the held-out part are not "
+        "read yet). Held-out part: the cookie policy (a document type never used to tune the "
+        "rules, labelled before they were run on it, reported alone too), the French privacy "
+        f"policy and every change from {HELD_OUT_FROM} on ({len(parts['held-out'])} units), "
+        "split by document and time, never by a hash of the old and new texts. Intervals: 95 % "
+        f"percentile bootstrap over units ({pc.BOOTSTRAP} resamples); n is the number of units.",
+        "",
+        "| figure | goal | held-out | cookie policy (never tuned on) | all with a reference |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name in statistics:
+        goal = CHANGE_TARGETS.get(name)
+        lines.append(
+            f"| {name} | {f'≥ {goal:.2f}' if goal else '–'} | {table['held-out'][name]} | "
+            f"{table['cookie policy (never tuned on)'][name]} | "
+            f"{table['all with a reference'][name]} |"
+        )
+    lines += [
+        f"| EN/FR label overlap (Jaccard, {len([p for p in agreement.pairs if p[0] | p[1]])} "
+        f"aligned sections with a label; hand spot-check of 30: "
+        f"`docs/classification-enfr-spotcheck.md`) | ≥ 0.90 | {overlap:.3f} | – | – |",
+        "",
+        *second_annotator(scored),
+        "",
+    ]
+    return figures, lines
+
+
+_GROUP_NAMES = ("legal_basis", "art9", "control", "data_category", "purpose_flag")
+
+
+def second_annotator(scored: list[Outcome]) -> list[str]:
+    """Cohen's kappa per label group between `about` and `eval/second-annotator.toml`."""
+    from benchmarks import classification_change as pc
+
+    if not SECOND.exists():
+        return [
+            "**Second annotator**: `eval/second-annotator.toml` is absent: no agreement is "
+            "reported yet."
+        ]
+    second = pc.read_second(SECOND.read_text(encoding="utf-8"))
+    both = [o for o in scored if o.gold.key in second]
+    first_labels = [o.gold.about or frozenset() for o in both]
+    second_labels = [second[o.gold.key] for o in both]
+    lines = [
+        f"**Second annotator** (`eval/second-annotator.toml`): {len(both)} units labelled by "
+        "both, blind. Cohen's kappa per label group (yes/no decisions on each unit and label "
+        "of the group), with a 95 % bootstrap interval over units:",
+        "",
+        "| group | kappa |",
+        "| --- | ---: |",
+    ]
+    for group in _GROUP_NAMES:
+        figure = pc.kappa_interval(first_labels, second_labels, _group(group))
+        lines.append(f"| {group} | {figure} |")
+    return lines
 
 
 # ---------------------------------------------------------------------------- report
@@ -473,7 +700,10 @@ def _micro(scores: dict[str, Scores], labels: Iterable[str]) -> Scores:
 def measure(taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
     """Every figure, and the Markdown report."""
     started = time.perf_counter()
-    outcomes = evaluate(taxonomy)
+    everything = evaluate(taxonomy)
+    # The per-side figures of issue 4 are over its set (without the document type added as
+    # never tuned on, which the per-change section reports alone).
+    outcomes = [o for o in everything if o.unit.document != UNSEEN_DOCUMENT]
     held = [o for o in outcomes if o.gold.held_out]
     scores = label_scores(outcomes)
     held_scores = label_scores(held)
@@ -489,11 +719,13 @@ def measure(taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
     agreement = bilingual_agreement(taxonomy)
     figures["EN/FR agreement"] = agreement.rate
     figures["EN/FR agreement, lowest label"] = min(a / n for a, n in agreement.per_label.values())
+    change_figures, change_lines = per_change(everything, agreement)
+    figures.update(change_figures)
     known = check_known(taxonomy)
     elapsed = time.perf_counter() - started
 
     sides = sum(1 for _ in _sides(outcomes))
-    by_doc = Counter(o.unit.document for o in outcomes)
+    by_doc = Counter(o.unit.document for o in everything)
     lines = [
         "# Classification: evaluation on real LinkedIn changes",
         "",
@@ -501,18 +733,23 @@ def measure(taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
         f" with taxonomy version {taxonomy.version} (`{taxonomy.digest[:12]}`), "
         f"in {elapsed:.1f} s.",
         "",
-        f"**Set**: {len(outcomes)} changed clauses ({sides} labelled sides: old and new text of "
-        "each) of `eval/classification.toml`: every distinct non-cosmetic changed clause of the "
-        "English privacy-policy and EU-notice series and of the French privacy-policy and "
-        "community-policies captures of `../shared/corpus` ("
+        f"**Set**: {len(everything)} changed clauses of `eval/classification.toml`: every "
+        "distinct non-cosmetic changed clause of the English privacy-policy, EU-notice and "
+        "cookie-policy series and of the French privacy-policy and community-policies captures "
+        "of `../shared/corpus` ("
         + ", ".join(f"{n} {doc.removeprefix('linkedin/')}" for doc, n in by_doc.most_common())
         + "). Labelled by reading each clause by the rules of `docs/classification-labelling.md`, "
-        f"without the classifier's output. Held-out third: {len(held)} clauses (rules were tuned "
-        "on the other two thirds only).",
+        "without the classifier's output. The per-side figures of issue 4 (targets below the "
+        f"line, per-label table, errors) are over the {len(outcomes)} clauses of its set "
+        f"({sides} labelled sides), without the cookie policy; their held-out part: {len(held)} "
+        f"clauses (the French privacy policy and every change from {HELD_OUT_FROM} on).",
         "",
+        *change_lines,
         "## Targets",
         "",
-        "| target | goal | measured | held-out third | |",
+        "Per change (held-out part) and, below the line, the older per-side figures.",
+        "",
+        "| target | goal | measured | held-out part | |",
         "| --- | ---: | ---: | ---: | --- |",
     ]
     held_figures = {
@@ -520,6 +757,13 @@ def measure(taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
         "legal-basis change precision": held_detected.precision,
         "data-category macro-F1": macro_f1(held_scores, data),
     }
+    for name, goal in CHANGE_TARGETS.items():
+        value = figures[name]
+        lines.append(
+            f"| {name} | ≥ {goal:.2f} | **{value:.3f}** | – | "
+            + ("met" if value >= goal else "**missed**")
+            + " |"
+        )
     for name, goal in TARGETS.items():
         value = figures[name]
         held_value = f"{held_figures[name]:.3f}" if name in held_figures else "–"
@@ -566,8 +810,10 @@ def measure(taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
         "",
         f"The French privacy policy (captured 2022-09-28) and the English one in force then "
         f"(2022-09-20), section by section ({agreement.sections} sections, each heading with its "
-        f"clauses): {agreement.agreeing} of {agreement.cells} section × label cells agree "
-        f"(**{agreement.rate:.3f}**); "
+        f"clauses). Label overlap (Jaccard, over the sections where either side has a label): "
+        f"**{figures['EN/FR label overlap (Jaccard)']:.3f}**. For comparison with earlier reports "
+        f"only: {agreement.agreeing} of {agreement.cells} section × label cells agree "
+        f"({agreement.rate:.3f}), most of them cells where neither side has the label; "
         f"{agreement.sections - len(agreement.disagreements)} of {agreement.sections} sections "
         "have exactly the same labels.",
         "",
@@ -582,6 +828,26 @@ def measure(taxonomy: Taxonomy) -> tuple[dict[str, float], str]:
         lines.append(
             f"- {_short(fr_heading, 60)} / {_short(en_heading, 60)}: FR only "
             f"{_fmt(fr_labels - en_labels)}; EN only {_fmt(en_labels - fr_labels)}"
+        )
+    lines += [
+        "",
+        "## Per-change errors",
+        "",
+        "Every unit whose change record shows other labels than its `about` (keys only: the "
+        "texts are in the corpus).",
+        "",
+        "| unit | document | change | about | record shows | missed | extra |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for o in everything:
+        about = o.gold.about
+        if about is None or about == o.change:
+            continue
+        lines.append(
+            f"| `{o.gold.key}`{' (held out)' if o.gold.held_out else ''} | "
+            f"{o.unit.document.removeprefix('linkedin/')} {o.unit.new_version[:10]} | "
+            f"{o.unit.change} | {_fmt(about)} | {_fmt(o.change)} | {_fmt(about - o.change)} | "
+            f"{_fmt(o.change - about)} |"
         )
     lines += ["", "## Errors", "", "Every side where the prediction differs from the labels.", ""]
     lines += [
@@ -666,7 +932,8 @@ def main() -> None:
         args.write.write_text(text, encoding="utf-8")
     print(text if not args.write else "\n".join(text.splitlines()[:20]))
     known_ok = all(not problems for _, _, problems in check_known(taxonomy))
-    if args.check and (not known_ok or any(figures[k] < v for k, v in TARGETS.items())):
+    targets = TARGETS | CHANGE_TARGETS
+    if args.check and (not known_ok or any(figures[k] < v for k, v in targets.items())):
         sys.exit(1)
 
 

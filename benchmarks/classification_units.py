@@ -44,6 +44,8 @@ MARKDOWN_SERIES = (
     "linkedin/eu-regional-privacy-notice/markdown/en_pga",
     "linkedin/privacy-policy-plus-eu-notice/markdown/en_vlopses-ie",
     "linkedin/privacy-policy-plus-eu-notice/markdown/en_user-rights",
+    # Never used to tune the rules: the held-out document type (issue 13).
+    "linkedin/cookie-policy/markdown/en_contrib",
 )
 
 #: French HTML pairs ``(document, old capture, new capture)``, extracted with the project's
@@ -162,9 +164,9 @@ def extract_french(relative: str, name: str) -> str:
     return extract((CORPUS / relative).read_bytes(), document.rules, url=document.url)
 
 
-def units(corpus: Path = CORPUS) -> list[Unit]:
-    """Every distinct non-cosmetic changed clause of the series, in series order."""
-    found: dict[str, Unit] = {}
+def pairs(corpus: Path = CORPUS) -> Iterator[tuple[Document, str, str, str, str, str]]:
+    """Every consecutive pair of versions of the series: ``(document, source, old name, new
+    name, old text, new text)``, in series order (what :func:`units` is made of)."""
     for series in MARKDOWN_SERIES:
         folder = corpus / series
         document = document_for(series.split("/")[1])
@@ -172,14 +174,20 @@ def units(corpus: Path = CORPUS) -> list[Unit]:
         for old_path, new_path in pairwise(files):
             old = read_normalised(old_path, document)
             new = read_normalised(new_path, document)
-            for unit in _pair_units(document, series, old_path.stem, new_path.stem, old, new):
-                found.setdefault(unit.key, unit)
+            yield document, series, old_path.stem, new_path.stem, old, new
     for name, old_rel, new_rel in FRENCH_PAIRS:
         document = _french_document(name)
         old = extract_french(old_rel, name)
         new = extract_french(new_rel, name)
         source = old_rel.rsplit("/", 2)[0]
-        for unit in _pair_units(document, source, Path(old_rel).stem, Path(new_rel).stem, old, new):
+        yield document, source, Path(old_rel).stem, Path(new_rel).stem, old, new
+
+
+def units(corpus: Path = CORPUS) -> list[Unit]:
+    """Every distinct non-cosmetic changed clause of the series, in series order."""
+    found: dict[str, Unit] = {}
+    for document, source, old_name, new_name, old, new in pairs(corpus):
+        for unit in _pair_units(document, source, old_name, new_name, old, new):
             found.setdefault(unit.key, unit)
     return list(found.values())
 

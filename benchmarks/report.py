@@ -236,8 +236,9 @@ def section(folder: Path, name: str) -> list[str]:
     return ["", *lines]
 
 
-def report(folder: Path, note: str | None) -> str:
-    """The whole of ``docs/benchmarks.md``."""
+def report(folder: Path, note: str | None, analysis: Path | None = None) -> str:
+    """The whole of ``docs/benchmarks.md`` (``analysis``: a hand-written reading of the
+    figures, put after the table)."""
     lines = ["# Benchmarks", ""]
     if note:
         lines += [f"> **{note}**", ""]
@@ -257,6 +258,8 @@ def report(folder: Path, note: str | None) -> str:
     ]
     for row in rows(folder):
         lines.append("| " + " | ".join(row) + " |")
+    if analysis is not None:
+        lines += ["", *analysis.read_text(encoding="utf-8").rstrip("\n").splitlines()]
     lines += [
         "",
         "Details: the passes and `tracker run` below, the one check and its steps after them, "
@@ -272,9 +275,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--results", type=Path, default=ROOT / ".bench")
     parser.add_argument("--note", help="a line shown first, e.g. that this is a small run")
+    parser.add_argument(
+        "--analysis",
+        type=Path,
+        default=ROOT / "benchmarks" / "analysis.md",
+        help="a hand-written reading of the figures, put after the table (if the file exists)",
+    )
     parser.add_argument("--write", type=Path, help="write the Markdown report to this file")
     args = parser.parse_args()
-    text = report(args.results, args.note)
+    analysis = args.analysis if args.analysis is not None and args.analysis.is_file() else None
+    text = report(args.results, args.note, analysis)
     if args.write:
         args.write.write_text(text, encoding="utf-8")
     print(text)

@@ -331,6 +331,9 @@ class Source(StrEnum):
     ROW = "row"
     HEADING = "heading"
     COLUMN = "column"
+    #: The other sentences of the long paragraph a sentence clause was cut from: the legal
+    #: basis or Art. 9 label they state holds for the whole paragraph.
+    PARAGRAPH = "paragraph"
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,9 +346,15 @@ class LabelEvidence:
         matched: the text the rule matched, as the reader sees it.
         polarity: ``asserted``, or ``negated`` when a negation precedes the match.
         source: ``text`` (the clause), ``row`` (the first cell of its table row),
-            ``heading`` (a heading of its section) or ``column`` (its column header).
+            ``heading`` (a heading of its section), ``column`` (its column header) or
+            ``paragraph`` (the other sentences of the paragraph a sentence clause was cut from).
         lang: the language of the rule (``en`` or ``fr``).
         side: ``old`` or ``new``: which text of a changed clause it was found in.
+        changed: whether it speaks for the change: a text or row match that overlaps the
+            changed words of a modified clause (or, for a label that is not a data category,
+            stands in the sentence holding an edit), any match of an added or removed
+            clause, and every heading and column match. Evidence with ``changed`` False
+            only describes the clause as it reads (``ClauseChange.context``).
     """
 
     label: str
@@ -355,6 +364,7 @@ class LabelEvidence:
     source: Source
     lang: str = "en"
     side: str = "new"
+    changed: bool = True
 
 
 class Rank(IntEnum):
@@ -413,6 +423,10 @@ class ClauseChange:
     lost: tuple[str, ...] = ()
     evidence: tuple[LabelEvidence, ...] = ()
     rank: Rank | None = None
+    #: The labels of the clause as it now reads (of its old text when removed): context for
+    #: readers. ``labels`` are what the change is about: the labels of its changed words, with
+    #: those of its headings, column and row (docs/adr/0015-change-labels-from-changed-words.md).
+    context: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,11 +24,12 @@ How a clause gets a label (docs: /work/shared/docs/classification.md §3.5, §5)
 Precision rules:
 
 * **Negation**: a text or row match is ``negated`` when one of "not", "never", "no",
-  "cannot", "without", "n't", "ne/n' ... pas", "jamais", "aucun", "sans"... stands among the
-  :data:`NEGATION_WINDOW_WORDS` words before it in the same sentence ("we do not use private
-  messages" → ``messages`` negated). A French "ne/n' ... pas/jamais/plus" earlier in the
-  sentence negates the rest of it ("Ne publiez pas de messages ... ni de posts"). Negation
-  after the match ("messages are not used") is not detected.
+  "cannot", "without", "n't", "n'", "pas", "jamais", "aucun", "sans", "ni"... stands among
+  the :data:`NEGATION_WINDOW_WORDS` words before it in the same sentence ("we do not use
+  private messages" → ``messages`` negated; "nous n'utilisons pas vos messages" likewise):
+  one scope for both languages. Negation after the match ("messages are not used") is not
+  detected. A double negation is a rule of its own: "will not ... without your consent"
+  asserts consent.
 * **Suppression** (``suppressed_by`` in the file): a match that overlaps a match of another
   label is dropped: "withdraw your consent" is ``withdraw_consent``, not ``consent``;
   "parental consent" is ``minors``.
@@ -51,12 +52,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from tracker.classify.taxonomy import Group, Label, Rule, Scope, Taxonomy
+from tracker.compare.worddiff import word_diff
 from tracker.compare.wording import visible_words
 from tracker.models import (
     Change,
+    ChangeKind,
     Clause,
     ClauseChange,
     ClauseKind,
+    DiffOp,
     LabelEvidence,
     Polarity,
     Rank,
@@ -67,10 +71,13 @@ from tracker.models import (
 
 __all__ = [
     "NEGATION_WINDOW_WORDS",
+    "Edits",
     "Evidence",
+    "announces_update",
     "classify_change",
     "classify_clause",
     "labels",
+    "language",
     "ordered",
     "rank_clause",
 ]
@@ -78,6 +85,8 @@ __all__ = [
 #: The evidence of one label on one clause (defined with the other records in models).
 Evidence = LabelEvidence
 
+#: How many words from a control's match an edit may stand for the control to speak for it.
+CONTROL_REACH_WORDS = 4
 #: How many words before a match are searched for a negation.
 NEGATION_WINDOW_WORDS = 5
 #: Characters of changed text (old and new sides) labelled per change, in document order. A
@@ -93,18 +102,70 @@ _NEGATORS = re.compile(
     re.IGNORECASE,
 )
 _NOT_A_NEGATION = re.compile(r"(?<!\w)(?:not only|non seulement)(?!\w)", re.IGNORECASE)
-#: "ne/n' <verb> pas/jamais/plus" earlier in the sentence: a French negation spans the verb,
-#: so it governs the whole rest of the sentence ("Ne publiez pas de messages ... ni de posts").
-_FRENCH_NEGATION = re.compile(
-    r"(?<!\w)(?:ne\s+|n')(?:\w+\s+){0,2}?\w+\s+(?:pas|jamais|plus|aucunement)(?!\w)",
+_SENTENCE_BREAK = re.compile(r"[.;!?](?=\s|$)")
+_RUN = re.compile(r"\S+")
+_NOT_WORD = re.compile(r"\W+")
+#: A clause announcing an update of the document itself (a banner), in English or French.
+_ANNOUNCEMENT = re.compile(
+    r"(?<!\w)(?:we(?:'ve| have| are)?|nous (?:avons|allons))\s+(?:\w+\s+){0,2}?"
+    r"(?:changed|updated|updating|modified|amended|mis à jour|modifié|mettre à jour)\s+"
+    r"(?:\w+\s+){0,4}?(?:this|our|cette|notre|la présente)\s+(?:\w+\s+){0,3}?"
+    r"(?:notice|policy|terms|agreement|avis|politique|conditions|basis|base)(?!\w)",
     re.IGNORECASE,
 )
-_SENTENCE_BREAK = re.compile(r"[.;!?](?=\s|$)")
-#: _FRENCH_NEGATION at every place it starts (overlapping), the negation in group 1.
-_FRENCH_NEGATION_ANYWHERE = re.compile(f"(?=({_FRENCH_NEGATION.pattern}))", re.IGNORECASE)
-_RUN = re.compile(r"\S+")
+_FUNCTION_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_ENGLISH_WORDS = frozenset(
+    {
+        *("the", "and", "of", "to", "you", "your", "we", "our", "is", "are", "for", "with"),
+        *("this", "that", "be", "by", "or", "it", "from", "on", "as", "may", "will", "can"),
+        *("when", "if", "which"),
+    }
+)
+_FRENCH_WORDS = frozenset(
+    {
+        *("le", "la", "les", "des", "et", "du", "de", "vous", "votre", "vos", "nous", "nos"),
+        *("est", "sont", "pour", "avec", "ce", "cette", "un", "une", "sur", "dans", "par"),
+        *("ou", "qui", "que", "lorsque", "peut", "pouvons"),
+    }
+)
+#: The start of a sentence that forbids members something, in English or French.
+_PROHIBITION = re.compile(
+    r"\W*(?:(?:for\s+example|for\s+instance|e\.g\.|par\s+exemple)\W+)?(?:please\s+)?"
+    r"(?:do\s+not|don't|never|you\s+(?:may|must|should|can)\s*not|you\s+can't"
+    r"|we\s+(?:prohibit|do\s+not\s+allow|don't\s+allow)|veuillez\s+ne\s+pas"
+    r"|(?:ne|n')\s*\w+ez|vous\s+ne\s+(?:pouvez|devez)\s+pas"
+    r"|nous\s+(?:interdisons|n'autorisons)|il\s+est\s+interdit)(?!\w)",
+    re.IGNORECASE,
+)
+#: The start of a sentence that only points elsewhere ("Learn more about ...", "En savoir
+#: plus sur ..."): a mention in passing asserts nothing (labelling rules).
+_POINTER = re.compile(
+    r"\W*(?:learn\s+more|find\s+out\s+more|for\s+more\s+information|read\s+more"
+    r"|(?:pour\s+)?en\s+savoir\s+plus|pour\s+plus\s+d'informations)(?!\w)",
+    re.IGNORECASE,
+)
+#: Another party that collects or uses data on its own account, in English or French.
+_OTHER_CONTROLLER = re.compile(
+    r"(?<!\w)(?:providers?|partners?|third[- ]part(?:y|ies)|advertisers?|prestataires?|partenaires?"
+    r"|tiers|annonceurs?)\s+(?:who|which|that|qui)\s+(?:may\s+|peu(?:t|vent)\s+)?"
+    r"(?:separately|independently|also|séparément|indépendamment|également)\s+"
+    r"(?:collect|process|use|collecter|traiter|utiliser)",
+    re.IGNORECASE,
+)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
-_DATA_GROUPS = frozenset({Group.DATA_CATEGORY, Group.ART9})
+#: What a cell under a data column is read for: the data it lists, and the control sentence it
+#: may hold ("you can opt out in your settings"). Its legal basis is its column's; its purpose
+#: its row's ("data we share with service providers" names data, not a sharing).
+_CELL_GROUPS = frozenset({Group.DATA_CATEGORY, Group.ART9, Group.CONTROL})
+#: What a sentence inherits from the rest of its paragraph: the ground it is processed on.
+_GROUND_GROUPS = frozenset({Group.LEGAL_BASIS, Group.ART9})
+#: The labels a prohibition addressed to members denies: what it names is not processed by us.
+_PROHIBITED_LABELS = frozenset(
+    label
+    for label in Label
+    if label.group in (Group.DATA_CATEGORY, Group.ART9, Group.PURPOSE_FLAG)
+    and label is not Label.MINORS
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,27 +190,19 @@ def _matches(text: str, rules: Iterable[Rule]) -> list[_Match]:
 
 
 class _Negations:
-    """Where the sentence breaks, French negations and words of one text stand.
+    """Where the sentence breaks and words of one text stand.
 
     Read once per text, so that the polarity of each match costs a few look-ups instead of a
     scan of everything before it (which made a long clause quadratic: a 1.3 MB clause took
     36 s). :meth:`polarity` gives exactly what reading ``text[:start]`` would give: the
-    sentence of the match up to it; negated when a French "ne ... pas" stands in it, or a
-    negator among its last :data:`NEGATION_WINDOW_WORDS` words.
+    sentence of the match up to it; negated when a negator stands among its last
+    :data:`NEGATION_WINDOW_WORDS` words (one scope for English and French: "ne ... pas"
+    negates through its "pas").
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text)]
-        # Every place a French negation starts, with the end of the shortest one from there
-        # (the one the pattern finds), and the least such end from each place on.
-        french = [(m.start(), m.end(1)) for m in _FRENCH_NEGATION_ANYWHERE.finditer(text)]
-        self.french_starts = [start for start, _ in french]
-        self.french_least_end = [end for _, end in french]
-        for index in range(len(french) - 2, -1, -1):
-            self.french_least_end[index] = min(
-                self.french_least_end[index], self.french_least_end[index + 1]
-            )
         runs = [(m.start(), m.end()) for m in _RUN.finditer(text)]
         self.run_starts = [start for start, _ in runs]
         self.run_ends = [end for _, end in runs]
@@ -161,12 +214,6 @@ class _Negations:
             return Polarity.ASSERTED
         last = bisect.bisect_right(self.breaks, start) - 1
         sentence = self.breaks[last] if last >= 0 else 0
-        # A French negation in the sentence before the match: one that starts in it and
-        # ends before the match (it cannot end right at it: a match starts after a non-word
-        # character, a negation ends with a word).
-        first = bisect.bisect_left(self.french_starts, sentence)
-        if first < len(self.french_starts) and self.french_least_end[first] < start:
-            return Polarity.NEGATED
         # The last words before the match (runs of non-space, the last one cut at it).
         end = bisect.bisect_left(self.run_starts, start)
         begin = max(end - NEGATION_WINDOW_WORDS, bisect.bisect_right(self.run_ends, sentence))
@@ -215,29 +262,152 @@ def _overlaps(starts: list[int] | None, reach: list[int] | None, match: _Match) 
     return before > 0 and reach[before - 1] > match.start
 
 
+class Edits:
+    """Where the changed words of one side of a modified clause stand in its visible text.
+
+    ``spans`` are the deleted (old side) or inserted (new side) words, as ``(start, end)``
+    offsets in the clause's visible text (:func:`_plain`); ``points`` the places where words
+    of the other side were inserted or deleted (zero width on this side). A data-category
+    match speaks for the change only when it overlaps a span: one phrase added to a list of
+    data names one category, not every category of the list. A control speaks for it when an
+    edit stands within :data:`CONTROL_REACH_WORDS` words of it ("you can opt out [at any
+    time]"), not anywhere in a long sentence it only conditions ("subject to your settings,
+    ..."). A legal basis, Art. 9 or a purpose speaks for it when its match stands in a
+    sentence that holds an edit: "we rely on legitimate interests" is what an edit of its
+    sentence is about.
+    """
+
+    __slots__ = ("points", "spans")
+
+    def __init__(self, spans: Iterable[tuple[int, int]], points: Iterable[int]) -> None:
+        self.spans = tuple(spans)
+        self.points = tuple(points)
+
+    def covers(self, match: _Match, text: str) -> bool:
+        """Whether ``match`` (in ``text``) speaks for the change."""
+        group = match.rule.label.group
+        if group is Group.DATA_CATEGORY:
+            return self._touches(match.start, match.end)
+        if group is Group.CONTROL:
+            first, last = _near(text, match.start, match.end, CONTROL_REACH_WORDS)
+        else:
+            first, last = _sentence(text, match.start, match.end)
+        return self._touches(first, last) or any(first <= point <= last for point in self.points)
+
+    def _touches(self, first: int, last: int) -> bool:
+        return any(start < last and end > first for start, end in self.spans)
+
+
+def _near(text: str, start: int, end: int, words: int) -> tuple[int, int]:
+    """``text[start:end]`` widened by ``words`` words each side, within its sentence."""
+    first, last = _sentence(text, start, end)
+    before = [m.start() for m in _RUN.finditer(text, first, start)]
+    after = [m.end() for m in _RUN.finditer(text, end, last)]
+    return (
+        before[-words] if len(before) >= words else first,
+        after[words - 1] if len(after) >= words else last,
+    )
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the sentence (or list item) holding ``text[start:end]``."""
+    before = [m.end() for m in _SENTENCE_BREAK.finditer(text, 0, start)]
+    first = before[-1] if before else 0
+    after = _SENTENCE_BREAK.search(text, end)
+    return first, after.end() if after else len(text)
+
+
+def language(text: str) -> str | None:
+    """``en`` or ``fr`` when the words of ``text`` say so clearly, else None (both apply).
+
+    Counts the common function words of each language; one side must have at least two and
+    twice as many as the other. A rule of the other language never reads a clause whose
+    language is known: "articles" or "photo" in French text is no English trigger.
+    """
+    english = french = 0
+    for word in _FUNCTION_WORD.findall(text.casefold()):
+        if word in _ENGLISH_WORDS:
+            english += 1
+        elif word in _FRENCH_WORDS:
+            french += 1
+    if english >= 2 and english >= 2 * french:
+        return "en"
+    if french >= 2 and french >= 2 * english:
+        return "fr"
+    return None
+
+
+def _in_language(rules: tuple[Rule, ...], lang: str | None) -> tuple[Rule, ...]:
+    return rules if lang is None else tuple(rule for rule in rules if rule.lang == lang)
+
+
 def _from_text(
-    text: str, source: Source, taxonomy: Taxonomy, groups: frozenset[Group] | None
+    text: str,
+    source: Source,
+    taxonomy: Taxonomy,
+    groups: frozenset[Group] | None,
+    edits: Edits | None = None,
+    lang: str | None = None,
 ) -> Iterator[Evidence]:
-    rules = taxonomy.rules_for(Scope.TEXT)
+    rules = _in_language(taxonomy.rules_for(Scope.TEXT), lang)
     if groups is not None:
         rules = tuple(rule for rule in rules if rule.label.group in groups)
     found = sorted(_matches(text, rules), key=lambda m: (m.start, m.end))
     negations = _Negations(text) if found else None
     for match in _precise(text, found, taxonomy):
-        yield _evidence(match, negations or _Negations(text), source)
+        changed = edits is None or edits.covers(match, text)
+        item = _evidence(match, negations or _Negations(text), source, changed)
+        if (match.rule.label in _PROHIBITED_LABELS and _prohibition(text, match)) or (
+            _starts(_POINTER, text, match)
+        ):
+            item = replace(item, polarity=Polarity.NEGATED)
+        elif match.rule.label.group is Group.LEGAL_BASIS and _other_controller(text, match):
+            continue
+        yield item
+
+
+def _other_controller(text: str, match: _Match) -> bool:
+    """Whether a basis stands in a sentence about another party's own collection.
+
+    "A payments provider who may separately collect information (e.g., to comply with legal
+    obligations)" states the provider's ground, not the company's.
+    """
+    first, _ = _sentence(text, match.start, match.end)
+    return bool(_OTHER_CONTROLLER.search(text, first, match.start))
+
+
+def _prohibition(text: str, match: _Match) -> bool:
+    """Whether ``match`` stands in a prohibition addressed to members ("Don't share ...").
+
+    A sentence that only points elsewhere ("Learn more about ...") is denied likewise, every
+    label of it (:data:`_POINTER`).
+
+    A rule of conduct for members ("Do not post others' personal data", "Ne partagez pas de
+    contenu ...", "Nous interdisons ...") says what members must not do: it asserts no
+    processing by the company, so the data, Art. 9 and purpose labels it names are denied.
+    """
+    return _starts(_PROHIBITION, text, match)
+
+
+def _starts(pattern: re.Pattern[str], text: str, match: _Match) -> bool:
+    """Whether the sentence holding ``match`` starts with ``pattern``."""
+    first, _ = _sentence(text, match.start, match.end)
+    return bool(pattern.match(text, first))
 
 
 def _from_structure(texts: Iterable[str], scope: Scope, taxonomy: Taxonomy) -> Iterator[Evidence]:
     source = Source.HEADING if scope is Scope.HEADING else Source.COLUMN
     rules = taxonomy.rules_for(scope)
     for text in texts:
-        found = _matches(text, rules)
+        found = _matches(text, _in_language(rules, language(text)))
         negations = _Negations(text) if found else None
         for match in found:
             yield _evidence(match, negations or _Negations(text), source)
 
 
-def _evidence(match: _Match, negations: _Negations, source: Source) -> Evidence:
+def _evidence(
+    match: _Match, negations: _Negations, source: Source, changed: bool = True
+) -> Evidence:
     """A match as evidence: its label, rule, words, polarity in its text and source."""
     return Evidence(
         match.rule.label.value,
@@ -246,27 +416,46 @@ def _evidence(match: _Match, negations: _Negations, source: Source) -> Evidence:
         negations.polarity(match.start),
         source,
         match.rule.lang,
+        changed=changed,
     )
 
 
-def classify_clause(clause: Clause, taxonomy: Taxonomy) -> tuple[Evidence, ...]:
+def classify_clause(
+    clause: Clause, taxonomy: Taxonomy, edits: Edits | None = None, paragraph: str = ""
+) -> tuple[Evidence, ...]:
     """Every piece of evidence for a label on ``clause``, text first, then row, headings, column.
 
     Identical evidence (same label, rule, source, polarity and matched words) appears once.
+    With ``edits`` (the changed words of a modified clause), text evidence away from them has
+    ``changed`` False: it describes the clause, not the change. ``paragraph`` is the Markdown
+    of the other sentences of the long paragraph a sentence clause was cut from: the legal
+    bases and Art. 9 labels they state are the sentence's too (``source="paragraph"``), as
+    context (``changed`` False: they describe the clause, not a change of it).
     """
     text = _plain(clause.text)
     column = _plain(clause.column) if clause.column else ""
     in_data_column = bool(column) and any(
         regex.search(column) for _, regex in taxonomy.data_columns
     )
-    evidence: list[Evidence] = list(
-        _from_text(text, Source.TEXT, taxonomy, _DATA_GROUPS if in_data_column else None)
-    )
-    if clause.row is not None:
-        row = _plain(clause.row)
-        if row and row != text:
-            evidence.extend(_from_text(row, Source.ROW, taxonomy, None))
+    row = _plain(clause.row) if clause.row is not None else ""
     headings = [_plain(heading) for heading in reversed(clause.section)]  # innermost first
+    groups = _CELL_GROUPS if in_data_column else None
+    evidence: list[Evidence] = list(
+        _from_text(text, Source.TEXT, taxonomy, groups, edits, language(text))
+    )
+    if row and row != text:
+        evidence.extend(_from_text(row, Source.ROW, taxonomy, None, lang=language(row)))
+    if paragraph:
+        rest = _plain(paragraph)
+        evidence.extend(
+            # What the paragraph rests on describes the sentence (its labels as it reads), not
+            # a change of it: a "learn more" link added to a paragraph about legal bases is no
+            # change of basis.
+            replace(item, changed=False)
+            for item in _from_text(
+                rest, Source.PARAGRAPH, taxonomy, _GROUND_GROUPS, None, language(rest)
+            )
+        )
     if clause.kind is ClauseKind.HEADING:
         headings.insert(0, text)
     evidence.extend(_from_structure(headings, Scope.HEADING, taxonomy))
@@ -278,13 +467,15 @@ def classify_clause(clause: Clause, taxonomy: Taxonomy) -> tuple[Evidence, ...]:
 
 def _unique(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
     """Evidence once each: same label, rule, source, polarity and matched words (any case)."""
-    seen: set[tuple[str, str, Source, Polarity, str]] = set()
+    seen: dict[tuple[str, str, Source, Polarity, str], int] = {}
     unique: list[Evidence] = []
     for item in evidence:
         key = (item.label, item.rule_id, item.source, item.polarity, item.matched.casefold())
         if key not in seen:
-            seen.add(key)
+            seen[key] = len(unique)
             unique.append(item)
+        elif item.changed and not unique[seen[key]].changed:  # the changed one speaks
+            unique[seen[key]] = item
     return tuple(unique)
 
 
@@ -314,12 +505,16 @@ def rank_clause(
     control touched or carried; a data category touched; otherwise ``OTHER``. A cosmetic
     change is always ``OTHER``.
     """
-    if significance is Significance.COSMETIC:
-        return Rank.OTHER
     before = old or frozenset()
     after = new or frozenset()
-    touched = before ^ after
-    relevant = touched | (before & after if significance is Significance.SUBSTANTIVE else touched)
+    return _rank(before ^ after, before & after, significance)
+
+
+def _rank(touched: frozenset[Label], carried: frozenset[Label], significance: Significance) -> Rank:
+    """:func:`rank_clause` from the labels touched and those carried by the change."""
+    if significance is Significance.COSMETIC:
+        return Rank.OTHER
+    relevant = touched | (carried if significance is Significance.SUBSTANTIVE else touched)
     touched_groups = {label.group for label in touched}
     if Group.LEGAL_BASIS in touched_groups:
         return Rank.LEGAL_BASIS
@@ -348,11 +543,130 @@ def _side_clauses(
     return [Clause("", ClauseKind.PARAGRAPH, section, text, 0, clause.column, clause.row)]
 
 
-def _side_evidence(clauses: list[Clause], side: str, taxonomy: Taxonomy) -> tuple[Evidence, ...]:
+def _edits(old: list[Clause], new: list[Clause]) -> tuple[list[Edits], list[Edits]]:
+    """The changed words of each clause of both sides (word diff of their visible texts).
+
+    A side of several clauses (a split or a merge) is diffed as one text, its clauses joined
+    by line breaks; each clause gets the edits that fall in it. Typography alone is no edit
+    (:func:`_wording_edits`).
+    """
+    old_texts = [_plain(c.text) for c in old]
+    new_texts = [_plain(c.text) for c in new]
+    old_spans: list[tuple[int, int]] = []
+    new_spans: list[tuple[int, int]] = []
+    old_points: list[int] = []
+    new_points: list[int] = []
+    at_old = at_new = 0
+    for op, text, other in _wording_edits(word_diff("\n".join(old_texts), "\n".join(new_texts))):
+        if op is DiffOp.EQUAL:
+            at_old += len(text)
+            at_new += len(other)
+        elif op is DiffOp.DELETE:
+            old_spans.append((at_old, at_old + len(text)))
+            new_points.append(at_new)
+            at_old += len(text)
+        else:
+            new_spans.append((at_new, at_new + len(text)))
+            old_points.append(at_old)
+            at_new += len(text)
+    return (
+        _per_clause(old_texts, old_spans, old_points),
+        _per_clause(new_texts, new_spans, new_points),
+    )
+
+
+def _typography(text: str) -> str:
+    """``text`` without what typography changes: quotes, apostrophes, spacing, capitals."""
+    return _NOT_WORD.sub("", text).casefold()
+
+
+def _wording_edits(
+    diff: Iterable[tuple[DiffOp, str]],
+) -> Iterator[tuple[DiffOp, str, str]]:
+    """The diff as ``(op, text, text on the new side)``, typography-only edits made equal.
+
+    A deletion and an insertion side by side that differ only in quotes, apostrophes,
+    capitals or spacing (a curly or a straight apostrophe, "affiliates" / "Affiliates") are
+    no change of words; nor is an edit of punctuation or white space alone. Equal runs carry
+    both sides' texts (their lengths may differ).
+    """
+    pending: list[tuple[DiffOp, str]] = []
+
+    def flush() -> Iterator[tuple[DiffOp, str, str]]:
+        deleted = "".join(t for op, t in pending if op is DiffOp.DELETE)
+        inserted = "".join(t for op, t in pending if op is DiffOp.INSERT)
+        pending.clear()
+        if _typography(deleted) == _typography(inserted):
+            yield DiffOp.EQUAL, deleted, inserted
+            return
+        if deleted:
+            yield DiffOp.DELETE, deleted, ""
+        if inserted:
+            yield DiffOp.INSERT, inserted, ""
+
+    for op, text in diff:
+        if op is DiffOp.EQUAL:
+            yield from flush()
+            yield op, text, text
+        else:
+            pending.append((op, text))
+    yield from flush()
+
+
+def _per_clause(texts: list[str], spans: list[tuple[int, int]], points: list[int]) -> list[Edits]:
+    """The edits of a joined text, cut into those of each of its parts (offsets shifted)."""
+    found = []
+    offset = 0
+    for text in texts:
+        end = offset + len(text)
+        found.append(
+            Edits(
+                (
+                    (max(a, offset) - offset, min(b, end) - offset)
+                    for a, b in spans
+                    if a < end and b > offset
+                ),
+                (p - offset for p in points if offset <= p <= end),
+            )
+        )
+        offset = end + 1
+    return found
+
+
+def _side_evidence(
+    clauses: list[Clause],
+    side: str,
+    taxonomy: Taxonomy,
+    edits: list[Edits] | None,
+    paragraphs: Mapping[str, str],
+) -> tuple[Evidence, ...]:
     """The evidence of a side (one clause, or the group of a split or merge), once each."""
     return _unique(
-        replace(item, side=side) for clause in clauses for item in classify_clause(clause, taxonomy)
+        replace(item, side=side)
+        for index, clause in enumerate(clauses)
+        for item in classify_clause(
+            clause,
+            taxonomy,
+            None if edits is None else edits[index],
+            paragraphs.get(clause.id, ""),
+        )
     )
+
+
+def _paragraphs(clauses: Iterable[Clause]) -> dict[str, str]:
+    """For each sentence clause, the Markdown of the other sentences of its paragraph.
+
+    A sentence clause's id is its paragraph's id and its place (``p3/s2``).
+    """
+    groups: dict[tuple[tuple[str, ...], str], list[Clause]] = {}
+    for clause in clauses:
+        if clause.kind is ClauseKind.SENTENCE and "/" in clause.id:
+            groups.setdefault((clause.section, clause.id.rsplit("/", 1)[0]), []).append(clause)
+    return {
+        clause.id: "\n\n".join(other.text for other in group if other is not clause)
+        for group in groups.values()
+        for clause in group
+    }
 
 
 def _classified(
@@ -360,30 +674,87 @@ def _classified(
     old_index: Mapping[str, Clause],
     new_index: Mapping[str, Clause],
     taxonomy: Taxonomy,
+    paragraphs: tuple[Mapping[str, str], Mapping[str, str]] = ({}, {}),
 ) -> ClauseChange:
     old_section = clause.old_section or clause.section
     old_side = _side_clauses(clause.old_ids, old_index, clause.old, old_section, clause)
     new_side = _side_clauses(clause.new_ids, new_index, clause.new, clause.section, clause)
-    old_evidence = _side_evidence(old_side, "old", taxonomy) if clause.old is not None else None
-    new_evidence = _side_evidence(new_side, "new", taxonomy) if clause.new is not None else None
+    old_edits = new_edits = None
+    wordless = False
+    if clause.old is not None and clause.new is not None:
+        old_edits, new_edits = _edits(old_side, new_side)
+        # Only typography changed (and the clause did not move): the change is about nothing.
+        wordless = clause.kind is not ChangeKind.MOVED and not any(
+            e.spans or e.points for e in (*old_edits, *new_edits)
+        )
+    old_evidence = (
+        _side_evidence(old_side, "old", taxonomy, old_edits, paragraphs[0])
+        if clause.old is not None
+        else None
+    )
+    new_evidence = (
+        _side_evidence(new_side, "new", taxonomy, new_edits, paragraphs[1])
+        if clause.new is not None
+        else None
+    )
     before = None if old_evidence is None else labels(old_evidence)
     after = None if new_evidence is None else labels(new_evidence)
-    gained = (after or frozenset()) - (before or frozenset())
-    lost = (before or frozenset()) - (after or frozenset())
+    changed_old = labels(e for e in old_evidence or () if e.changed and not wordless)
+    changed_new = labels(e for e in new_evidence or () if e.changed and not wordless)
+    gained = ((after or frozenset()) - (before or frozenset())) & changed_new
+    lost = ((before or frozenset()) - (after or frozenset())) & changed_old
+    about = (changed_old | changed_new) - lost
     current = after if after is not None else before or frozenset()
     if new_evidence is None:
         evidence = old_evidence or ()
     else:
-        lost_ids = {label.value for label in lost}
-        kept_old = tuple(e for e in old_evidence or () if e.label in lost_ids)
+        shown = {label.value for label in (about | lost) - changed_new}
+        kept_old = tuple(e for e in old_evidence or () if e.changed and e.label in shown)
         evidence = new_evidence + kept_old
     return replace(
         clause,
-        labels=ordered(current),
+        labels=ordered(about),
         gained=ordered(gained),
         lost=ordered(lost),
         evidence=evidence,
-        rank=rank_clause(before, after, clause.significance),
+        rank=_rank(gained | lost, about, clause.significance),
+        context=ordered(current),
+    )
+
+
+def _still_stated(
+    label: str, clause: ClauseChange, new_clauses: Iterable[Clause], taxonomy: Taxonomy
+) -> bool:
+    """Whether the newer version still makes the statement that gave a clause a lost label.
+
+    Each sentence of the old text holding a text match of ``label`` is looked for, word for
+    word (any case), in the clauses of the newer version: when every one of them still stands
+    in a clause that carries ``label``, only a banner or a duplicate was dropped.
+    """
+    phrases = {
+        e.matched.casefold()
+        for e in clause.evidence
+        if e.label == label
+        and e.side == "old"
+        and e.source is Source.TEXT
+        and e.polarity is Polarity.ASSERTED
+    }
+    old = _plain(clause.old or "").casefold()
+    sentences = {
+        old[first:last].strip()
+        for phrase in phrases
+        for found in re.finditer(re.escape(phrase), old)
+        for first, last in [_sentence(old, found.start(), found.end())]
+    }
+    if not sentences:
+        return False
+    texts = [(c, _plain(c.text).casefold()) for c in new_clauses]
+    return all(
+        any(
+            sentence in text and Label(label) in labels(classify_clause(c, taxonomy))
+            for c, text in texts
+        )
+        for sentence in sentences
     )
 
 
@@ -404,27 +775,104 @@ def classify_change(
         taxonomy: the rules.
 
     Returns:
-        The change with ``labels`` (the labels of each clause as it now reads; of its old text
-        when removed), ``gained``, ``lost``, ``evidence`` and ``rank`` on every clause; the
-        change's ``labels`` are the union over its substantive clauses, ``gained`` and
-        ``lost`` the labels gained (lost) by one of them and lost (gained) by none, its
-        ``rank`` their highest, and ``taxonomy`` names the rules used.
+        The change with, on every clause, ``labels`` (what the change of the clause is about:
+        the labels of its changed words, and of its headings, column and row), ``gained``,
+        ``lost``, ``context`` (the labels of the clause as it now reads; of its old text when
+        removed), ``evidence`` and ``rank``. The change's ``labels`` are the union over its
+        substantive clauses, ``gained`` and ``lost`` the labels gained (lost) by one of them
+        and lost (gained) by none, its ``rank`` their highest, and ``taxonomy`` names the
+        rules used. A label a clause lost is not lost when the newer version still states it
+        in the same words elsewhere (a dropped banner or duplicate sentence).
     """
     old_index = {clause.id: clause for clause in old_clauses}
-    new_index = {clause.id: clause for clause in new_clauses}
+    new_list = list(new_clauses)
+    new_index = {clause.id: clause for clause in new_list}
     clauses, unlabelled = _within_budget(change.clauses, old_index, new_index, taxonomy)
+    clauses = _paired(tuple(_standing(clause, new_list, taxonomy) for clause in clauses))
     substantive = [c for c in clauses if c.significance is Significance.SUBSTANTIVE]
     gained = {label for c in substantive for label in c.gained}
     lost = {label for c in substantive for label in c.lost}
     return replace(
         change,
         clauses=clauses,
-        labels=ordered(label for c in substantive for label in c.labels),
+        labels=ordered(label for c in substantive for label in (*c.labels, *c.lost)),
         gained=ordered(gained - lost),
         lost=ordered(lost - gained),
         rank=max((c.rank or Rank.OTHER for c in substantive), default=Rank.OTHER),
         taxonomy=TaxonomyStamp(taxonomy.version, taxonomy.digest),
         unlabelled=unlabelled,
+    )
+
+
+def announces_update(markdown: str) -> bool:
+    """Whether a clause announces an update of the document itself ("we have updated this
+    notice...", "nous avons mis à jour cette politique"): a banner summing up a change."""
+    return bool(_ANNOUNCEMENT.search(_plain(markdown)))
+
+
+def _paired(clauses: tuple[ClauseChange, ...]) -> tuple[ClauseChange, ...]:
+    """Removed and added clauses side by side in one section, read as one clause rewritten.
+
+    The comparison pairs a removed and an added sentence only when their words are alike; a
+    sentence rewritten in other words comes out removed and added. Read apart, a basis both
+    state shows lost on one and gained on the other; read as the old and new side of one
+    clause, only what one side has and the other has not is lost or gained.
+    """
+    result = list(clauses)
+    index = 0
+    while index < len(result) - 1:
+        first, second = result[index], result[index + 1]
+        kinds = {first.kind, second.kind}
+        if kinds != {ChangeKind.REMOVED, ChangeKind.ADDED} or first.section != second.section:
+            index += 1
+            continue
+        removed, added = (first, second) if first.kind is ChangeKind.REMOVED else (second, first)
+        old = frozenset(Label(label) for label in (*removed.labels, *removed.lost))
+        new = frozenset(Label(label) for label in added.labels)
+        lost = frozenset(Label(label) for label in removed.lost) - new
+        gained = frozenset(Label(label) for label in added.gained) - old
+        fixed = {
+            id(removed): replace(
+                removed,
+                labels=ordered(old - lost),
+                lost=ordered(lost),
+                rank=_rank(lost, old, removed.significance),
+            ),
+            id(added): replace(
+                added, gained=ordered(gained), rank=_rank(gained, new, added.significance)
+            ),
+        }
+        result[index], result[index + 1] = fixed[id(first)], fixed[id(second)]
+        index += 2
+    return tuple(result)
+
+
+def _standing(clause: ClauseChange, new_clauses: list[Clause], taxonomy: Taxonomy) -> ClauseChange:
+    """``clause`` with the lost labels the newer version still states kept, not lost.
+
+    Two cases: the same sentence stands elsewhere (a duplicate was dropped), or the removed
+    clause only announced an update of the document ("we have updated this notice and now
+    ask for your consent..."): taking the banner down withdraws nothing it announced.
+    """
+    if not clause.lost:
+        return clause
+    banner = clause.kind is ChangeKind.REMOVED and announces_update(clause.old or "")
+    standing = {
+        label
+        for label in clause.lost
+        if banner or _still_stated(label, clause, new_clauses, taxonomy)
+    }
+    if not standing:
+        return clause
+    lost = tuple(label for label in clause.lost if label not in standing)
+    touched = frozenset(Label(label) for label in (*clause.gained, *lost))
+    # Still what the clause is about (it said so), but not lost: shown without a minus.
+    about = frozenset(Label(label) for label in (*clause.labels, *standing))
+    return replace(
+        clause,
+        labels=ordered(about),
+        lost=lost,
+        rank=_rank(touched, about, clause.significance),
     )
 
 
@@ -441,11 +889,12 @@ def _within_budget(
     """
     clauses: list[ClauseChange] = []
     spent = unlabelled = 0
+    paragraphs = (_paragraphs(old_index.values()), _paragraphs(new_index.values()))
     for clause in changed:
         spent += len(clause.old or "") + len(clause.new or "")
         if spent > LABEL_BUDGET_CHARS:
             clauses.append(clause)
             unlabelled += 1
         else:
-            clauses.append(_classified(clause, old_index, new_index, taxonomy))
+            clauses.append(_classified(clause, old_index, new_index, taxonomy, paragraphs))
     return tuple(clauses), unlabelled

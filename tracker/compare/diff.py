@@ -750,9 +750,10 @@ def change_to_dict(change: Change) -> dict[str, object]:
         ``{"document", "from", "to", "significance", "clauses", "labels", "gained", "lost",
         "rank", "taxonomy", "flip_back_of"}``; each clause is ``{"kind", "section",
         "old_section", "old", "new", "diff", "significance", "column", "row", "old_ids",
-        "new_ids", "labels", "gained", "lost", "rank", "evidence"}`` with tuples as lists,
+        "new_ids", "labels", "gained", "lost", "rank", "context", "evidence"}`` with tuples as
+        lists (``labels``: what the change is about; ``context``: the clause as it reads),
         enums as their values, the diff as ``[op, text]`` pairs, each piece of evidence as
-        ``{"label", "rule", "matched", "polarity", "source", "lang", "side"}`` and
+        ``{"label", "rule", "matched", "polarity", "source", "lang", "side", "changed"}`` and
         ``taxonomy`` as ``{"version", "digest"}`` (``rank`` and ``taxonomy`` are None for an
         unclassified change). ``unlabelled``, the count of clauses left without labels
         (over the labelling budget), is there only when it is not zero.
@@ -779,6 +780,7 @@ def change_to_dict(change: Change) -> dict[str, object]:
                 "gained": list(clause.gained),
                 "lost": list(clause.lost),
                 "rank": None if clause.rank is None else clause.rank.id,
+                "context": list(clause.context),
                 "evidence": [
                     {
                         "label": item.label,
@@ -788,6 +790,7 @@ def change_to_dict(change: Change) -> dict[str, object]:
                         "source": item.source.value,
                         "lang": item.lang,
                         "side": item.side,
+                        "changed": item.changed,
                     }
                     for item in clause.evidence
                 ],

@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from tracker.classify.classifier import announces_update
 from tracker.classify.taxonomy import Group, Label
 from tracker.models import (
     Change,
@@ -189,7 +190,7 @@ def _why(item: LabelEvidence) -> str:
 
 def label_notes(clause: ClauseChange) -> list[LabelNote]:
     """The clause's labels (kept and gained, then lost), each once, with its evidence."""
-    asserted = [e for e in clause.evidence if e.polarity is Polarity.ASSERTED]
+    asserted = [e for e in clause.evidence if e.polarity is Polarity.ASSERTED and e.changed]
     notes = []
     for label in dict.fromkeys((*clause.labels, *clause.lost)):  # each label once
         status = "gained" if label in clause.gained else "lost" if label in clause.lost else "kept"
@@ -211,13 +212,33 @@ def negations(clause: ClauseChange) -> list[str]:
     ]
 
 
+def context_labels(clause: ClauseChange) -> list[str]:
+    """The labels of the clause as it reads that the change is not about (context for readers)."""
+    shown = set(clause.labels) | set(clause.lost)
+    return [label for label in clause.context if label not in shown]
+
+
 def label_marks(clause: ClauseChange) -> str:
     """Labels in one line: ``+gained -lost kept`` (plain text)."""
     return " ".join(note.mark for note in label_notes(clause))
 
 
+def lead_order(clause: ClauseChange) -> tuple[int, bool, tuple[int, ...]]:
+    """How a clause stands among those of a change, for readers: the lead comes first.
+
+    By rank; then a banner announcing the update (the page's own summary of the change)
+    before the clauses it sums up; then by the labels it gains or loses, in
+    :func:`label_order` (a clause gaining a basis and AI training before one gaining the basis
+    alone, one gaining AI training before one gaining automated processing).
+    """
+    touched = sorted(label_order(label) for label in {*clause.gained, *clause.lost})
+    padded = tuple(touched[:4]) + (9,) * (4 - len(touched[:4]))
+    text = clause.new if clause.new is not None else clause.old or ""
+    return (-int(clause.rank or 0), not announces_update(text), padded)
+
+
 def ranked(change: Change) -> list[tuple[int, ClauseChange]]:
-    """(index, clause) of the substantive clauses that touch a label, highest rank first."""
+    """(index, clause) of the substantive clauses that touch a label, the lead first."""
     found = [
         (index, clause)
         for index, clause in enumerate(change.clauses)
@@ -225,4 +246,4 @@ def ranked(change: Change) -> list[tuple[int, ClauseChange]]:
         and clause.rank is not None
         and clause.rank is not Rank.OTHER
     ]
-    return sorted(found, key=lambda item: -int(item[1].rank or 0))
+    return sorted(found, key=lambda item: lead_order(item[1]))

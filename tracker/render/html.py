@@ -22,6 +22,7 @@ from tracker.models import Change, ChangeKind, ClauseChange, DiffOp, Rank
 from tracker.render import (
     RANK_WORDS,
     clause_context,
+    context_labels,
     counts,
     display_text,
     label_notes,
@@ -179,6 +180,11 @@ def _evidence_html(clause: ClauseChange) -> str:
 def _clause_html(clause: ClauseChange, index: int) -> str:
     context = [escape(item) for item in clause_context(clause, row_chars=120)]
     labels = _chips(clause)
+    reads = "".join(f"<code>{escape(label)}</code>" for label in context_labels(clause))
+    if reads:
+        labels += (
+            f'<span class="context-labels" title="the clause as it reads">also: {reads}</span>'
+        )
     header = (
         f'<span class="kind">{_KIND_WORDS[clause.kind]}</span>'
         f'<span class="significance {clause.significance.value}">{clause.significance.value}</span>'

@@ -9,7 +9,14 @@ from __future__ import annotations
 import re
 
 from tracker.models import Change, ChangeKind, ClauseChange, DiffOp
-from tracker.render import RANK_WORDS, label_notes, ranked, section_label, summary_line
+from tracker.render import (
+    RANK_WORDS,
+    context_labels,
+    label_notes,
+    ranked,
+    section_label,
+    summary_line,
+)
 
 _SPECIAL = re.compile(r"([\\`*_~\[\]<>|])")
 
@@ -46,6 +53,9 @@ def _clause(clause: ClauseChange) -> list[str]:
     notes = label_notes(clause)
     if notes:
         head += ", labels: " + ", ".join(f"`{n.mark}`" for n in notes)
+    reads = context_labels(clause)
+    if reads:
+        head += ", clause also reads: " + ", ".join(f"`{label}`" for label in reads)
     lines = [head]
     if clause.kind is ChangeKind.REMOVED:
         lines.append(f"  - before: ~~{_escape(clause.old or '')}~~")

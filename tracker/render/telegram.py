@@ -38,6 +38,7 @@ from tracker.render import (
     display_text,
     headline_labels,
     label_order,
+    lead_order,
     section_label,
     shown_diff,
 )
@@ -139,7 +140,8 @@ def ranked_clauses(change: Change, channel: Channel) -> list[ClauseChange]:
     """The substantive clauses, most important first.
 
     Clauses carrying a label the channel filters on come first, then by rank (legal basis,
-    special category, purpose, control, data category, other), then in document order.
+    special category, purpose, control, data category, other) and the labels they touch
+    (:func:`~tracker.render.lead_order`), then in document order.
     """
     wanted = set(channel.labels)
     clauses = [c for c in change.clauses if c.significance is Significance.SUBSTANTIVE]
@@ -150,7 +152,7 @@ def ranked_clauses(change: Change, channel: Channel) -> list[ClauseChange]:
         clauses,
         key=lambda c: (
             not (wanted and wanted & {*c.labels, *c.lost}),
-            -int(c.rank or 0),
+            lead_order(c),
             order[id(c)],
         ),
     )
@@ -322,7 +324,7 @@ def _label_line(clause: ClauseChange, language: str) -> str:
         matched = [
             e.matched
             for e in clause.evidence
-            if e.label == label and e.polarity is Polarity.ASSERTED and e.side == side
+            if e.label == label and e.polarity is Polarity.ASSERTED and e.side == side and e.changed
         ]
         shown = list(dict.fromkeys(matched))[:MAX_WORDS_PER_LABEL]
         words = ", ".join(quoted(language, m) for m in shown)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tracker.models import Change, ChangeKind, ClauseChange, DiffOp
 from tracker.render import (
     clause_context,
+    context_labels,
     display_text,
     label_marks,
     label_notes,
@@ -61,6 +62,9 @@ def render_change_text(change: Change, *, title: str, color: bool) -> str:
         marks = label_marks(clause)
         if marks:
             context.append("labels: " + marks)
+        reads = context_labels(clause)
+        if reads:
+            context.append("clause also reads: " + " ".join(reads))
         lines.append(_paint("  " + " · ".join(context), _DIM, color))
         lines.append("    " + _inline(clause, color).replace("\n", "\n    "))
         for note in label_notes(clause):

@@ -156,12 +156,18 @@ def rows(folder: Path) -> list[list[str]]:
                     mark(spread <= FLAT_SPREAD),
                 ]
             )
-            rss = {n: ours_by_n[n]["max_rss_mib"] for n in ns}
+            tree = {n: ours_by_n[n]["max_rss_mib"] for n in ns}
+            own = {n: ours_by_n[n].get("own_rss_mib") for n in ns}
+            rss = tree if None in own.values() else own
             rss_peer = {n: theirs_by_n[n]["max_rss_mib"] for n in ns}
+            ours_cell = f"{rss[low]:.0f} → {rss[high]:.0f} MiB"
+            if rss is own:
+                ours_cell += f" (with its `git` children: {tree[low]:.0f} → {tree[high]:.0f} MiB)"
             table.append(
                 [
-                    f"Peak RSS of a pass, N={low:,} → N={high:,}{at_n(high, RSS_N)}",
-                    f"{rss[low]:.0f} → {rss[high]:.0f} MiB",
+                    f"Peak RSS of a pass, N={low:,} → N={high:,}{at_n(high, RSS_N)}"
+                    + (", the tracker process alone" if rss is own else ""),
+                    ours_cell,
                     f"{rss_peer[low]:.0f} → {rss_peer[high]:.0f} MiB",
                     "",
                     f"flat (≤ {RSS_SPREAD:.2f}x the smallest N's) and ≤ {RSS_MAX_MIB:.0f} MiB",

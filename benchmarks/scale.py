@@ -210,6 +210,25 @@ def tracker_env(folder: Path) -> dict[str, str]:
     }
 
 
+#: ``tracker ARGS`` as the console script runs it, printing the process's own peak resident set
+#: (``VmHWM``, without its ``git`` children) on standard error at exit.
+_OWN_PEAK = (
+    "import atexit, sys\n"
+    "def _peak():\n"
+    "    status = open('/proc/self/status').read()\n"
+    "    print('OWN-PEAK-KB', status.split('VmHWM:')[1].split()[0], file=sys.stderr)\n"
+    "atexit.register(_peak)\n"
+    "from tracker.cli.main import main\n"
+    "sys.argv[0] = 'tracker'\n"
+    "main()\n"
+)
+
+
+def tracker_measured_command(*args: str) -> list[str]:
+    """:func:`tracker_command`, telling its own peak memory apart from its children's."""
+    return [sys.executable, "-c", _OWN_PEAK, *args]
+
+
 def tracker_command(*args: str) -> list[str]:
     """``tracker ARGS``: the console script of this interpreter, else ``python -m tracker``."""
     script = BIN / "tracker"
@@ -287,6 +306,8 @@ class Run:
     seconds: float
     max_rss_mib: float
     outcomes: dict[str, int]
+    #: the tracker process alone (``VmHWM``), without the ``git`` it runs; None for urlwatch
+    own_rss_mib: float | None = None
 
 
 def run_process(command: Sequence[str], env: dict[str, str], cwd: Path, tool: str) -> Run:
@@ -303,7 +324,13 @@ def run_process(command: Sequence[str], env: dict[str, str], cwd: Path, tool: st
         stderr = err.read().decode(errors="replace")
     if code != 0 and not (tool == TRACKER and code == 1):
         raise SystemExit(f"{' '.join(command[:3])} ... failed ({code}):\n{stderr[-3000:]}")
-    return Run(elapsed, usage.ru_maxrss / 1024, outcomes(tool, stdout))
+    own = re.search(r"^OWN-PEAK-KB (\d+)$", stderr, re.MULTILINE)
+    return Run(
+        elapsed,
+        usage.ru_maxrss / 1024,
+        outcomes(tool, stdout),
+        int(own.group(1)) / 1024 if own else None,
+    )
 
 
 def outcomes(tool: str, stdout: str) -> dict[str, int]:
@@ -340,6 +367,11 @@ class Pass:
     def max_rss_mib(self) -> float:
         return max(r.max_rss_mib for r in self.runs)
 
+    @property
+    def own_rss_mib(self) -> float | None:
+        owns = [r.own_rss_mib for r in self.runs if r.own_rss_mib is not None]
+        return max(owns) if owns else None
+
 
 def bench_n(
     n: int,
@@ -356,7 +388,7 @@ def bench_n(
     write_tracker_config(folder / "tracker", docs, servers)
     write_urlwatch_config(folder / "urlwatch", docs, servers)
     commands = {
-        TRACKER: (tracker_command("check"), tracker_env(folder / "tracker")),
+        TRACKER: (tracker_measured_command("check"), tracker_env(folder / "tracker")),
         URLWATCH: (urlwatch_command(folder / "urlwatch"), urlwatch_env(folder / "urlwatch")),
     }
     results: list[Pass] = []
@@ -486,7 +518,12 @@ def pass_to_dict(p: Pass) -> dict[str, Any]:
         "median_seconds": p.median,
         "per_document_ms": 1000 * p.median / p.n,
         "max_rss_mib": p.max_rss_mib,
+        "own_rss_mib": p.own_rss_mib,
     }
+
+
+def _mib(value: float | None) -> str:
+    return "" if value is None else f"{value:.0f}"
 
 
 def _served(vary: bool | None) -> str:
@@ -513,18 +550,22 @@ def markdown(data: dict[str, Any]) -> str:
         "delay; `urlwatch` with its 10 worker threads), interleaved; "
         f"{data['repeat']} timed pass{'' if data['repeat'] == 1 else 'es'} per tool and "
         "case, median shown. Memory is the "
-        "process's peak resident set (`ru_maxrss`, `os.wait4`).",
+        "process's peak resident set (`ru_maxrss`, `os.wait4`: the largest of the process "
+        "and the children it waited for, such as the `git` that commits the tracker's "
+        "archive and, now and then, packs it); *own* is the tracker process alone (its "
+        "`VmHWM` at exit), where measured.",
         "",
         "| N | Server latency | Tool | Median pass (s) | Per document (ms) | Peak RSS (MiB) "
-        "| Outcomes of the timed passes |",
-        "| ---: | ---: | --- | ---: | ---: | ---: | --- |",
+        "| Own peak RSS (MiB) | Outcomes of the timed passes |",
+        "| ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for p in data["passes"]:
         outcome = ", ".join(f"{k} {v}" for k, v in sorted(p["runs"][-1]["outcomes"].items()))
         lines.append(
             f"| {p['n']:,} | {1000 * p['latency']:.0f} ms | {p['tool']} "
             f"| {p['median_seconds']:.2f} | {p['per_document_ms']:.1f} "
-            f"| {p['max_rss_mib']:.0f} | {outcome or '(none reported)'} |"
+            f"| {p['max_rss_mib']:.0f} | {_mib(p.get('own_rss_mib'))} "
+            f"| {outcome or '(none reported)'} |"
         )
     lines += [
         "",

@@ -43,6 +43,7 @@ from tracker.config import Settings
 from tracker.cron import cron_trigger
 from tracker.errors import ArchiveError, ConfigError
 from tracker.models import Document
+from tracker.ops import memory
 from tracker.ops.health import Health, HealthOptions, HealthServer, assess, default_max_age
 from tracker.ops.leadership import POLL_SECONDS, Leadership, wait_for_leadership
 from tracker.pipeline import Deps, Result, check, record_error
@@ -213,6 +214,7 @@ class Worker:
         if periodic:
             self._index_platforms()
             self._run_publish([], periodic=True)
+            memory.trim()  # the pages of the last minute's checks, back to the system
 
     def _index_platforms(self) -> None:
         """Rewrite the platforms' index pages if a check ran since: once per batch of checks
@@ -277,6 +279,7 @@ def run_forever(
     Raises:
         ConfigError: the health server cannot listen on its address (taken, not ours).
     """
+    memory.limit_arenas()
     stopping = threading.Event()
     standing_by = threading.Event()
     current: list[Worker] = []

@@ -6,7 +6,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from tracker.classify.classifier import announces_update
 from tracker.classify.taxonomy import Group, Label
 from tracker.models import (
     Change,
@@ -231,6 +230,8 @@ def lead_order(clause: ClauseChange) -> tuple[int, bool, tuple[int, ...]]:
     :func:`label_order` (a clause gaining a basis and AI training before one gaining the basis
     alone, one gaining AI training before one gaining automated processing).
     """
+    from tracker.classify.classifier import announces_update  # (a change is being shown)
+
     touched = sorted(label_order(label) for label in {*clause.gained, *clause.lost})
     padded = tuple(touched[:4]) + (9,) * (4 - len(touched[:4]))
     text = clause.new if clause.new is not None else clause.old or ""

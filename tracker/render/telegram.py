@@ -73,6 +73,8 @@ MAX_CLAUSE_MESSAGES = 5
 _SENTENCE_END = re.compile(r"[.!?;…][\"'\u2019\u201d\u00bb)\]]*\s+|\n+")
 #: Marks unchanged text left out of a clause.
 ELLIPSIS = "…"
+#: The most characters of a table row's name shown above one of its cells.
+ROW_CHARS = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +310,12 @@ def _where(section: tuple[str, ...], title: str) -> str:
 def _header(clause: ClauseChange, language: str, title: str, *, continued: bool) -> str:
     mark = KIND_MARKS[clause.kind]
     head = f"{mark} <b>{esc(_where(clause.section, title))}</b>"
+    if clause.row and clause.row.strip() != (clause.new or clause.old or "").strip():
+        # a table cell: the row it stands in says what it is about (its purpose, its data)
+        row = display_text(clause.row)
+        if len(row) > ROW_CHARS:
+            row = row[: ROW_CHARS - 1].rstrip() + ELLIPSIS
+        head += f"\n{esc(word(language, 'table_row'))}{esc(colon(language))}<i>{esc(row)}</i>"
     if clause.kind is ChangeKind.MOVED and clause.old_section is not None:
         head += f" ({esc(word(language, 'moved_from'))} {esc(_where(clause.old_section, title))})"
     if continued:

@@ -298,10 +298,11 @@ def report(
     lines += [
         "",
         f"Ratio (urlwatch / tracker): {theirs / ours:.2f}. Most of a `tracker check` process "
-        "is interpreter start-up and imports (about 0.5 s: requests, BeautifulSoup and "
-        "soupsieve, lxml, pydantic, APScheduler); the check itself is the in-process figure "
-        "below. `tracker run`, the deployed worker, is one long-lived process and pays the "
-        "start-up once, whereas urlwatch is started by cron for every run. Per check the "
+        "is interpreter start-up and imports (requests, lxml, pydantic for the configuration, "
+        "click, APScheduler's cron parser for the schedules); the check itself is the "
+        "in-process figure below (an unchanged page's bytes are not parsed again: see "
+        '"whole check"). `tracker run`, the deployed worker, is one long-lived process and '
+        "pays the start-up once, whereas urlwatch is started by cron for every run. Per check the "
         "tracker also does more than urlwatch: block-page assessment, structured Markdown "
         "with tables, archive recovery, hashes and a `checks.csv` row.",
         "",

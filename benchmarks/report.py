@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -193,7 +194,7 @@ def rows(folder: Path) -> list[list[str]]:
                 f"min{short}; {h.get('checks_logged', 0) / h['minutes']:.0f} checks a minute "
                 "done",
                 f"{100 * h['growth']:.1f} % ({h['rss_at_warmup_mib']:.0f} → "
-                f"{h['rss_max_after_warmup_mib']:.0f} MiB)",
+                f"{h['rss_max_after_warmup_mib']:.0f} MiB, the highest sample){_level(h)}",
                 "",
                 "",
                 f"< {100 * HOUR_GROWTH:.0f} %",
@@ -227,6 +228,20 @@ def rows(folder: Path) -> list[list[str]]:
     else:
         table.append(["Comparison path on the EU-notice pair", NONE, "", "", "≥ 10x faster", ""])
     return table
+
+
+def _level(hour: dict[str, Any]) -> str:
+    """``; level: +1.2 %``: the median RSS of the last ten minutes over that of the ten after
+    the warm-up (a sustained change, where the highest sample may be one large page)."""
+    samples = hour.get("samples") or []
+    start = hour["warmup_minutes"] * 60
+    end = hour["minutes"] * 60
+    first = [rss for t, rss in samples if start <= t < start + 600]
+    last = [rss for t, rss in samples if end - 600 <= t <= end]
+    if not first or not last or end - start < 1200:
+        return ""
+    change = statistics.median(last) / statistics.median(first) - 1
+    return f"; level: {100 * change:+.1f} % (median of the last 10 min over the 10 after it)"
 
 
 def section(folder: Path, name: str) -> list[str]:

@@ -68,6 +68,18 @@ _ASCII_SPACE = re.compile(r"[ \t\n\r\f]+")
 _SPACES = re.compile(r" {2,}")
 
 
+def collapse_spaces(text: str) -> str:
+    """Runs of ASCII white space (``_ASCII_SPACE``) as one space; most texts have none."""
+    if "  " in text or not text.isprintable():  # (a printable text has no \t\n\r\f)
+        return _ASCII_SPACE.sub(" ", text)
+    return text
+
+
+def squeeze_spaces(text: str) -> str:
+    """Runs of spaces (``_SPACES``) as one; most texts have none."""
+    return _SPACES.sub(" ", text) if "  " in text else text
+
+
 _TEXT_ESCAPE = re.compile(r"([\\`*_\[\]])|<(?=[A-Za-z/!?])")
 
 
@@ -139,7 +151,7 @@ def link_markdown(inner: str, href: object, *, inside_link: bool, base_url: str)
     if inside_link or not target or target.lower().startswith(_UNSAFE_SCHEMES):
         return inner
     url = normalise_url(target, base_url=base_url)
-    return f"{lead}[{_SPACES.sub(' ', core)}]({url}){trail}"
+    return f"{lead}[{squeeze_spaces(core)}]({url}){trail}"
 
 
 def _replace(fmt: _Format, **changes: bool) -> _Format:

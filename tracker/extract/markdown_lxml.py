@@ -26,7 +26,6 @@ from typing import TypeAlias
 import lxml.etree
 
 from tracker.extract.markdown_blocks import (
-    _ASCII_SPACE,
     _BLOCK,
     _BOLD,
     _CODE,
@@ -36,7 +35,6 @@ from tracker.extract.markdown_blocks import (
     _LISTS,
     _PARAGRAPH_BREAK,
     _SKIP,
-    _SPACES,
     _STRIKE,
     _Block,
     _escape_line_start,
@@ -47,7 +45,9 @@ from tracker.extract.markdown_blocks import (
     _row,
     _split_outer_space,
     _wrap,
+    collapse_spaces,
     link_markdown,
+    squeeze_spaces,
 )
 from tracker.extract.normalise import clean_text
 
@@ -199,10 +199,7 @@ class _LxmlConverter:
         text = self._inline_seq(run, _Format())
         blocks = []
         for part in _PARAGRAPH_BREAK.split(text):
-            lines = [
-                (_SPACES.sub(" ", line) if "  " in line else line).strip()
-                for line in part.split("\n")
-            ]
+            lines = [squeeze_spaces(line).strip() for line in part.split("\n")]
             lines = [_escape_line_start(line) for line in lines if line]
             if lines:
                 joiner = "<br>" if in_cell else "\\\n"
@@ -318,7 +315,7 @@ class _LxmlConverter:
     # -- inline -----------------------------------------------------------------------------
 
     def _one_line(self, text: str) -> str:
-        return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+        return squeeze_spaces(text.replace("\n", " ")).strip()
 
     def _inline_seq(self, nodes: Sequence[Node], fmt: _Format) -> str:
         """Inline Markdown of sibling nodes; ``\\n`` marks a line break."""
@@ -337,9 +334,7 @@ class _LxmlConverter:
             if self._invisible(node):
                 return ""
             return self._inline_tag(node, self._children(node), fmt)
-        text = clean_text(node)
-        if "  " in text or not text.isprintable():  # (a printable text has no \t\n\r\f)
-            text = _ASCII_SPACE.sub(" ", text)
+        text = collapse_spaces(clean_text(node))
         self._text.append(text)
         return _escape_text(text)
 
@@ -378,7 +373,7 @@ class _LxmlConverter:
                 parts.append(clean_text(child))
             elif not self._invisible(child):
                 parts.extend(clean_text(s) for s in self._texts(child, skip=False))
-        text = _ASCII_SPACE.sub(" ", "".join(parts))
+        text = collapse_spaces("".join(parts))
         self._text.append(text)
         lead, core, trail = _split_outer_space(text)
         if not core:

@@ -47,7 +47,6 @@ from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 from bs4.element import CData, NavigableString, PageElement
 
 from tracker.extract.markdown_blocks import (
-    _ASCII_SPACE,
     _BLOCK,
     _BOLD,
     _CODE,
@@ -57,7 +56,6 @@ from tracker.extract.markdown_blocks import (
     _LISTS,
     _PARAGRAPH_BREAK,
     _SKIP,
-    _SPACES,
     _STRIKE,
     _Block,
     _escape_line_start,
@@ -68,7 +66,9 @@ from tracker.extract.markdown_blocks import (
     _row,
     _split_outer_space,
     _wrap,
+    collapse_spaces,
     link_markdown,
+    squeeze_spaces,
 )
 from tracker.extract.normalise import clean_text
 
@@ -205,7 +205,7 @@ class _Converter:
         text = self._inline_seq(run, _Format())
         blocks = []
         for part in _PARAGRAPH_BREAK.split(text):
-            lines = [_SPACES.sub(" ", line).strip() for line in part.split("\n")]
+            lines = [squeeze_spaces(line).strip() for line in part.split("\n")]
             lines = [_escape_line_start(line) for line in lines if line]
             if lines:
                 joiner = "<br>" if in_cell else "\\\n"
@@ -328,7 +328,7 @@ class _Converter:
     # -- inline -----------------------------------------------------------------------------
 
     def _one_line(self, text: str) -> str:
-        return _SPACES.sub(" ", text.replace("\n", " ")).strip()
+        return squeeze_spaces(text.replace("\n", " ")).strip()
 
     def _inline_seq(self, nodes: Sequence[PageElement], fmt: _Format) -> str:
         """Inline Markdown of sibling nodes; ``\\n`` marks a line break."""
@@ -349,7 +349,7 @@ class _Converter:
             return self._inline_tag(node, list(node.children), fmt)
         if not _is_text(node):
             return ""
-        text = _ASCII_SPACE.sub(" ", clean_text(str(node)))
+        text = collapse_spaces(clean_text(str(node)))
         self._text.append(text)
         return _escape_text(text)
 
@@ -388,7 +388,7 @@ class _Converter:
                 parts.append(clean_text(str(child)))
             elif isinstance(child, Tag) and not self._invisible(child):
                 parts.extend(clean_text(str(s)) for s in child.descendants if _is_text(s))
-        text = _ASCII_SPACE.sub(" ", "".join(parts))
+        text = collapse_spaces("".join(parts))
         self._text.append(text)
         lead, core, trail = _split_outer_space(text)
         if not core:

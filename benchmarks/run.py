@@ -343,21 +343,6 @@ def import_section(imports: list[tuple[str, int, Run]], total: Run) -> list[str]
         f"| **{1000 * total.seconds / files:.0f}** | **{total.max_rss_mib:.0f}** (max) |",
         "",
         "Each process includes the interpreter start-up and imports (see the in-process "
-        "figures below for the work itself).",
-        "",
-    ]
-    files = 0
-    for name, count, run in imports:
-        files += count
-        lines.append(
-            f"| {name} | {count} | {run.seconds:.2f} | {1000 * run.seconds / count:.0f} "
-            f"| {run.max_rss_mib:.0f} |"
-        )
-    lines += [
-        f"| **all {len(imports)} series** | **{files}** | **{total.seconds:.2f}** "
-        f"| **{1000 * total.seconds / files:.0f}** | **{total.max_rss_mib:.0f}** (max) |",
-        "",
-        "Each process includes the interpreter start-up and imports (see the in-process "
         "figures above for the work itself).",
     ]
     return lines

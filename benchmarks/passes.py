@@ -28,32 +28,23 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.run import FixedPage  # noqa: E402 (after the sys.path set-up)
+
 HOSTS = 50
 PAGE = ROOT / "tests" / "fixtures" / "pages" / "linkedin" / "privacy-policy" / "v1.html"
-
-
-class _Page(BaseHTTPRequestHandler):
-    body = b""
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(self.body)))
-        self.end_headers()
-        self.wfile.write(self.body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
 
 
 @contextmanager
 def page_servers(body: bytes) -> Iterator[list[str]]:
     """One page server per loopback host; yields their base URLs."""
-    handler = type("Page", (_Page,), {"body": body})
+    handler = type("Page", (FixedPage,), {"body": body})
     servers = [ThreadingHTTPServer((f"127.0.0.{n}", 0), handler) for n in range(1, HOSTS + 1)]
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
     for thread in threads:

@@ -74,7 +74,9 @@ def run_process(command: Sequence[str], env: dict[str, str], cwd: Path) -> Run:
     return Run(elapsed, usage.ru_maxrss / 1024)
 
 
-class _Page(BaseHTTPRequestHandler):
+class FixedPage(BaseHTTPRequestHandler):
+    """Answers every GET with ``body`` as a UTF-8 HTML page (set on the class or a subclass)."""
+
     body = b""
 
     def do_GET(self) -> None:
@@ -90,8 +92,8 @@ class _Page(BaseHTTPRequestHandler):
 
 def serve(body: bytes) -> ThreadingHTTPServer:
     """Serve ``body`` on 127.0.0.1 at any path, in a daemon thread."""
-    _Page.body = body
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    FixedPage.body = body
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FixedPage)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

@@ -544,3 +544,53 @@ def test_the_same_bytes_under_another_charset_are_read_again(
     [second] = world.check(doc)
     assert calls == ["windows-1252"], "a charset the snapshot was not read with: read again"
     assert second.outcome is not Outcome.UNCHANGED, "the bytes now decode to other characters"
+
+
+def _with(body: bytes, old: bytes, new: bytes) -> bytes:
+    assert old in body, old
+    return body.replace(old, new, 1)
+
+
+def test_per_request_ids_alone_are_not_extracted_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+):
+    """LinkedIn's answers differ at each request in attributes nothing reads (its call-tree id
+    and page instance in ``data-*``, stylesheet addresses): read as the latest version."""
+    body = page_bytes("linkedin/privacy-policy/v1.html")
+    world.serve(Reply(body=body))
+    [first] = world.check()
+    calls = _count_extractions(monkeypatch)
+    noisy = _with(body, b'data-call-tree-id="AAZ4q0Tn1mEJxR2vX8cKzw=="', b'data-call-tree-id="x"')
+    noisy = _with(noisy, b"static-exp1.licdn.com/aero-v1/sc/h/59o746", b"static-exp2.licdn.com/x/")
+    assert noisy != body
+    world.serve(Reply(body=noisy))
+    [again] = world.check()
+    assert (again.outcome, again.version) == (Outcome.UNCHANGED, first.version)
+    assert calls == [], "only unread attributes differ: the page is not parsed"
+    assert world.archive.checks(DOC)[-1].raw_sha256 == sha256_hex(noisy), "the bytes received"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # the words of the document
+        (b"<p>", b"<p>New words. "),
+        # the container the rules select, renamed: nothing selected any more
+        (b'id="component-container"', b'id="component-box"'),
+        # a link target (read wherever it is)
+        (b'href="https://www.linkedin.com/legal/user-agreement', b'href="https://example.test/x'),
+        # an element hidden from readers
+        (b"<p>", b"<p hidden>"),
+    ],
+    ids=["text", "selected-id", "link", "hidden"],
+)
+def test_what_is_read_is_extracted_again(
+    world: World, monkeypatch: pytest.MonkeyPatch, old: bytes, new: bytes
+):
+    body = page_bytes("linkedin/privacy-policy/v1.html")
+    world.serve(Reply(body=body))
+    world.check()
+    calls = _count_extractions(monkeypatch)
+    world.serve(Reply(body=_with(body, old, new)))
+    world.check()
+    assert len(calls) == 1, "a difference in what is read: the page is parsed again"

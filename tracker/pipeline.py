@@ -12,11 +12,13 @@ errors become an *inaccessible* check with its cause, never a version; archive e
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker import __version__
@@ -32,6 +34,7 @@ from tracker.changes import (
 from tracker.compare.wording import same_words
 from tracker.errors import ArchiveError, ExtractError, FetchError
 from tracker.extract.extractor import extract
+from tracker.extract.reading import reading_digest
 from tracker.fetch.fetcher import HostPacer, fetch
 from tracker.fetch.quality import assess, assess_answer
 from tracker.models import (
@@ -286,16 +289,20 @@ def _known_text(
 ) -> str | None:
     """The latest version's text if ``capture`` would be extracted to it, else None.
 
-    True when the body is byte for byte the latest version's snapshot, the extraction rules
-    (their digest includes the extractor's version) are the ones that read it, and the
-    headers the reading depends on (``Content-Type`` with its charset, ``Content-Language``)
-    are the same. An unchanged page then costs a hash, not a parse and an extraction.
+    True when the body reads as the latest version's snapshot: the same bytes, or bytes that
+    differ only where nothing is read (per-request ids in ``data-*`` attributes, generated
+    element ids, stylesheet addresses: :mod:`tracker.extract.reading`); the extraction rules
+    (their digest includes the extractor's version) are the ones that read it; and the headers
+    the reading depends on (``Content-Type`` with its charset, ``Content-Language``) are the
+    same. An unchanged page then costs a hash or two, not a parse and an extraction.
     """
     if latest is None or not capture.body or not latest.snapshot:
         return None
-    if latest.meta.get("raw_sha256") != capture.sha256:
-        return None
     if latest.rules_sha256 != document.rules.digest():
+        return None
+    if latest.meta.get("raw_sha256") != capture.sha256 and not _reads_alike(
+        document, deps.archive, latest.snapshot, capture.body
+    ):
         return None
     try:
         seen = deps.archive.read_snapshot_meta(document.id, latest.snapshot)
@@ -306,6 +313,33 @@ def _known_text(
     if _header(seen, "content-language") != capture.header("content-language"):
         return None
     return latest.text
+
+
+def _reads_alike(document: Document, archive: Archive, snapshot: str, body: bytes) -> bool:
+    """True if ``body`` and the stored ``snapshot`` differ only where nothing is read."""
+    if not snapshot.endswith(".html"):
+        return False
+    selectors = (*document.rules.select, *document.rules.remove)
+    digest = reading_digest(body, selectors)
+    if digest is None:
+        return False
+    path = archive.folder(document.id) / snapshot
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return digest == _snapshot_reading(str(path), stat.st_size, stat.st_mtime_ns, selectors)
+
+
+@functools.lru_cache(maxsize=4096)
+def _snapshot_reading(path: str, size: int, mtime_ns: int, selectors: tuple[str, ...]) -> str:
+    """:func:`reading_digest` of a stored snapshot (written once: keyed by path, size, time),
+    so that `tracker run` reads each latest snapshot once, not at every check."""
+    del size, mtime_ns  # in the key only
+    try:
+        return reading_digest(Path(path).read_bytes(), selectors) or ""
+    except OSError:
+        return ""
 
 
 def _header(snapshot_meta: Mapping[str, Any], name: str) -> str | None:

@@ -131,7 +131,9 @@ class Pages:
     def __init__(self) -> None:
         self.bodies: dict[str, bytes] = {}
         self.latency = 0.0
-        self.vary = True
+        #: "id": a per-request id in the head; "text": a per-request line of page text
+        #: outside the legal container (a banner); "none": the same bytes every time
+        self.vary = "id"
         self.requests = 0
         self._lock = threading.Lock()
 
@@ -153,11 +155,17 @@ class _Handler(BaseHTTPRequestHandler):
         if body is None:
             self.send_error(404)
             return
-        if PAGES.vary:
+        if PAGES.vary == "id":
             # As LinkedIn's pages do (a per-request id in the page's configuration), every
             # answer differs from the last in a few bytes outside the legal text.
             body = body.replace(
                 b"<head>", f'<head><meta name="request-id" content="{number}">'.encode(), 1
+            )
+        elif PAGES.vary == "text":
+            # A banner whose words change at each request, outside the legal container: the
+            # page must be parsed to know that the document's text did not change.
+            body = body.replace(
+                b"<body", f'<p class="notice">Request {number}</p><body'.encode(), 1
             )
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -526,9 +534,14 @@ def _mib(value: float | None) -> str:
     return "" if value is None else f"{value:.0f}"
 
 
-def _served(vary: bool | None) -> str:
-    if vary is False:
+def _served(vary: bool | str | None) -> str:
+    if vary in (False, "none"):
         return "each page served byte for byte the same every time"
+    if vary == "text":
+        return (
+            "each answer carrying a per-request line of text outside the legal container (a "
+            "banner), so that every page must be parsed to know that its text is the same"
+        )
     return (
         "each answer carrying a per-request id in its `<head>`, as LinkedIn's pages do, so "
         "that no two answers are the same bytes (the text is the same)"
@@ -620,14 +633,17 @@ def main() -> None:
     parser.add_argument("--hour-warmup", type=float, default=10)
     parser.add_argument("--hour-interval", type=float, default=10)
     parser.add_argument(
-        "--same-bytes",
-        action="store_true",
-        help="serve each page byte for byte the same (default: a per-request id in its head)",
+        "--vary",
+        choices=("id", "text", "none"),
+        default="id",
+        help="what differs between two answers of a page: a per-request id in its head (the "
+        "default, as LinkedIn's pages), a line of text outside the legal container, or nothing",
     )
+    parser.add_argument("--same-bytes", action="store_true", help="the same as --vary none")
     parser.add_argument("--json", type=Path, help="write the results as JSON to this file")
     parser.add_argument("--write", type=Path, help="write the Markdown tables to this file")
     args = parser.parse_args()
-    PAGES.vary = not args.same_bytes
+    PAGES.vary = "none" if args.same_bytes else args.vary
     if not args.run_hour and not (BIN / "urlwatch").exists():
         raise SystemExit("urlwatch is not installed: pip install -e '.[bench]'")
     pages = templates()

@@ -131,13 +131,14 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_temp(path: Path, data: bytes) -> Path:
+def _write_temp(path: Path, data: bytes, *, durable: bool = True) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{_TMP_PREFIX}{os.getpid()}-{path.name}")
     with tmp.open("wb") as handle:
         handle.write(data)
         handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            os.fsync(handle.fileno())
     return tmp
 
 
@@ -160,12 +161,19 @@ def write_once(path: Path, data: bytes) -> None:
         raise ArchiveError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def replace_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix."""
+def replace_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace ``path`` with ``data`` so readers see the old or the new file, never a mix.
+
+    ``durable``: flushed to disk before the call returns. Generated indexes are not (two
+    ``fsync`` calls, a third of a check's): they are derived from the records and written
+    again at every check, so a power cut can at worst leave one stale or empty until the next
+    check of its document.
+    """
     try:
-        tmp = _write_temp(path, data)
+        tmp = _write_temp(path, data, durable=durable)
         tmp.replace(path)
-        _fsync_dir(path.parent)
+        if durable:
+            _fsync_dir(path.parent)
     except OSError as exc:
         raise ArchiveError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
@@ -425,8 +433,14 @@ class Archive:
             raise ArchiveError(f"cannot append to {path}: {exc.strerror}") from exc
 
     def write_text(self, relative: str, text: str) -> None:
-        """Replace a generated file (an index README) below the archive root."""
-        replace_atomically(self.root / relative, text.encode("utf-8"))
+        """Replace a generated file (an index README) below the archive root: atomically,
+        not durably (:func:`replace_atomically`); unchanged content is not written again."""
+        path = self.root / relative
+        data = text.encode("utf-8")
+        with contextlib.suppress(OSError):
+            if path.stat().st_size == len(data) and path.read_bytes() == data:
+                return
+        replace_atomically(path, data, durable=False)
 
     # ----------------------------------------------------------------- lock
     @contextlib.contextmanager

@@ -1,0 +1,230 @@
+"""Full-text search over every version: a static index and a small script (the site's only one).
+
+The index holds each document's paragraphs as a reader sees them (link targets and emphasis
+dropped, :func:`tracker.render.display_text`), each once with the versions that hold it (as
+runs of version numbers: consecutive versions share most paragraphs, so the index stays a
+fraction of the texts). It is a script (``window.TRACKER_SEARCH = {...}``), not JSON: a page
+opened from ``file://`` cannot ``fetch()`` a file, but it can load a script.
+
+The script folds case, accents, typographic quotes and dashes and white space, finds the
+phrase within one paragraph, and says, per document, in how many versions it is, the first and
+the last, and whether the latest still holds it (as ``tracker search`` does), with excerpts
+linking to the version pages. It builds the results with ``textContent`` only: page text never
+becomes markup. Without JavaScript the page says to use ``tracker search``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html import escape
+from typing import Any
+
+from tracker.render import SECTION_SEPARATOR, display_text
+from tracker.site.collect import SiteData
+from tracker.site.frame import localised, page
+from tracker.site.words import word
+
+INDEX_PATH = "assets/search-index.js"
+SCRIPT_PATH = "assets/search.js"
+
+_BLOCKS = re.compile(r"\n[ \t]*\n")
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_SETEXT = re.compile(r"^(=+|-+)\s*$")
+_SPACE = re.compile(r"\s+")
+
+
+def _paragraphs(text: str) -> list[tuple[str, str]]:
+    """(section, paragraph as shown) of each non-empty block of a version's Markdown."""
+    headings: list[str] = []
+    found = []
+    for block in _BLOCKS.split(text):
+        source = block.strip()
+        if not source:
+            continue
+        level, title = 0, ""
+        atx = _HEADING.match(source) if source.startswith("#") else None
+        if atx is not None:
+            level, title = len(atx.group(1)), atx.group(2)
+        else:
+            first, _, rule = source.partition("\n")
+            if rule and "\n" not in rule and _SETEXT.match(rule.strip()):
+                level, title = (1 if rule.strip()[0] == "=" else 2), first
+        if level:
+            del headings[level - 1 :]
+            headings += [""] * (level - 1 - len(headings))
+            headings.append(_SPACE.sub(" ", display_text(title)).strip())
+        shown = _SPACE.sub(" ", display_text(_SPACE.sub(" ", source))).strip()
+        if shown:
+            found.append((SECTION_SEPARATOR.join(h for h in headings if h), shown))
+    return found
+
+
+def _runs(numbers: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and runs[-1][1] == n - 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return runs
+
+
+def search_index(data: SiteData) -> dict[str, Any]:
+    """The index: per document, its versions and its distinct paragraphs with their versions."""
+    documents = []
+    for doc in data.documents:
+        held: dict[tuple[str, str], list[int]] = {}
+        for number, version in enumerate(doc.versions):
+            for key in dict.fromkeys(_paragraphs(version.text)):
+                held.setdefault(key, []).append(number)
+        documents.append(
+            {
+                "id": doc.id,
+                "title": doc.title,
+                "versions": [v.stamp for v in doc.versions],
+                "paragraphs": [[text, section, _runs(nums)] for (section, text), nums in held.items()],
+            }
+        )
+    return {"documents": documents}
+
+
+def index_script(data: SiteData) -> str:
+    """``assets/search-index.js``."""
+    payload = json.dumps(search_index(data), ensure_ascii=False, separators=(",", ":"))
+    payload = payload.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f"window.TRACKER_SEARCH = {payload};\n"
+
+
+def search_page(language: str, *, base_url: str | None = None, head_note: str = "") -> tuple[str, str]:
+    """(site path, HTML) of the search page in ``language``."""
+    path = localised(language, "search.html")
+    texts = {
+        "found": word(language, "found_in"),
+        "first": word(language, "first"),
+        "last": word(language, "last"),
+        "gone": word(language, "gone_from"),
+        "latest": word(language, "still_latest"),
+        "none": word(language, "no_result"),
+        "results": word(language, "results"),
+    }
+    attributes = " ".join(
+        f'data-{key}="{escape(value, quote=True)}"' for key, value in texts.items()
+    )
+    body = (
+        f"<h1>{escape(word(language, 'search_title'))}</h1>"
+        f'<form class="search" action="search.html" method="get" role="search">'
+        f'<label for="q">{escape(word(language, "search_label"))}</label>'
+        f'<input id="q" name="q" type="search" required autocomplete="off">'
+        f'<button type="submit">{escape(word(language, "search_button"))}</button></form>'
+        f'<p class="note">{escape(word(language, "search_note"))}</p>'
+        f'<noscript><p>{escape(word(language, "noscript"))}</p></noscript>'
+        f'<div id="results" aria-live="polite" data-pages="" {attributes}></div>'
+    )
+    html = page(
+        language=language,
+        path=path,
+        title=word(language, "search"),
+        body=body,
+        base_url=base_url,
+        scripts=(INDEX_PATH, SCRIPT_PATH),
+        head_note=head_note,
+    )
+    return path, html
+
+
+SCRIPT = r"""// policy-tracker: the site's search (the only script; the rest works without it).
+// Results are built with textContent only: page text never becomes markup.
+(function () {
+  "use strict";
+  var PLAIN = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00ab": '"',
+               "\u00bb": '"', "\u2010": "-", "\u2011": "-", "\u2013": "-", "\u2014": "-"};
+  function fold(text) {
+    var out = "";
+    for (var i = 0; i < text.length; i++) {
+      var c = text[i];
+      c = PLAIN[c] || c;
+      if (/\s/.test(c)) { c = " "; }
+      out += c.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+    }
+    return out;
+  }
+  function el(tag, text, cls) {
+    var node = document.createElement(tag);
+    if (text) { node.textContent = text; }
+    if (cls) { node.className = cls; }
+    return node;
+  }
+  function say(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, k) { return String(values[k]); });
+  }
+  function shown(stamp) { return stamp.slice(0, 10) + " " + stamp.slice(11, 16).replace("-", ":"); }
+  function holds(runs, n) {
+    for (var i = 0; i < runs.length; i++) { if (runs[i][0] <= n && n <= runs[i][1]) { return true; } }
+    return false;
+  }
+  function excerpt(text, folded, at, length) {
+    var node = el("span");
+    if (folded.length !== text.length || at < 0) { node.textContent = text.slice(0, 240); return node; }
+    var start = Math.max(0, at - 90), end = Math.min(text.length, at + length + 90);
+    node.appendChild(document.createTextNode((start > 0 ? "…" : "") + text.slice(start, at)));
+    node.appendChild(el("mark", text.slice(at, at + length)));
+    node.appendChild(document.createTextNode(text.slice(at + length, end) + (end < text.length ? "…" : "")));
+    return node;
+  }
+  function run() {
+    var box = document.getElementById("results");
+    var data = window.TRACKER_SEARCH;
+    var query = new URLSearchParams(window.location.search).get("q") || "";
+    var input = document.getElementById("q");
+    if (input) { input.value = query; }
+    var needle = fold(query).replace(/ +/g, " ").trim();
+    if (!box || !data || !needle) { return; }
+    var pages = box.getAttribute("data-pages") || "";
+    var t = box.dataset;
+    var found = 0;
+    data.documents.forEach(function (doc) {
+      var versions = {};
+      var hits = [];
+      doc.paragraphs.forEach(function (p) {
+        var folded = fold(p[0]).replace(/ +/g, " ");
+        var at = folded.indexOf(needle);
+        if (at < 0) { return; }
+        p[2].forEach(function (r) { for (var n = r[0]; n <= r[1]; n++) { versions[n] = true; } });
+        hits.push([p, folded, at]);
+      });
+      var numbers = Object.keys(versions).map(Number).sort(function (a, b) { return a - b; });
+      if (!numbers.length) { return; }
+      found += 1;
+      var first = numbers[0], last = numbers[numbers.length - 1], latest = doc.versions.length - 1;
+      var section = el("section", "", "hit");
+      var title = el("h2");
+      var link = el("a", doc.title);
+      link.href = pages + doc.id + "/index.html";
+      title.appendChild(link);
+      section.appendChild(title);
+      var state = last === latest ? t.latest : t.gone + " " + shown(doc.versions[last + 1]);
+      section.appendChild(el("p", say(t.found, {n: numbers.length, m: doc.versions.length}) + "; " +
+        t.first + " " + shown(doc.versions[first]) + ", " + t.last + " " + shown(doc.versions[last]) +
+        " (" + state + ")"));
+      hits.sort(function (a, b) { return holds(b[0][2], latest) - holds(a[0][2], latest); });
+      var list = el("ul");
+      hits.slice(0, 3).forEach(function (hit) {
+        var p = hit[0], runs = p[2], end = runs[runs.length - 1][1];
+        var item = el("li");
+        var a = el("a", shown(doc.versions[end]));
+        a.href = pages + doc.id + "/versions/" + doc.versions[end] + ".html";
+        item.appendChild(a);
+        if (p[1]) { item.appendChild(el("span", " [" + p[1] + "] ", "note")); }
+        item.appendChild(document.createElement("br"));
+        item.appendChild(excerpt(p[0], hit[1], hit[2], needle.length));
+        list.appendChild(item);
+      });
+      section.appendChild(list);
+      box.appendChild(section);
+    });
+    box.insertBefore(el("p", found ? say(t.results, {n: found}) : t.none, "summary"), box.firstChild);
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", run); } else { run(); }
+}());
+"""

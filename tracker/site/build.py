@@ -19,10 +19,10 @@ from tracker.archive.store import Archive
 from tracker.errors import ArchiveError, ConfigError
 from tracker.site.collect import SiteData, collect
 from tracker.site.compare import compare_pages, compare_pairs
-from tracker.site.frame import CSS, CSS_PATH
+from tracker.site.frame import CSS_PATH, stylesheet
 from tracker.site.pages import _head_note, document_html, home_page, version_html
 from tracker.site.paths import change_page, raw_copy, version_markdown
-from tracker.site.search import INDEX_PATH, SCRIPT, SCRIPT_PATH, index_script, search_page
+from tracker.site.search import INDEX_PATH, SCRIPT_PATH, index_script, script, search_page
 from tracker.site.words import LANGUAGES
 
 #: The list of files the last build wrote, in the output folder.
@@ -58,10 +58,12 @@ def normal_base_url(base_url: str | None) -> str | None:
     return base_url if base_url.endswith("/") else base_url + "/"
 
 
-def pages(data: SiteData, *, feeds: frozenset[str], base_url: str | None) -> Iterator[tuple[str, str]]:
+def pages(
+    data: SiteData, *, feeds: frozenset[str], base_url: str | None
+) -> Iterator[tuple[str, str]]:
     """(site path, HTML or text) of every generated file (no archive copies): pure."""
-    yield CSS_PATH, CSS.lstrip()
-    yield SCRIPT_PATH, SCRIPT
+    yield CSS_PATH, stylesheet()
+    yield SCRIPT_PATH, script()
     yield INDEX_PATH, index_script(data)
     for language in LANGUAGES:
         yield home_page(data, language, feeds=feeds, base_url=base_url)
@@ -80,7 +82,10 @@ def _copies(archive: Archive, data: SiteData) -> Iterator[tuple[str, Path]]:
     for doc in data.documents:
         folder = archive.folder(doc.id)
         for version in doc.versions:
-            yield version_markdown(doc.id, version.stamp), archive.version_path(doc.id, version.stamp)
+            yield (
+                version_markdown(doc.id, version.stamp),
+                archive.version_path(doc.id, version.stamp),
+            )
             if version.snapshot:
                 yield raw_copy(doc.id, version.snapshot), folder / version.snapshot
                 meta = version.snapshot.rsplit(".", 1)[0] + ".json"
@@ -120,7 +125,9 @@ def _previous(output: Path) -> set[str]:
     except FileNotFoundError:
         return set()
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"{output / MANIFEST}: unreadable list of the site's files ({exc})") from exc
+        raise ConfigError(
+            f"{output / MANIFEST}: unreadable list of the site's files ({exc})"
+        ) from exc
     return {str(p) for p in listed.get("files", [])}
 
 
@@ -129,7 +136,7 @@ def build_site(
     output: Path,
     *,
     base_url: str | None = None,
-    extra_files: Mapping[str, bytes] = {},  # noqa: B006 (read only)
+    extra_files: Mapping[str, bytes] = {},
 ) -> SiteReport:
     """Build the site of ``archive`` into ``output``; only changed files are rewritten.
 

@@ -79,26 +79,28 @@ def _chips(change: ChangeSummary) -> str:
     return "".join(chips)
 
 
-def _feed_links(language: str, path: str, feeds: Collection[str], wanted: Sequence[tuple[str, str]]) -> tuple[list[Alternate], str]:
+def _feed_links(
+    language: str, path: str, feeds: Collection[str], wanted: Sequence[tuple[str, str]]
+) -> tuple[list[Alternate], str]:
     """The feeds among ``wanted`` ((feed path, title)) that the build has: alternates and a list."""
     present = [(p, t) for p, t in wanted if p in feeds]
     if not present:
         return [], ""
     items = "".join(f"<li>{_a(relative(path, p), t)}</li>" for p, t in present)
-    block = f'<section><h2>{escape(word(language, "feeds"))}</h2><ul>{items}</ul></section>'
+    block = f"<section><h2>{escape(word(language, 'feeds'))}</h2><ul>{items}</ul></section>"
     return [Alternate(p, t) for p, t in present], block
 
 
 def _head_note(language: str, data: SiteData) -> str:
     if not data.archive_head:
         return ""
-    return (
-        f"{escape(word(language, 'built'))} <code>{escape(data.archive_head)}</code>."
-    )
+    return f"{escape(word(language, 'built'))} <code>{escape(data.archive_head)}</code>."
 
 
 # ---------------------------------------------------------------------------------------- home
-def home_page(data: SiteData, language: str, *, feeds: Collection[str] = (), base_url: str | None = None) -> tuple[str, str]:
+def home_page(
+    data: SiteData, language: str, *, feeds: Collection[str] = (), base_url: str | None = None
+) -> tuple[str, str]:
     """(site path, HTML) of the home page: every document with its latest change."""
     path = localised(language, "index.html")
     rows = []
@@ -107,17 +109,23 @@ def home_page(data: SiteData, language: str, *, feeds: Collection[str] = (), bas
         if latest is None:
             change = f'<span class="note">{escape(word(language, "no_change"))}</span>'
         else:
+            when = _a(
+                relative(path, change_page(doc.id, latest.timestamp)), shown_time(latest.timestamp)
+            )
             change = (
-                f'{_a(relative(path, change_page(doc.id, latest.timestamp)), shown_time(latest.timestamp))} '
-                f"{_sig(language, latest.significance)}<br>"
+                f"{when} {_sig(language, latest.significance)}<br>"
                 f'<span class="note">{escape(_counts(language, latest))}</span> {_chips(latest)}'
             )
+        newest = doc.versions[-1].stamp
+        version = _a(
+            relative(path, localised(language, version_page(doc.id, newest))), shown_time(newest)
+        )
         rows.append(
             "<tr>"
             f"<td>{_a(relative(path, localised(language, document_page(doc.id))), doc.title)}"
             f'<br><code class="note">{escape(doc.id)}</code></td>'
             f'<td class="hide-narrow">{len(doc.versions)}</td>'
-            f"<td>{_a(relative(path, localised(language, version_page(doc.id, doc.versions[-1].stamp))), shown_time(doc.versions[-1].stamp))}</td>"
+            f'<td class="nowrap">{version}</td>'
             f"<td>{change}</td></tr>"
         )
     table = (
@@ -156,7 +164,11 @@ def home_page(data: SiteData, language: str, *, feeds: Collection[str] = (), bas
         f"<h2>{escape(word(language, 'documents'))}</h2>{table}"
         + (
             f"<h2>{escape(word(language, 'recent'))}</h2><ul>{recent_items}</ul>"
-            + (f'<p class="note">{escape(word(language, "changes_en"))}</p>' if language == "fr" else "")
+            + (
+                f'<p class="note">{escape(word(language, "changes_en"))}</p>'
+                if language == "fr"
+                else ""
+            )
             if recent_items
             else ""
         )
@@ -190,18 +202,35 @@ def _version_entry(
     if version.flip_back_of:
         what += f" ({word(language, 'flip_back')} {version.flip_back_of})"
     detail = ""
-    links = [_a(relative(path, localised(language, version_page(doc.id, version.stamp))), word(language, "read_version"))]
+    links = [
+        _a(
+            relative(path, localised(language, version_page(doc.id, version.stamp))),
+            word(language, "read_version"),
+        )
+    ]
     if change is not None:
         classes.append(change.significance)
         classes += [_class(label) for label in change.touched]
-        detail = f" · {_sig(language, change.significance)} · {escape(_counts(language, change))} {_chips(change)}"
+        counted = escape(_counts(language, change))
+        detail = f" · {_sig(language, change.significance)} · {counted} {_chips(change)}"
         if version.stamp in doc.change_pages:
-            links.append(_a(relative(path, change_page(doc.id, version.stamp)), word(language, "change_page")))
+            links.append(
+                _a(
+                    relative(path, change_page(doc.id, version.stamp)),
+                    word(language, "change_page"),
+                )
+            )
     if version.stamp in compared:
-        links.append(_a(relative(path, compare_page(doc.id, version.stamp, doc.versions[-1].stamp)), word(language, "compare_latest")))
+        links.append(
+            _a(
+                relative(path, compare_page(doc.id, version.stamp, doc.versions[-1].stamp)),
+                word(language, "compare_latest"),
+            )
+        )
+    when = escape(shown_time(version.stamp))
     return (
-        f'<li class="{" ".join(classes)}"><span class="when">{escape(shown_time(version.stamp))}</span> · '
-        f"{escape(what)}{detail}<br><span class=\"links\">{' '.join(links)}</span></li>"
+        f'<li class="{" ".join(classes)}"><span class="when">{when}</span> · '
+        f'{escape(what)}{detail}<br><span class="links">{" ".join(links)}</span></li>'
     )
 
 
@@ -214,7 +243,8 @@ def _spell_entry(language: str, spell: Spell) -> str:
     causes = ", ".join(spell.causes)
     return (
         f'<li class="inaccessible"><span class="when">{span}</span> · '
-        f"{escape(word(language, 'inaccessible'))} ({spell.checks} {escape(word(language, 'checks'))}"
+        f"{escape(word(language, 'inaccessible'))} "
+        f"({spell.checks} {escape(word(language, 'checks'))}"
         f"{': ' + escape(causes) if causes else ''})</li>"
     )
 
@@ -273,7 +303,12 @@ def document_html(
     wanted = [(feed("document", doc.id), word(language, "feed_document"))]
     alternates, feed_block = _feed_links(language, path, feeds, wanted)
     compare_items = "".join(
-        f"<li>{_a(relative(path, compare_page(doc.id, older, newer)), f'{shown_time(older)} → {shown_time(newer)}')}</li>"
+        "<li>"
+        + _a(
+            relative(path, compare_page(doc.id, older, newer)),
+            f"{shown_time(older)} → {shown_time(newer)}",
+        )
+        + "</li>"
         for older, newer in reversed(pairs)
     )
     compare_block = (
@@ -290,11 +325,19 @@ def document_html(
     )
     body = (
         f"<h1>{escape(doc.title)}</h1>"
-        f'<p class="meta"><code>{escape(doc.id)}</code> · {escape(word(language, "source"))}: {source}</p>'
+        f'<p class="meta"><code>{escape(doc.id)}</code> · '
+        f"{escape(word(language, 'source'))}: {source}</p>"
         f"<p>{escape(word(language, 'latest_version'))}: "
-        f"{_a(relative(path, localised(language, version_page(doc.id, latest.stamp))), shown_time(latest.stamp))}"
-        f" · {len(doc.versions)} {escape(word(language, 'versions').lower())}</p>"
-        + (f'<p class="note">{escape(word(language, "changes_en"))}</p>' if language == "fr" else "")
+        + _a(
+            relative(path, localised(language, version_page(doc.id, latest.stamp))),
+            shown_time(latest.stamp),
+        )
+        + f" · {len(doc.versions)} {escape(word(language, 'versions').lower())}</p>"
+        + (
+            f'<p class="note">{escape(word(language, "changes_en"))}</p>'
+            if language == "fr"
+            else ""
+        )
         + f'<h2 id="timeline">{escape(word(language, "timeline"))}</h2>{bar}{anchors}'
         f'<ol class="timeline">{"".join(html for _, html in entries)}</ol>'
         f"{compare_block}{feed_block}"
@@ -313,7 +356,9 @@ def document_html(
 
 
 # ------------------------------------------------------------------------------------- version
-def _evidence(language: str, path: str, doc: DocumentInfo, version: VersionInfo, data: SiteData) -> str:
+def _evidence(
+    language: str, path: str, doc: DocumentInfo, version: VersionInfo, data: SiteData
+) -> str:
     def row(key: str, value: str) -> str:
         return f"<dt>{escape(word(language, key))}</dt><dd>{value}</dd>"
 
@@ -341,12 +386,18 @@ def _evidence(language: str, path: str, doc: DocumentInfo, version: VersionInfo,
         rows.append(
             row(
                 "raw_snapshot",
-                f"{raw} <span class=\"note\">({escape(word(language, 'raw_note'))})</span>"
+                f'{raw} <span class="note">({escape(word(language, "raw_note"))})</span>'
                 f"<br>{_a(relative(path, f'{doc.id}/{meta}'), word(language, 'raw_meta'))}",
             )
         )
     rows.append(
-        row("markdown", _a(relative(path, version_markdown(doc.id, version.stamp)), f"versions/{version.stamp}.md"))
+        row(
+            "markdown",
+            _a(
+                relative(path, version_markdown(doc.id, version.stamp)),
+                f"versions/{version.stamp}.md",
+            ),
+        )
     )
     if version.chain is not None:
         entry = version.chain
@@ -357,24 +408,34 @@ def _evidence(language: str, path: str, doc: DocumentInfo, version: VersionInfo,
             )
         )
     if doc.chain_head:
-        rows.append(row("chain_head_doc", f"#{doc.chain_length} · <code>{escape(doc.chain_head)}</code>"))
+        rows.append(
+            row("chain_head_doc", f"#{doc.chain_length} · <code>{escape(doc.chain_head)}</code>")
+        )
     if data.archive_head:
         rows.append(row("chain_head", f"<code>{escape(data.archive_head)}</code>"))
     return (
-        f'<h2 id="evidence">{escape(word(language, "evidence"))}</h2><dl class="evidence">{"".join(rows)}</dl>'
+        f'<h2 id="evidence">{escape(word(language, "evidence"))}</h2>'
+        f'<dl class="evidence">{"".join(rows)}</dl>'
         f'<p class="note">{escape(word(language, "chain_note"))}</p>'
     )
 
 
 def version_html(
-    data: SiteData, doc: DocumentInfo, index: int, language: str, *, base_url: str | None = None, compared: frozenset[str] = frozenset()
+    data: SiteData,
+    doc: DocumentInfo,
+    index: int,
+    language: str,
+    *,
+    base_url: str | None = None,
+    compared: frozenset[str] = frozenset(),
 ) -> tuple[str, str]:
     """(site path, HTML) of one version as in force, with its evidence."""
     version = doc.versions[index]
     path = localised(language, version_page(doc.id, version.stamp))
     following = doc.versions[index + 1] if index + 1 < len(doc.versions) else None
     force = (
-        f"{word(language, 'in_force')} {word(language, 'in_force_from')} {shown_time(version.stamp)} "
+        f"{word(language, 'in_force')} {word(language, 'in_force_from')} "
+        f"{shown_time(version.stamp)} "
         + (
             f"{word(language, 'until')} {shown_time(following.stamp)}"
             if following
@@ -384,17 +445,39 @@ def version_html(
     nav = []
     if index > 0:
         before = doc.versions[index - 1].stamp
-        nav.append(f"{escape(word(language, 'previous'))}: " + _a(relative(path, localised(language, version_page(doc.id, before))), shown_time(before)))
+        nav.append(
+            f"{escape(word(language, 'previous'))}: "
+            + _a(
+                relative(path, localised(language, version_page(doc.id, before))),
+                shown_time(before),
+            )
+        )
     if following:
-        nav.append(f"{escape(word(language, 'next'))}: " + _a(relative(path, localised(language, version_page(doc.id, following.stamp))), shown_time(following.stamp)))
+        nav.append(
+            f"{escape(word(language, 'next'))}: "
+            + _a(
+                relative(path, localised(language, version_page(doc.id, following.stamp))),
+                shown_time(following.stamp),
+            )
+        )
     links = []
     if version.stamp in doc.change_pages:
-        links.append(_a(relative(path, change_page(doc.id, version.stamp)), word(language, "change_page")))
+        links.append(
+            _a(relative(path, change_page(doc.id, version.stamp)), word(language, "change_page"))
+        )
     if version.stamp in compared:
-        links.append(_a(relative(path, compare_page(doc.id, version.stamp, doc.versions[-1].stamp)), word(language, "compare_latest")))
+        links.append(
+            _a(
+                relative(path, compare_page(doc.id, version.stamp, doc.versions[-1].stamp)),
+                word(language, "compare_latest"),
+            )
+        )
+    home = _a(relative(path, localised(language, document_page(doc.id))), doc.title)
     body = (
-        f'<p class="meta">{_a(relative(path, localised(language, document_page(doc.id))), doc.title)} · <code>{escape(doc.id)}</code></p>'
-        f"<h1>{escape(doc.title)}: {escape(word(language, 'version').lower())} {escape(version.stamp)}</h1>"
+        f'<p class="meta">{home}'
+        f" · <code>{escape(doc.id)}</code></p>"
+        f"<h1>{escape(doc.title)}: "
+        f"{escape(word(language, 'version').lower())} {escape(version.stamp)}</h1>"
         f"<p><strong>{escape(force)}</strong></p>"
         + (f'<p class="links">{" · ".join(nav)}</p>' if nav else "")
         + (f'<p class="links">{" ".join(links)}</p>' if links else "")

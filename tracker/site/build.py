@@ -20,7 +20,7 @@ from tracker.errors import ArchiveError, ConfigError
 from tracker.site.collect import SiteData, collect
 from tracker.site.compare import compare_pages, compare_pairs
 from tracker.site.frame import CSS_PATH, stylesheet
-from tracker.site.pages import _head_note, document_html, home_page, version_html
+from tracker.site.pages import document_html, home_page, version_html
 from tracker.site.paths import change_page, raw_copy, version_markdown
 from tracker.site.search import INDEX_PATH, SCRIPT_PATH, index_script, script, search_page
 from tracker.site.words import LANGUAGES
@@ -67,7 +67,7 @@ def pages(
     yield INDEX_PATH, index_script(data)
     for language in LANGUAGES:
         yield home_page(data, language, feeds=feeds, base_url=base_url)
-        yield search_page(language, base_url=base_url, head_note=_head_note(language, data))
+        yield search_page(language, base_url=base_url)
         for doc in data.documents:
             yield document_html(data, doc, language, feeds=feeds, base_url=base_url)
             compared = frozenset(older for older, _ in compare_pairs(doc))

@@ -68,8 +68,6 @@ class DocumentInfo:
     versions: tuple[VersionInfo, ...]  # oldest first
     changes: Mapping[str, ChangeSummary]  # by the stamp of the version they lead to
     spells: tuple[Spell, ...]
-    chain_head: str
-    chain_length: int
     #: stamps whose change page (``changes/<stamp>.html``) is in the archive
     change_pages: frozenset[str] = frozenset()
 
@@ -158,8 +156,6 @@ def collect_document(archive: Archive, document: str) -> DocumentInfo:
         versions=versions,
         changes=changes,
         spells=spells(checks),
-        chain_head=entries[-1].hash if entries else "",
-        chain_length=len(entries),
         change_pages=frozenset(
             stamp
             for stamp in changes

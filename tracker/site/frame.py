@@ -66,7 +66,6 @@ def page(
     style: str = "",
     scripts: Sequence[str] = (),
     translated: bool = True,
-    head_note: str = "",
 ) -> str:
     """A complete HTML page at site path ``path`` (``body`` is HTML, already escaped).
 
@@ -119,6 +118,6 @@ def page(
         f'<!DOCTYPE html>\n<html lang="{language}">\n<head>\n'
         + "\n".join(head)
         + f'\n</head>\n<body>\n{nav}\n<main id="main">\n{body}\n</main>\n'
-        f'<footer class="site">{escape(word(language, "generated"))} {head_note}</footer>\n'
+        f'<footer class="site">{escape(word(language, "generated"))}</footer>\n'
         "</body>\n</html>\n"
     )

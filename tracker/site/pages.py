@@ -91,10 +91,16 @@ def _feed_links(
     return [Alternate(p, t) for p, t in present], block
 
 
-def _head_note(language: str, data: SiteData) -> str:
+def _chain_block(language: str, data: SiteData) -> str:
+    """The archive's chain head at this build, on the home page only (it changes with every
+    record: on every page, it would rewrite the whole site after each one)."""
     if not data.archive_head:
         return ""
-    return f"{escape(word(language, 'built'))} <code>{escape(data.archive_head)}</code>."
+    return (
+        f'<section><h2 id="chain">{escape(word(language, "chain_head"))}</h2>'
+        f"<p><code>{escape(data.archive_head)}</code></p>"
+        f'<p class="note">{escape(word(language, "chain_note"))}</p></section>'
+    )
 
 
 # ---------------------------------------------------------------------------------------- home
@@ -173,6 +179,7 @@ def home_page(
             else ""
         )
         + feed_block
+        + _chain_block(language, data)
     )
     html = page(
         language=language,
@@ -181,7 +188,6 @@ def home_page(
         body=body,
         base_url=base_url,
         alternates=alternates,
-        head_note=_head_note(language, data),
     )
     return path, html
 
@@ -350,7 +356,6 @@ def document_html(
         base_url=base_url,
         alternates=alternates,
         style=style,
-        head_note=_head_note(language, data),
     )
     return path, html
 
@@ -407,16 +412,12 @@ def _evidence(
                 f"#{entry.seq} · {escape(entry.recorded_at)} · <code>{escape(entry.hash)}</code>",
             )
         )
-    if doc.chain_head:
-        rows.append(
-            row("chain_head_doc", f"#{doc.chain_length} · <code>{escape(doc.chain_head)}</code>")
-        )
     if data.archive_head:
-        rows.append(row("chain_head", f"<code>{escape(data.archive_head)}</code>"))
+        home = relative(path, localised(language, "index.html")) + "#chain"
+        rows.append(row("chain_head", _a(home, word(language, "chain_head_where"))))
     return (
         f'<h2 id="evidence">{escape(word(language, "evidence"))}</h2>'
         f'<dl class="evidence">{"".join(rows)}</dl>'
-        f'<p class="note">{escape(word(language, "chain_note"))}</p>'
     )
 
 
@@ -492,7 +493,6 @@ def version_html(
         title=f"{doc.title} {version.stamp}",
         body=body,
         base_url=base_url,
-        head_note=_head_note(language, data),
     )
     return path, html
 

@@ -100,9 +100,7 @@ def index_script(data: SiteData) -> str:
     return f"window.TRACKER_SEARCH = {payload};\n"
 
 
-def search_page(
-    language: str, *, base_url: str | None = None, head_note: str = ""
-) -> tuple[str, str]:
+def search_page(language: str, *, base_url: str | None = None) -> tuple[str, str]:
     """(site path, HTML) of the search page in ``language``."""
     path = localised(language, "search.html")
     texts = {
@@ -134,7 +132,6 @@ def search_page(
         body=body,
         base_url=base_url,
         scripts=(INDEX_PATH, SCRIPT_PATH),
-        head_note=head_note,
     )
     return path, html
 

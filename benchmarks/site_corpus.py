@@ -17,7 +17,7 @@ from tracker import config
 from tracker.archive.store import Archive
 from tracker.backfill import backfill
 from tracker.classify.taxonomy import load_taxonomy
-from tracker.models import Document
+from tracker.models import Document, ExtractRules
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = ROOT / "config"
@@ -35,7 +35,8 @@ _URLS = {
 }
 
 
-def _rules(name: str, kind: str) -> config.ExtractRules:
+def rules_for(name: str) -> ExtractRules:
+    """The project's rule set for a corpus document (help-centre answers or legal pages)."""
     rule_set = "linkedin-help" if name.startswith("help-center-answer") else "linkedin-legal"
     path = CONFIG_DIR / "rules" / f"{rule_set}.toml"
     spec = config.read_rule_set(CONFIG_DIR, rule_set, referenced_from=path)
@@ -82,7 +83,7 @@ def import_corpus(root: Path) -> int:
             title=title,
             url=_HOST + _URLS.get(name, f"/legal/{name}"),
             language="fr" if folder.name.startswith("fr") else "en",
-            rules=_rules(name, folder.parent.name),
+            rules=rules_for(name),
         )
         files += len(backfill(document, archive, folder, taxonomy))
     return files

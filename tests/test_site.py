@@ -260,3 +260,23 @@ def test_tracker_site_command(tmp_path: Path):
     again = cli("site", str(tmp_path / "out"))
     assert " 0 files written" in again.stdout
     cli("site", str(tmp_path / "out"), "--base-url", "ftp://x", code=2)
+
+
+def test_compare_page_compares_with_the_latest_and_is_kept_until_its_texts_change(
+    archive: Archive, tmp_path: Path
+):
+    site = tmp_path / "site"
+    build_site(archive, site)
+    path = site / EU / "compare" / f"{V1}--{V3}.html"
+    page = path.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>\n<!-- tracker-site compare ")
+    assert f"{V1} compared with {V3}" in page
+    assert "<ins>" in page, "the clauses V2 added"
+    # kept without comparing again while its marker names the same texts and code...
+    path.write_text(page.replace("compared with", "COMPARED WITH"), encoding="utf-8")
+    assert f"{EU}/compare/{V1}--{V3}.html" not in build_site(archive, site).written
+    # ...and rendered again when it does not
+    lines = page.split("\n")
+    path.write_text("\n".join([lines[0], "<!-- other -->", *lines[2:]]), encoding="utf-8")
+    assert f"{EU}/compare/{V1}--{V3}.html" in build_site(archive, site).written
+    assert path.read_text(encoding="utf-8") == page

@@ -18,10 +18,10 @@ from pathlib import Path
 from tracker.archive.store import Archive
 from tracker.errors import ArchiveError, ConfigError
 from tracker.site.collect import SiteData, collect
-from tracker.site.compare import compare_pages, compare_pairs
+from tracker.site.compare import compare_marker, compare_pairs, engine_digest, render_compare
 from tracker.site.frame import CSS_PATH, stylesheet
 from tracker.site.pages import document_html, home_page, version_html
-from tracker.site.paths import change_page, raw_copy, version_markdown
+from tracker.site.paths import change_page, compare_page, raw_copy, version_markdown
 from tracker.site.search import INDEX_PATH, SCRIPT_PATH, index_script, script, search_page
 from tracker.site.words import LANGUAGES
 
@@ -61,7 +61,8 @@ def normal_base_url(base_url: str | None) -> str | None:
 def pages(
     data: SiteData, *, feeds: frozenset[str], base_url: str | None
 ) -> Iterator[tuple[str, str]]:
-    """(site path, HTML or text) of every generated file (no archive copies): pure."""
+    """(site path, HTML or text) of every generated file but the compare pages and the archive
+    copies (see :func:`build_site`): pure."""
     yield CSS_PATH, stylesheet()
     yield SCRIPT_PATH, script()
     yield INDEX_PATH, index_script(data)
@@ -73,8 +74,6 @@ def pages(
             compared = frozenset(older for older, _ in compare_pairs(doc))
             for index in range(len(doc.versions)):
                 yield version_html(data, doc, index, language, base_url=base_url, compared=compared)
-    for doc in data.documents:
-        yield from compare_pages(doc)
 
 
 def _copies(archive: Archive, data: SiteData) -> Iterator[tuple[str, Path]]:
@@ -115,6 +114,17 @@ def _same(target: Path, data: bytes) -> bool:
         if target.stat().st_size != len(data):
             return False
         return target.read_bytes() == data
+    except FileNotFoundError:
+        return False
+
+
+def _marked(target: Path, marker: bytes) -> bool:
+    """Whether the file's second line is ``marker`` (a compare page rendered from the same
+    texts by the same code)."""
+    try:
+        with target.open("rb") as handle:
+            handle.readline()
+            return handle.readline().rstrip(b"\n") == marker
     except FileNotFoundError:
         return False
 
@@ -171,6 +181,16 @@ def build_site(
 
     for relative, text in pages(data, feeds=feeds, base_url=base):
         put(_safe(relative), text.encode("utf-8"))
+    engine = engine_digest()
+    for doc in data.documents:
+        for older, newer in compare_pairs(doc):
+            relative = compare_page(doc.id, older, newer)
+            marker = compare_marker(doc, older, newer, engine).encode("utf-8")
+            if _marked(out / relative, marker) and relative in previous:
+                produced.add(relative)
+                unchanged += 1
+                continue
+            put(relative, render_compare(doc, older, newer, engine).encode("utf-8"))
     for relative, source in _copies(archive, data):
         try:
             content = source.read_bytes()

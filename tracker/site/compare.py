@@ -12,11 +12,11 @@ a long history (n²/2) would be too many pages. The site shows (ADR 0018):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from pathlib import Path
 
 from tracker.render.html import VersionFacts, render_change_page
 from tracker.site.collect import DocumentInfo, VersionInfo
-from tracker.site.paths import compare_page
 
 
 def compare_pairs(document: DocumentInfo) -> list[tuple[str, str]]:
@@ -43,20 +43,47 @@ def _facts(version: VersionInfo) -> VersionFacts:
     )
 
 
-def compare_pages(document: DocumentInfo) -> Iterator[tuple[str, str]]:
-    """(site path, HTML) of each compare page of the document."""
+def engine_digest() -> str:
+    """A digest of the code a compare page comes from (the comparison and the page renderer)
+    and the tracker's version: a compare page carrying it was rendered by this very code."""
+    import tracker
+    from tracker import compare as compare_package
+    from tracker import render as render_package
+
+    digest = hashlib.sha256(tracker.__version__.encode())
+    for package in (compare_package, render_package):
+        folder = Path(package.__file__ or "").parent
+        for source in sorted(folder.glob("*.py")):
+            digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def compare_marker(document: DocumentInfo, older: str, newer: str, engine: str) -> str:
+    """The line after the doctype of a compare page: what it was rendered from.
+
+    Versions are written once, so a page whose marker names the same two texts and the same
+    code is the page this build would render: it is kept without comparing again (a compare
+    page costs 0.1 s; every page of a long history, most of a full build).
+    """
+    by_stamp = {v.stamp: v for v in document.versions}
+    return (
+        f"<!-- tracker-site compare {engine} {by_stamp[older].text_sha256} "
+        f"{by_stamp[newer].text_sha256} -->"
+    )
+
+
+def render_compare(document: DocumentInfo, older: str, newer: str, engine: str) -> str:
+    """The compare page of two versions of ``document``, its marker after the doctype."""
     from tracker.compare.diff import compare
 
     by_stamp = {v.stamp: v for v in document.versions}
-    for older, newer in compare_pairs(document):
-        old, new = by_stamp[older], by_stamp[newer]
-        change = compare(
-            old.text, new.text, document=document.id, from_version=older, to_version=newer
-        )
-        html = render_change_page(
-            change,
-            title=f"{document.title}: {older} compared with {newer}",
-            source_url=new.source_url,
-            versions=[_facts(old), _facts(new)],
-        )
-        yield compare_page(document.id, older, newer), html
+    old, new = by_stamp[older], by_stamp[newer]
+    change = compare(old.text, new.text, document=document.id, from_version=older, to_version=newer)
+    html = render_change_page(
+        change,
+        title=f"{document.title}: {older} compared with {newer}",
+        source_url=new.source_url,
+        versions=[_facts(old), _facts(new)],
+    )
+    doctype, _, rest = html.partition("\n")
+    return f"{doctype}\n{compare_marker(document, older, newer, engine)}\n{rest}"

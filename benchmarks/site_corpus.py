@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from pathlib import Path
 
 from tracker import config
@@ -47,6 +48,14 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
+def _title(name: str) -> str:
+    """The document's title in ``config/documents/linkedin/<name>.toml``, if it is tracked."""
+    path = CONFIG_DIR / "documents" / "linkedin" / f"{name}.toml"
+    if path.is_file():
+        return str(tomllib.loads(path.read_text(encoding="utf-8"))["title"])
+    return "LinkedIn " + name.replace("-", " ").capitalize()
+
+
 def series() -> list[tuple[str, str, Path]]:
     """(document id, title, folder) of every LinkedIn series of the corpus."""
     found: list[tuple[str, str, Path]] = []
@@ -55,16 +64,16 @@ def series() -> list[tuple[str, str, Path]]:
         folders = [p for p in folders if p.is_dir() and any(p.iterdir())]
         english = [p for p in folders if p.parent.name == "markdown" and p.name.startswith("en")]
         main = max(english, key=lambda p: len(list(p.iterdir())), default=None)
-        title = document.name.replace("-", " ").capitalize()
+        title = _title(document.name)
         for folder in folders:
             kind = folder.parent.name
             if folder == main:
-                found.append((f"linkedin/{document.name}", f"LinkedIn {title}", folder))
+                found.append((f"linkedin/{document.name}", title, folder))
             else:
                 found.append(
                     (
                         f"linkedin/{document.name}--{_slug(kind[:2] + '-' + folder.name)}",
-                        f"LinkedIn {title} ({folder.name}, {kind})",
+                        f"{title} ({folder.name}, {kind})",
                         folder,
                     )
                 )

@@ -29,7 +29,7 @@ from tracker.site.paths import (
     version_page,
 )
 from tracker.site.text import markdown_html
-from tracker.site.words import word
+from tracker.site.words import prose, word
 
 _SIGNIFICANCE = ("substantive", "minor", "cosmetic")
 _KINDS_FR = {
@@ -99,7 +99,7 @@ def _chain_block(language: str, data: SiteData) -> str:
     return (
         f'<section><h2 id="chain">{escape(word(language, "chain_head"))}</h2>'
         f"<p><code>{escape(data.archive_head)}</code></p>"
-        f'<p class="note">{escape(word(language, "chain_note"))}</p></section>'
+        f'<p class="note">{prose(language, "chain_note")}</p></section>'
     )
 
 
@@ -319,7 +319,7 @@ def document_html(
     )
     compare_block = (
         f"<h2>{escape(word(language, 'compare'))}</h2>"
-        f'<p class="note">{escape(word(language, "compare_note", doc=doc.id))}</p>'
+        f'<p class="note">{prose(language, "compare_note", doc=doc.id)}</p>'
         + (f"<ul>{compare_items}</ul>" if compare_items else "")
         if len(doc.versions) > 1
         else ""

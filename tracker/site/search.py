@@ -24,7 +24,7 @@ from typing import Any
 from tracker.render import SECTION_SEPARATOR, display_text
 from tracker.site.collect import SiteData
 from tracker.site.frame import localised, page
-from tracker.site.words import word
+from tracker.site.words import prose, word
 
 INDEX_PATH = "assets/search-index.js"
 SCRIPT_PATH = "assets/search.js"
@@ -121,8 +121,8 @@ def search_page(language: str, *, base_url: str | None = None) -> tuple[str, str
         f'<label for="q">{escape(word(language, "search_label"))}</label>'
         f'<input id="q" name="q" type="search" required autocomplete="off">'
         f'<button type="submit">{escape(word(language, "search_button"))}</button></form>'
-        f'<p class="note">{escape(word(language, "search_note"))}</p>'
-        f"<noscript><p>{escape(word(language, 'noscript'))}</p></noscript>"
+        f'<p class="note">{prose(language, "search_note")}</p>'
+        f"<noscript><p>{prose(language, 'noscript')}</p></noscript>"
         f'<div id="results" aria-live="polite" data-pages="" {attributes}></div>'
     )
     html = page(

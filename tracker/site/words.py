@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from html import escape
+
 LANGUAGES = ("en", "fr")
 
 _WORDS: dict[str, tuple[str, str]] = {
@@ -150,6 +153,7 @@ def word(language: str, key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def keys() -> frozenset[str]:
-    """Every key (tests check that both languages have each one)."""
-    return frozenset(_WORDS)
+def prose(language: str, key: str, **values: object) -> str:
+    """The interface text as HTML: escaped, with its `commands` in ``<code>``."""
+    escaped = escape(word(language, key, **values))
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)

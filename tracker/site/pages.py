@@ -135,7 +135,7 @@ def home_page(
             f"<td>{change}</td></tr>"
         )
     table = (
-        '<div class="scroll"><table><thead><tr>'
+        '<div class="scroll"><table class="documents"><thead><tr>'
         f"<th>{escape(word(language, 'document'))}</th>"
         f'<th class="hide-narrow">{escape(word(language, "versions"))}</th>'
         f"<th>{escape(word(language, 'latest_version'))}</th>"

@@ -1,9 +1,10 @@
 """A small archive for the site tests, imported as ``tracker import`` does (written by us).
 
-Two documents: an EU notice in Markdown (three versions: consent only, then legitimate
+Three documents: an EU notice in Markdown (three versions: consent only, then legitimate
 interests added, then a version whose text holds ``<script>``, ``</a>`` and ``{{ }}``), and
 a privacy policy imported from HTML pages (our fixture pages), with a sign-in wall between two
-captures (an inaccessible spell) and a raw snapshot carrying a script.
+captures (an inaccessible spell) and a raw snapshot carrying a script, and a French user
+agreement never captured (a sign-in wall each time).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ TAXONOMY = load_taxonomy(ROOT / "config" / "taxonomy.toml")
 
 EU = "linkedin/eu-regional-privacy-notice"
 POLICY = "linkedin/privacy-policy"
+BLOCKED = "linkedin/user-agreement-fr"
 HOSTILE = '<script>alert("owned")</script> and </a> and {{ config.secret }}'
 
 _HEAD = "European Regional Privacy Notice\n================================\n\n"
@@ -70,6 +72,16 @@ def policy_document() -> Document:
     )
 
 
+def blocked_document() -> Document:
+    return Document(
+        id=BLOCKED,
+        title="LinkedIn Conditions générales d'utilisation",
+        url="https://www.linkedin.com/legal/user-agreement?_l=fr_FR",
+        language="fr",
+        rules=load_rule_set("linkedin-legal"),
+    )
+
+
 def make_archive(tmp: Path) -> Archive:
     """The archive at ``tmp/archive`` (source files under ``tmp/import``)."""
     eu = tmp / "import" / "eu"
@@ -90,9 +102,14 @@ def make_archive(tmp: Path) -> Archive:
         (PAGES / "blocked" / "authwall.html").read_bytes()
     )
     (policy / "2025-03-01T06-00-00Z.html").write_bytes(v2)
+    blocked = tmp / "import" / "blocked"
+    blocked.mkdir(parents=True)
+    for stamp in ("2025-04-01T06-00-00Z", "2025-04-02T06-00-00Z"):
+        (blocked / f"{stamp}.html").write_bytes((PAGES / "blocked" / "authwall.html").read_bytes())
     archive = Archive(tmp / "archive")
     backfill(eu_document(), archive, eu, TAXONOMY)
     backfill(policy_document(), archive, policy, TAXONOMY)
+    backfill(blocked_document(), archive, blocked, TAXONOMY)
     return archive
 
 

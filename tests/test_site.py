@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.site_fixture import (
+    BLOCKED,
     EU,
     POLICY,
     RAW_SCRIPT,
@@ -109,6 +110,19 @@ def test_document_timeline_has_versions_changes_spells_and_filters(
     assert "(2 checks: auth-wall)" in policy
 
 
+def test_a_document_never_captured_is_listed_with_its_inaccessible_checks(
+    archive: Archive, tmp_path: Path
+):
+    site = tmp_path / "site"
+    build_site(archive, site)
+    home = read(site, "index.html")
+    assert f'href="{BLOCKED}/index.html"' in home
+    assert "no version captured yet: inaccessible (2 checks: auth-wall)" in home
+    page = read(site, f"{BLOCKED}/index.html")
+    assert 'class="inaccessible"' in page and "Compare versions" not in page
+    assert not (site / BLOCKED / "versions").exists()
+
+
 def test_version_page_shows_text_and_evidence(archive: Archive, tmp_path: Path):
     site = tmp_path / "site"
     build_site(archive, site)
@@ -184,7 +198,8 @@ def test_one_new_version_rewrites_only_the_pages_it_changes(archive: Archive, tm
         "assets/search-index.js",
         f"{EU}/compare/{V1}--{new}.html",
     } <= written
-    assert not [p for p in written if p.startswith((POLICY, f"fr/{POLICY}"))]
+    others = (POLICY, f"fr/{POLICY}", BLOCKED, f"fr/{BLOCKED}")
+    assert not [p for p in written if p.startswith(others)]
     assert {p: p.stat().st_mtime_ns for p in (site / POLICY).rglob("*")} == policy_files
     assert f"{EU}/changes/{V2}.html" not in written
     assert "search.html" not in written and "assets/site.css" not in written

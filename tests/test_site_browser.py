@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from tests.corpus import CORPUS, MANIFEST
-from tests.site_fixture import EU, POLICY, eu_document, make_archive
+from tests.site_fixture import BLOCKED, EU, POLICY, eu_document, make_archive
 from tests.test_render_browser import CHROMIUM, chromium
 from tracker.archive.store import Archive
 from tracker.site.build import build_site
@@ -112,6 +112,7 @@ PAGES = [
     f"{EU}/index.html",
     f"{EU}/versions/{V3}.html",
     f"fr/{POLICY}/index.html",
+    f"fr/{BLOCKED}/index.html",
     f"{EU}/compare/{V1}--{V3}.html",
     f"{EU}/changes/{V2}.html",
 ]
@@ -211,8 +212,13 @@ def test_search_finds_legitimate_interest_in_the_real_eu_notice(tmp_path: Path):
     archive = Archive(tmp_path / "archive")
     series = CORPUS / "linkedin" / "eu-regional-privacy-notice" / "markdown" / "en_pga"
     backfill(eu_document(), archive, series, TAXONOMY)
-    build_site(archive, tmp_path / "site")
-    text = dom(tmp_path, tmp_path / "site" / "search.html", query="q=legitimate+interest")
+    site = tmp_path / "site"
+    build_site(archive, site)
+    text = dom(tmp_path, site / "search.html", query="q=legitimate+interest")
     assert "1 documents hold it." in text
     assert "in 5 of 5 versions; first 2025-06-10 00:32, last 2026-08-22 00:48" in text
     assert "(still the latest version)" in text
+    # the real text (long headings, tables, URLs) fits a phone's width
+    (site / "__probe.js").write_text(_PROBE, encoding="utf-8")
+    page = probed(site, f"{EU}/versions/2025-11-04T00-35-00Z.html", "__probe.js")
+    assert int(attribute(dom(tmp_path, page, width=360), "overflow")) <= 0

@@ -143,15 +143,13 @@ def collect_document(archive: Archive, document: str) -> DocumentInfo:
         stamp: summarise(document, stamp, archive.read_change(document, stamp))
         for stamp in archive.change_stamps(document)
     }
-    checks = [
-        (to_iso(c.checked_at), c.outcome is Outcome.INACCESSIBLE, c.cause)
-        for c in archive.checks(document)
-    ]
+    records = archive.checks(document)
+    checks = [(to_iso(c.checked_at), c.outcome is Outcome.INACCESSIBLE, c.cause) for c in records]
     latest = archive.read_version(document, versions[-1].stamp).meta if versions else {}
     return DocumentInfo(
         id=document,
         title=_text(latest, "title") or document,
-        source_url=versions[-1].source_url if versions else "",
+        source_url=versions[-1].source_url if versions else (records[-1].url if records else ""),
         language=_text(latest, "language"),
         versions=versions,
         changes=changes,
@@ -165,10 +163,11 @@ def collect_document(archive: Archive, document: str) -> DocumentInfo:
 
 
 def collect(archive: Archive) -> SiteData:
-    """Every document of the archive that has a version, and the archive's chain head."""
+    """Every document of the archive that has a version or was inaccessible, and the archive's
+    chain head."""
     documents = []
     for document in sorted(archive.documents()):
         info = collect_document(archive, document)
-        if info.versions:
+        if info.versions or info.spells:
             documents.append(info)
     return SiteData(tuple(documents), archive.head())

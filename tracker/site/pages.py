@@ -112,7 +112,9 @@ def home_page(
     rows = []
     for doc in data.documents:
         latest = doc.latest_change
-        if latest is None:
+        if not doc.versions:
+            change = f'<span class="note">{escape(_never(language, doc))}</span>'
+        elif latest is None:
             change = f'<span class="note">{escape(word(language, "no_change"))}</span>'
         else:
             when = _a(
@@ -122,9 +124,14 @@ def home_page(
                 f"{when} {_sig(language, latest.significance)}<br>"
                 f'<span class="note">{escape(_counts(language, latest))}</span> {_chips(latest)}'
             )
-        newest = doc.versions[-1].stamp
-        version = _a(
-            relative(path, localised(language, version_page(doc.id, newest))), shown_time(newest)
+        newest = doc.versions[-1].stamp if doc.versions else ""
+        version = (
+            _a(
+                relative(path, localised(language, version_page(doc.id, newest))),
+                shown_time(newest),
+            )
+            if newest
+            else "—"
         )
         rows.append(
             "<tr>"
@@ -193,6 +200,27 @@ def home_page(
 
 
 # ------------------------------------------------------------------------------------ document
+def _never(language: str, doc: DocumentInfo) -> str:
+    """What the home page says of a document never captured: its inaccessible checks."""
+    checks = sum(spell.checks for spell in doc.spells)
+    causes = ", ".join(dict.fromkeys(c for spell in doc.spells for c in spell.causes))
+    return (
+        f"{word(language, 'no_version')}: {word(language, 'inaccessible')} "
+        f"({checks} {word(language, 'checks')}{': ' + causes if causes else ''})"
+    )
+
+
+def _latest_line(language: str, path: str, doc: DocumentInfo) -> str:
+    if not doc.versions:
+        return f"<p>{escape(_never(language, doc))}</p>"
+    latest = doc.versions[-1].stamp
+    link = _a(relative(path, localised(language, version_page(doc.id, latest))), shown_time(latest))
+    return (
+        f"<p>{escape(word(language, 'latest_version'))}: {link}"
+        f" · {len(doc.versions)} {escape(word(language, 'versions').lower())}</p>"
+    )
+
+
 def _version_entry(
     language: str, path: str, doc: DocumentInfo, index: int, compared: frozenset[str]
 ) -> str:
@@ -305,7 +333,6 @@ def document_html(
     entries += [(spell.start, _spell_entry(language, spell)) for spell in doc.spells]
     entries.sort(key=lambda e: e[0], reverse=True)
     bar, anchors, style = _filters(language, doc)
-    latest = doc.versions[-1]
     wanted = [(feed("document", doc.id), word(language, "feed_document"))]
     alternates, feed_block = _feed_links(language, path, feeds, wanted)
     compare_items = "".join(
@@ -333,12 +360,7 @@ def document_html(
         f"<h1>{escape(doc.title)}</h1>"
         f'<p class="meta"><code>{escape(doc.id)}</code> · '
         f"{escape(word(language, 'source'))}: {source}</p>"
-        f"<p>{escape(word(language, 'latest_version'))}: "
-        + _a(
-            relative(path, localised(language, version_page(doc.id, latest.stamp))),
-            shown_time(latest.stamp),
-        )
-        + f" · {len(doc.versions)} {escape(word(language, 'versions').lower())}</p>"
+        + _latest_line(language, path, doc)
         + (
             f'<p class="note">{escape(word(language, "changes_en"))}</p>'
             if language == "fr"

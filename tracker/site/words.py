@@ -26,6 +26,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "latest_version": ("Latest version", "Dernière version"),
     "latest_change": ("Latest change", "Dernière modification"),
     "no_change": ("no change recorded", "aucune modification enregistrée"),
+    "no_version": ("no version captured yet", "aucune version capturée pour l'instant"),
     "significance": ("Significance", "Importance"),
     "substantive": ("substantive", "substantielle"),
     "minor": ("minor", "mineure"),

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
+from urllib.parse import quote
 
 from tracker.site.words import word
 
@@ -31,9 +32,10 @@ def stylesheet() -> str:
 
 
 def relative(from_page: str, to_path: str) -> str:
-    """The relative link from the page at ``from_page`` to ``to_path`` (both site-relative)."""
+    """The relative link from the page at ``from_page`` to ``to_path`` (both site-relative),
+    percent-encoded (a ``#``, ``?`` or space in a path stays part of the path)."""
     start = posixpath.dirname(from_page) or "."
-    return posixpath.relpath(to_path, start)
+    return quote(posixpath.relpath(to_path, start), safe="/")
 
 
 def localised(language: str, path: str) -> str:

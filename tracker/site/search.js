@@ -65,7 +65,7 @@
       var section = el("section", "", "hit");
       var title = el("h2");
       var link = el("a", doc.title);
-      link.href = pages + doc.id + "/index.html";
+      link.href = pages + encodeURI(doc.id) + "/index.html";
       title.appendChild(link);
       section.appendChild(title);
       var state = last === latest ? t.latest : t.gone + " " + shown(doc.versions[last + 1]);
@@ -78,7 +78,7 @@
         var p = hit[0], runs = p[2], end = runs[runs.length - 1][1];
         var item = el("li");
         var a = el("a", shown(doc.versions[end]));
-        a.href = pages + doc.id + "/versions/" + doc.versions[end] + ".html";
+        a.href = pages + encodeURI(doc.id) + "/versions/" + doc.versions[end] + ".html";
         item.appendChild(a);
         if (p[1]) { item.appendChild(el("span", " [" + p[1] + "] ", "note")); }
         item.appendChild(document.createElement("br"));

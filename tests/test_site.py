@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,8 @@ def test_site_has_the_pages_at_the_promised_paths(archive: Archive, tmp_path: Pa
         "fr/index.html",
         "search.html",
         "fr/search.html",
+        "changes.html",
+        "fr/changes.html",
         "assets/site.css",
         "assets/search.js",
         "assets/search-index.js",
@@ -121,6 +124,18 @@ def test_a_document_never_captured_is_listed_with_its_inaccessible_checks(
     page = read(site, f"{BLOCKED}/index.html")
     assert 'class="inaccessible"' in page and "Compare versions" not in page
     assert not (site / BLOCKED / "versions").exists()
+
+
+def test_all_changes_page_lists_every_change_newest_first(archive: Archive, tmp_path: Path):
+    site = tmp_path / "site"
+    build_site(archive, site)
+    page = read(site, "changes.html")
+    stamps = re.findall(r'<span class="when">([^<]+)</span>', page)
+    assert stamps == ["2025-11-04 00:35 UTC", "2025-09-18 12:34 UTC", "2025-03-01 06:00 UTC"]
+    assert f'href="{EU}/changes/{V2}.html"' in page and f'href="{POLICY}/index.html"' in page
+    assert "body:has(#only-l-legitimate_interests:target)" in page
+    assert 'href="changes.html"' in read(site, "index.html"), "in every page's header"
+    assert "Toutes les modifications" in read(site, "fr/changes.html")
 
 
 def test_version_page_shows_text_and_evidence(archive: Archive, tmp_path: Path):
@@ -203,6 +218,7 @@ def test_one_new_version_rewrites_only_the_pages_it_changes(archive: Archive, tm
     assert {p: p.stat().st_mtime_ns for p in (site / POLICY).rglob("*")} == policy_files
     assert f"{EU}/changes/{V2}.html" not in written
     assert "search.html" not in written and "assets/site.css" not in written
+    assert "changes.html" in written
     # the comparisons with the old latest are gone
     assert set(report.removed) == {f"{EU}/compare/{V1}--{V3}.html"}
     assert not (site / EU / "compare" / f"{V1}--{V3}.html").exists()

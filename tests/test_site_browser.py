@@ -108,6 +108,7 @@ def attribute(text: str, name: str) -> str:
 
 PAGES = [
     "index.html",
+    "changes.html",
     "fr/index.html",
     f"{EU}/index.html",
     f"{EU}/versions/{V3}.html",
@@ -150,6 +151,17 @@ def test_timeline_filters_without_javascript(site: Path, tmp_path: Path):
     assert attribute(dom(tmp_path, page, fragment="only-substantive"), "shown") == "2"
     assert attribute(dom(tmp_path, page, fragment="only-l-legitimate_interests"), "shown") == "1"
     assert attribute(dom(tmp_path, page, fragment="timeline"), "shown") == "3"
+
+
+def test_all_changes_filter_by_label_without_javascript(site: Path, tmp_path: Path):
+    source = (site / "changes.html").read_text(encoding="utf-8")
+    touching = len(re.findall(r'<li class="[^"]*\bl-legitimate_interests\b', source))
+    everything = source.count("<li class=")
+    assert 0 < touching < everything
+    page = probed(site, "changes.html", "__probe.js")
+    assert attribute(dom(tmp_path, page), "shown") == str(everything)
+    shown = attribute(dom(tmp_path, page, fragment="only-l-legitimate_interests"), "shown")
+    assert shown == str(touching)
 
 
 def test_page_text_stays_text_in_the_browser(site: Path, tmp_path: Path):

@@ -4,6 +4,7 @@ Servable by any static host and from ``file://``: every link is relative, no ser
 script but the search. The URL scheme (others link to it)::
 
     index.html                                   every document, its latest change
+    changes.html                                 every change, filterable (CSS only)
     search.html, assets/search.js                full-text search over every version
     assets/search-index.js                       its index (a script: fetch() fails on file://)
     assets/site.css

@@ -20,7 +20,7 @@ from tracker.errors import ArchiveError, ConfigError
 from tracker.site.collect import SiteData, collect
 from tracker.site.compare import compare_marker, compare_pairs, engine_digest, render_compare
 from tracker.site.frame import CSS_PATH, stylesheet
-from tracker.site.pages import document_html, home_page, version_html
+from tracker.site.pages import changes_html, document_html, home_page, version_html
 from tracker.site.paths import change_page, compare_page, raw_copy, version_markdown
 from tracker.site.search import INDEX_PATH, SCRIPT_PATH, index_script, script, search_page
 from tracker.site.words import LANGUAGES
@@ -69,6 +69,7 @@ def pages(
     for language in LANGUAGES:
         yield home_page(data, language, feeds=feeds, base_url=base_url)
         yield search_page(language, base_url=base_url)
+        yield changes_html(data, language, base_url=base_url)
         for doc in data.documents:
             yield document_html(data, doc, language, feeds=feeds, base_url=base_url)
             compared = frozenset(older for older, _ in compare_pairs(doc))

@@ -113,6 +113,8 @@ def page(
         f'<header class="site"><a class="name" href="{link(localised(language, "index.html"))}">'
         f"{escape(word(language, 'site'))}</a>"
         f'<a href="{link(localised(language, "index.html"))}">{escape(word(language, "home"))}</a>'
+        f'<a href="{link(localised(language, "changes.html"))}">'
+        f"{escape(word(language, 'all_changes'))}</a>"
         f'<a href="{link(localised(language, "search.html"))}">'
         f"{escape(word(language, 'search'))}</a>{switch}</header>"
     )

@@ -283,10 +283,10 @@ def _spell_entry(language: str, spell: Spell) -> str:
     )
 
 
-def _filters(language: str, doc: DocumentInfo) -> tuple[str, str, str]:
-    """(filter bar, anchors, style) of a document's timeline."""
-    levels = [s for s in _SIGNIFICANCE if any(c.significance == s for c in doc.changes.values())]
-    labels = sorted({label for c in doc.changes.values() for label in c.touched})
+def _filters(language: str, changes: Collection[ChangeSummary]) -> tuple[str, str, str]:
+    """(filter bar, anchors, style) of a timeline of ``changes``."""
+    levels = [s for s in _SIGNIFICANCE if any(c.significance == s for c in changes)]
+    labels = sorted({label for c in changes for label in c.touched})
     targets = [(f"only-{s}", s, word(language, s)) for s in levels]
     targets += [(f"only-{_class(label)}", _class(label), label) for label in labels]
     if not targets:
@@ -332,7 +332,7 @@ def document_html(
     ]
     entries += [(spell.start, _spell_entry(language, spell)) for spell in doc.spells]
     entries.sort(key=lambda e: e[0], reverse=True)
-    bar, anchors, style = _filters(language, doc)
+    bar, anchors, style = _filters(language, list(doc.changes.values()))
     wanted = [(feed("document", doc.id), word(language, "feed_document"))]
     alternates, feed_block = _feed_links(language, path, feeds, wanted)
     compare_items = "".join(
@@ -377,6 +377,62 @@ def document_html(
         body=body,
         base_url=base_url,
         alternates=alternates,
+        style=style,
+    )
+    return path, html
+
+
+# --------------------------------------------------------------------------------- all changes
+def changes_html(data: SiteData, language: str, *, base_url: str | None = None) -> tuple[str, str]:
+    """(site path, HTML) of every document's changes, newest first, filterable like a
+    document's timeline (``tracker changes`` as a page)."""
+    path = localised(language, "changes.html")
+    found = sorted(
+        ((c, doc) for doc in data.documents for c in doc.changes.values()),
+        key=lambda item: (item[0].timestamp, item[1].id),
+        reverse=True,
+    )
+    items = []
+    for change, doc in found:
+        classes = [change.significance, *(_class(label) for label in change.touched)]
+        links = [
+            _a(
+                relative(path, localised(language, version_page(doc.id, change.timestamp))),
+                word(language, "read_version"),
+            )
+        ]
+        if change.timestamp in doc.change_pages:
+            links.append(
+                _a(
+                    relative(path, change_page(doc.id, change.timestamp)),
+                    word(language, "change_page"),
+                )
+            )
+        document = _a(relative(path, localised(language, document_page(doc.id))), doc.title)
+        items.append(
+            f'<li class="{" ".join(classes)}"><span class="when">'
+            f"{escape(shown_time(change.timestamp))}</span> · {document} · "
+            f"{_sig(language, change.significance)} · {escape(_counts(language, change))} "
+            f'{_chips(change)}<br><span class="links">{" ".join(links)}</span></li>'
+        )
+    bar, anchors, style = _filters(language, [c for c, _ in found])
+    body = (
+        f"<h1>{escape(word(language, 'all_changes'))}</h1>"
+        f'<p class="note">{prose(language, "all_changes_note")}</p>'
+        + (
+            f'<p class="note">{escape(word(language, "changes_en"))}</p>'
+            if language == "fr"
+            else ""
+        )
+        + f'<h2 id="timeline">{escape(word(language, "timeline"))}</h2>{bar}{anchors}'
+        f'<ol class="timeline">{"".join(items)}</ol>'
+    )
+    html = page(
+        language=language,
+        path=path,
+        title=word(language, "all_changes"),
+        body=body,
+        base_url=base_url,
         style=style,
     )
     return path, html

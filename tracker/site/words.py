@@ -12,6 +12,13 @@ _WORDS: dict[str, tuple[str, str]] = {
     "site": ("Policy tracker: the reading room", "Policy tracker : la salle de lecture"),
     "home": ("All documents", "Tous les documents"),
     "search": ("Search", "Recherche"),
+    "all_changes": ("All changes", "Toutes les modifications"),
+    "all_changes_note": (
+        "Every recorded change of every document, newest first. On the command line: "
+        "`tracker changes --label legal_basis --since 2023`.",
+        "Toutes les modifications enregistrées de tous les documents, les plus récentes "
+        "d'abord. En ligne de commande : `tracker changes --label legal_basis --since 2023`.",
+    ),
     "language": ("Français", "English"),
     "intro": (
         "Every tracked legal page, each version as it was in force, and what changed between "

@@ -134,6 +134,12 @@ def test_all_changes_page_lists_every_change_newest_first(archive: Archive, tmp_
     assert stamps == ["2025-11-04 00:35 UTC", "2025-09-18 12:34 UTC", "2025-03-01 06:00 UTC"]
     assert f'href="{EU}/changes/{V2}.html"' in page and f'href="{POLICY}/index.html"' in page
     assert "body:has(#only-l-legitimate_interests:target)" in page
+    assert 'href="#only-g-legal_basis"' in page and "li:not(.g-legal_basis)" in page
+    entries = re.findall(r'<li class="([^"]*)"', page)
+    assert any("g-legal_basis" in e.split() for e in entries)
+    assert ["g-legal_basis" in e.split() for e in entries] == [
+        "l-legitimate_interests" in e.split() or "l-consent" in e.split() for e in entries
+    ]
     assert 'href="changes.html"' in read(site, "index.html"), "in every page's header"
     assert "Toutes les modifications" in read(site, "fr/changes.html")
 

@@ -9,10 +9,12 @@ shows the whole timeline, which stays correct.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from html import escape
 
+from tracker.classify.taxonomy import Group, Label
 from tracker.query.changes import ChangeSummary
 from tracker.site.collect import DocumentInfo, SiteData, Spell, VersionInfo
 from tracker.site.compare import compare_pairs
@@ -47,6 +49,24 @@ RECENT = 15
 def _class(label: str) -> str:
     """A label as a CSS class and id part (labels are ``[a-z_]``; anything else is dropped)."""
     return "l-" + re.sub(r"[^a-z0-9_-]", "", label.lower())
+
+
+def _groups(labels: Iterable[str]) -> list[str]:
+    """The taxonomy groups of ``labels`` (``legal_basis``...), in the taxonomy's order."""
+    found = set()
+    for label in labels:
+        with contextlib.suppress(ValueError):
+            found.add(Label(label).group)
+    return [group.value for group in Group if group in found]
+
+
+def _classes(change: ChangeSummary) -> list[str]:
+    """The CSS classes of a change's timeline entry: significance, labels, label groups."""
+    return [
+        change.significance,
+        *(_class(label) for label in change.touched),
+        *(f"g-{group}" for group in _groups(change.touched)),
+    ]
 
 
 def _a(href: str, text: str, *, extra: str = "") -> str:
@@ -243,8 +263,7 @@ def _version_entry(
         )
     ]
     if change is not None:
-        classes.append(change.significance)
-        classes += [_class(label) for label in change.touched]
+        classes += _classes(change)
         counted = escape(_counts(language, change))
         detail = f" · {_sig(language, change.significance)} · {counted} {_chips(change)}"
         if version.stamp in doc.change_pages:
@@ -288,6 +307,8 @@ def _filters(language: str, changes: Collection[ChangeSummary]) -> tuple[str, st
     levels = [s for s in _SIGNIFICANCE if any(c.significance == s for c in changes)]
     labels = sorted({label for c in changes for label in c.touched})
     targets = [(f"only-{s}", s, word(language, s)) for s in levels]
+    groups = [(f"only-g-{g}", f"g-{g}", g) for g in _groups(labels)]
+    targets += groups
     targets += [(f"only-{_class(label)}", _class(label), label) for label in labels]
     if not targets:
         return "", "", ""
@@ -298,16 +319,18 @@ def _filters(language: str, changes: Collection[ChangeSummary]) -> tuple[str, st
         for t, cls, _ in targets
     )
     sig_links = " ".join(_a(f"#{t}", text) for t, cls, text in targets if cls in _SIGNIFICANCE)
+    group_links = " ".join(f'<a href="#{t}"><code>{escape(g)}</code></a>' for t, _, g in groups)
     label_links = " ".join(
         f'<a href="#{t}"><code>{escape(text)}</code></a>'
         for t, cls, text in targets
-        if cls not in _SIGNIFICANCE
+        if cls not in _SIGNIFICANCE and not cls.startswith("g-")
     )
     bar = (
         f'<nav class="filters" aria-label="{escape(word(language, "filter"), quote=True)}">'
         f"<p><strong>{escape(word(language, 'filter'))}</strong> · "
         f'<a href="#timeline">{escape(word(language, "show_all"))}</a></p>'
         + (f"<p>{escape(word(language, 'significance'))}: {sig_links}</p>" if sig_links else "")
+        + (f"<p>{escape(word(language, 'groups'))}: {group_links}</p>" if group_links else "")
         + (f"<p>{escape(word(language, 'labels'))}: {label_links}</p>" if label_links else "")
         + f'<p class="note">{escape(word(language, "filter_note"))}</p></nav>'
     )
@@ -394,7 +417,7 @@ def changes_html(data: SiteData, language: str, *, base_url: str | None = None) 
     )
     items = []
     for change, doc in found:
-        classes = [change.significance, *(_class(label) for label in change.touched)]
+        classes = _classes(change)
         links = [
             _a(
                 relative(path, localised(language, version_page(doc.id, change.timestamp))),

@@ -39,6 +39,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "minor": ("minor", "mineure"),
     "cosmetic": ("cosmetic", "cosmétique"),
     "labels": ("Labels", "Étiquettes"),
+    "groups": ("Label groups", "Groupes d'étiquettes"),
     "feeds": ("Atom feeds", "Flux Atom"),
     "feed_all": ("every change", "toutes les modifications"),
     "feed_substantive": ("substantive changes only", "modifications substantielles seulement"),

@@ -270,6 +270,10 @@ def test_bad_output_and_base_url_are_refused(archive: Archive, tmp_path: Path):
         build_site(archive, tmp_path / "site", base_url="javascript:alert(1)")
     with pytest.raises(ValueError, match="not a site path"):
         build_site(archive, tmp_path / "site", extra_files={"../x.atom": b""})
+    for clash in ("index.html", f"{EU}/index.html", "assets/site.css"):
+        with pytest.raises(ConfigError, match="would replace a file of the site"):
+            build_site(archive, tmp_path / "clash", extra_files={clash: b"x"})
+        assert not (tmp_path / "clash").exists(), "refused before anything is written"
 
 
 def test_base_url_gives_canonical_links_only(archive: Archive, tmp_path: Path):

@@ -103,6 +103,18 @@ def _safe(relative: str) -> str:
     return relative
 
 
+#: The site's own files outside the documents' folders.
+_TOP = frozenset({"index.html", "search.html", "changes.html", MANIFEST})
+
+
+def _reserved(relative: str, data: SiteData) -> bool:
+    """Whether a path is the site's own: a top-level page, ``assets/``, ``fr/``, or under a
+    document's folder (checked before anything is written)."""
+    if relative in _TOP or relative.startswith(("assets/", "fr/")):
+        return True
+    return any(relative.startswith(f"{doc.id}/") for doc in data.documents)
+
+
 def _write(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
@@ -162,6 +174,9 @@ def build_site(
         raise ConfigError(f"{output}: the site cannot be built inside the archive ({archive.root})")
     data = collect(archive)
     extras = {_safe(p): bytes(b) for p, b in extra_files.items()}
+    for relative in extras:
+        if _reserved(relative, data):
+            raise ConfigError(f"extra file {relative} would replace a file of the site")
     feeds = frozenset(p for p in extras if p.startswith("feeds/") and p.endswith(".atom"))
     previous = _previous(out)
     written: list[str] = []
@@ -199,8 +214,6 @@ def build_site(
             raise ArchiveError(f"cannot read {source}: {exc.strerror or exc}") from exc
         put(_safe(relative), content)
     for relative, content in sorted(extras.items()):
-        if relative in produced:
-            raise ConfigError(f"extra file {relative} would replace a page of the site")
         put(relative, content)
     removed = sorted(previous - produced)
     for relative in removed:

@@ -321,3 +321,17 @@ def test_compare_page_compares_with_the_latest_and_is_kept_until_its_texts_chang
     path.write_text("\n".join([lines[0], "<!-- other -->", *lines[2:]]), encoding="utf-8")
     assert f"{EU}/compare/{V1}--{V3}.html" in build_site(archive, site).written
     assert path.read_text(encoding="utf-8") == page
+
+
+def test_a_tampered_change_record_cannot_inject_markup(archive: Archive, tmp_path: Path):
+    record = archive.folder(EU) / "changes" / f"{V2}.json"
+    data = json.loads(record.read_text(encoding="utf-8"))
+    data["significance"] = '"><script>alert(1)</script>'
+    data["labels"] = ['x"><img src=x onerror=alert(1)>']
+    record.chmod(0o644)
+    record.write_text(json.dumps(data), encoding="utf-8")
+    site = tmp_path / "site"
+    build_site(archive, site)
+    for path in ("index.html", "changes.html", f"{EU}/index.html"):
+        page = read(site, path)
+        assert "<script>alert(1)" not in page and "<img src=x" not in page, path

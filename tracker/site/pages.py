@@ -63,7 +63,7 @@ def _groups(labels: Iterable[str]) -> list[str]:
 def _classes(change: ChangeSummary) -> list[str]:
     """The CSS classes of a change's timeline entry: significance, labels, label groups."""
     return [
-        change.significance,
+        change.significance if change.significance in _SIGNIFICANCE else "none",
         *(_class(label) for label in change.touched),
         *(f"g-{group}" for group in _groups(change.touched)),
     ]

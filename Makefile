@@ -17,7 +17,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 		|| echo "tdjson not installed: Telegram tests use tracker/render/telegram_html/ alone"
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install the tracker with its dev tools
+# axe-core, pinned in package.json and package-lock.json, checks the built site's accessibility
+# in headless Chromium (tests/test_site_browser.py). Optional: without npm those tests are
+# skipped, with the reason.
+AXE_STAMP := node_modules/.installed
+$(AXE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $(AXE_STAMP); \
+	else echo "npm not found: axe-core not installed, the site's accessibility tests will be skipped"; fi
+
+install: $(STAMP) $(AXE_STAMP) ## create .venv and install the tracker with its dev tools
 
 # The package's bytecode, written ahead: where PYTHONDONTWRITEBYTECODE is set (as on these
 # machines and in the Docker image), Python would otherwise compile every module of the editable
@@ -29,7 +37,7 @@ bytecode: $(STAMP)
 run: $(STAMP) bytecode ## one tracking pass over every document, with the embedded defaults
 	$(BIN)/tracker check
 
-test: $(STAMP) ## the whole test suite (corpus tests skip if ../shared/corpus is absent)
+test: $(STAMP) $(AXE_STAMP) ## the whole test suite (corpus tests skip if ../shared/corpus is absent)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -1,8 +1,8 @@
 """The command line: ``tracker check | run | status | send | outbox | import | history | diff |
-show | changes | search | verify | export | validate``.
+show | changes | search | site | verify | export | validate``.
 
 With :mod:`tracker.cli.alerts` (``send``, ``outbox``), :mod:`tracker.cli.status` (``status``),
-:mod:`tracker.cli.queries` (``show``, ``changes``, ``search``)
+:mod:`tracker.cli.queries` (``show``, ``changes``, ``search``), :mod:`tracker.cli.site` (``site``)
 and :mod:`tracker.cli.common` (exit codes, error handling), the only modules that print, read
 options and turn errors into exit codes: 0 success, 1 a document was inaccessible (with
 ``--strict``), ``verify`` found a mismatch, Telegram alerts failed or ``status`` found
@@ -26,6 +26,7 @@ from tracker.archive.store import Archive
 from tracker.cli.alerts import check_telegram, outbox, send, send_alerts_now
 from tracker.cli.common import EXIT_INACCESSIBLE, Context, errors
 from tracker.cli.queries import archive_document, changes, search_, show
+from tracker.cli.site import site
 from tracker.cli.status import status
 from tracker.errors import ArchiveError, ConfigError, QueryError
 from tracker.models import Outcome
@@ -629,6 +630,7 @@ cli.add_command(status)
 cli.add_command(show)
 cli.add_command(changes)
 cli.add_command(search_)
+cli.add_command(site)
 
 
 def main() -> None:

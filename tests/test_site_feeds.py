@@ -272,7 +272,9 @@ def test_the_same_archive_gives_the_same_bytes_and_a_new_change_touches_only_its
 
 def test_a_feed_holds_the_newest_changes_only(archive: Archive):
     files = feed_files(archive, base_url=None, length=2)
-    entries = feedparser.parse(files["feeds/all.atom"]).entries
+    read = feedparser.parse(files["feeds/all.atom"])
+    assert read.feed.subtitle.endswith("The 2 most recent; the archive keeps every change.")
+    entries = read.entries
     assert [e.id.rsplit("/", 1)[1] for e in entries] == [
         "2025-11-04T00-35-00Z",
         "2024-07-01T12-00-00Z",

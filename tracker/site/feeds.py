@@ -242,10 +242,12 @@ def render_feed(
     entries: Sequence[FeedEntry],
     *,
     base_url: str | None,
+    length: int = FEED_LENGTH,
     empty_updated: datetime = EPOCH,
 ) -> bytes:
     """The Atom document of ``feed`` with ``entries`` (newest first), as UTF-8 bytes.
 
+    ``length`` is the bound the entries were chosen with (the subtitle says it);
     ``empty_updated`` dates a feed without entries (the newest change of the archive, so the
     bytes do not depend on the clock).
     """
@@ -254,7 +256,7 @@ def render_feed(
     generator = FeedGenerator()
     generator.id(ID_PREFIX + feed.path.removesuffix(".atom"))
     generator.title(xml_text(feed.title))
-    generator.subtitle(xml_text(feed.subtitle))
+    generator.subtitle(xml_text(f"{feed.subtitle} {_bound(length)}"))
     generator.author({"name": "policy-tracker"})
     generator.generator("policy-tracker")
     generator.link(
@@ -276,6 +278,10 @@ def render_feed(
         item.category(term=xml_text(entry.change.significance), scheme=SIGNIFICANCE_SCHEME)
     data: bytes = generator.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return data
+
+
+def _bound(length: int) -> str:
+    return f"The {length} most recent; the archive keeps every change."
 
 
 def _entry_title(entry: FeedEntry) -> str:
@@ -333,6 +339,7 @@ class _Reader:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
         self.titles: dict[str, str] = {}
+        self.stamps: dict[str, set[str]] = {}
 
     def title(self, document: str) -> str:
         if document not in self.titles:
@@ -344,8 +351,9 @@ class _Reader:
     def entry(self, change: ChangeSummary, record: Mapping[str, Any]) -> FeedEntry:
         recorded = from_stamp(change.timestamp)
         effective = None
-        stamps = self.archive.version_stamps(change.document)
-        if change.to_version in stamps:
+        if change.document not in self.stamps:
+            self.stamps[change.document] = set(self.archive.version_stamps(change.document))
+        if change.to_version in self.stamps[change.document]:
             from tracker.extract.effective_date import effective_date
 
             version = self.archive.read_version(change.document, change.to_version)
@@ -387,6 +395,7 @@ def feed_files(
             feed,
             [entries[(c.timestamp, c.document)] for c in feed.latest(length)],
             base_url=base_url,
+            length=length,
             empty_updated=newest,
         )
         for feed in feeds

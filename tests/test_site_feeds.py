@@ -288,7 +288,9 @@ def test_hostile_text_stays_text(archive: Archive):
     assert rfc4287_problems(data) == []
     tree = etree.fromstring(data)
     assert not list(tree.iter("script", "{http://www.w3.org/1999/xhtml}script"))
-    entry = feedparser.parse(data).entries[0]
+    read = feedparser.parse(data)
+    assert read.feed.title == f"{HOSTILE}: every change"
+    entry = read.entries[0]
     assert entry.title.startswith(HOSTILE + ": ")
     content = tree.find(f"{ATOM}entry/{ATOM}content")
     assert content is not None and content.get("type") == "text"

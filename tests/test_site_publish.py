@@ -252,10 +252,24 @@ def test_publish_goes_to_every_configured_target(tmp_path: Path):
         git=_settings(remote, branch="pages"),
         git_workdir=tmp_path / "work",
     )
-    lines = publish(site, settings, protect=[tmp_path / "snapshots"])
+    lines = publish(site, settings, archive=tmp_path / "snapshots", message="Site of today")
     assert lines[0] == f"site published to {tmp_path / 'www'}: 1 written, 0 removed, 0 unchanged"
     assert lines[1].startswith(f"site published to {remote} (pages): 1 written")
     assert lines[1].endswith(" pushed")
     assert (tmp_path / "www" / "index.html").read_text() == "home"
     assert branch_files(remote, "pages") == ["index.html"]
-    assert publish(site, SiteSettings(output=site)) == []
+    assert git("--git-dir", str(remote), "log", "-1", "--format=%s", "pages").strip() == (
+        "Site of today"
+    )
+    assert publish(site, SiteSettings(output=site), archive=tmp_path / "snapshots") == []
+
+
+def test_a_git_working_folder_inside_the_archive_is_refused_before_git_runs(tmp_path: Path):
+    remote = bare(tmp_path / "site.git")
+    site = write_site(tmp_path / "site", {"index.html": "home"})
+    archive = tmp_path / "snapshots"
+    archive.mkdir()
+    settings = SiteSettings(output=site, git=_settings(remote), git_workdir=archive / ".publish")
+    with pytest.raises(PublishError, match="overlaps"):
+        publish(site, settings, archive=archive)
+    assert list(archive.iterdir()) == []

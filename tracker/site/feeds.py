@@ -168,12 +168,16 @@ class Feed:
         return ordered[:length]
 
 
-def plan_feeds(changes: Sequence[ChangeSummary]) -> list[Feed]:
+def plan_feeds(
+    changes: Sequence[ChangeSummary], titles: Mapping[str, str] | None = None
+) -> list[Feed]:
     """Every feed of the site and the changes each selects, sorted by path.
 
     ``all`` and ``substantive`` always exist (possibly empty: a subscriber's link never
-    breaks); a platform, document or label feed exists once it has a change.
+    breaks); a platform, document or label feed exists once it has a change. ``titles`` maps
+    document ids to their titles (a document feed is named by its title when known).
     """
+    titles = titles or {}
     by_platform: dict[str, list[ChangeSummary]] = {}
     by_document: dict[str, list[ChangeSummary]] = {}
     by_label: dict[str, list[ChangeSummary]] = {}
@@ -212,7 +216,7 @@ def plan_feeds(changes: Sequence[ChangeSummary]) -> list[Feed]:
         feeds.append(
             Feed(
                 f"feeds/document/{document}.atom",
-                f"{document}: every change",
+                f"{titles.get(document, document)}: every change",
                 f"Every recorded change of {document}.",
                 tuple(chosen),
             )
@@ -385,9 +389,9 @@ def feed_files(
     for document, stamp, record in change_records(archive):
         records[(stamp, document)] = record
         changes.append(summarise(document, stamp, record))
-    feeds = plan_feeds(changes)
-    shown = {(c.timestamp, c.document): c for feed in feeds for c in feed.latest(length)}
     reader = _Reader(archive)
+    feeds = plan_feeds(changes, {c.document: reader.title(c.document) for c in changes})
+    shown = {(c.timestamp, c.document): c for feed in feeds for c in feed.latest(length)}
     entries = {key: reader.entry(change, records[key]) for key, change in sorted(shown.items())}
     newest = max((e.recorded for e in entries.values()), default=EPOCH)
     return {

@@ -251,6 +251,7 @@ def publish_to_git(
     """
     if not settings.remote:
         raise PublishError("no git remote to publish the site to")
+    check_target(site, workdir, protect)  # before git creates anything there
     store = GitStore(workdir, settings)
     shown = f"{settings.shown_remote} ({settings.branch})"
     try:
@@ -292,13 +293,18 @@ def _report(copied: PublishReport, *, commit: str | None, pushed: bool) -> Publi
     )
 
 
-def publish(site: Path, settings: SiteSettings, *, protect: Sequence[Path] = ()) -> list[str]:
-    """Publish the built site wherever ``settings`` says (folder, git, both); the report's
-    lines (none when nothing is configured). ``protect``: the archive's folder."""
+def publish(
+    site: Path, settings: SiteSettings, *, archive: Path, message: str = "Publish the site"
+) -> list[str]:
+    """Publish the built site wherever ``settings`` says (folder, git, both) and never over
+    ``archive``; the reports' lines (none when nothing is configured). ``message`` is the git
+    commit's."""
     lines = []
     if settings.publish_dir is not None:
-        lines.append(publish_to_folder(site, settings.publish_dir, protect=protect).line())
+        lines.append(publish_to_folder(site, settings.publish_dir, protect=[archive]).line())
     if settings.git is not None:
-        done = publish_to_git(site, settings.git_workdir, settings.git, protect=protect)
+        done = publish_to_git(
+            site, settings.git_workdir, settings.git, message=message, protect=[archive]
+        )
         lines.append(done.line())
     return lines

@@ -199,6 +199,8 @@ def test_entries_read_as_intended_by_a_feed_reader(archive: Archive):
     assert ("ai_training", LABEL_SCHEME) in terms
     assert ("substantive", ID_PREFIX + "significance") in terms
     assert "Where we rely on Legitimate Interests" in newest.content[0].value
+    names = {t.term: t.label for t in newest.tags}
+    assert names["ai_training"] == "AI training"
     assert read.feed.updated_parsed[:6] == (2025, 11, 4, 0, 35, 0), "its newest entry's time"
 
 
@@ -214,6 +216,8 @@ def test_label_feeds_hold_the_changes_that_carry_gain_or_lose_the_label(archive:
         "2024-06-15T08-30-00Z",
     ]
     assert stamps("feeds/label/ai_training.atom") == ["2025-11-04T00-35-00Z"]
+    title = feedparser.parse(files["feeds/label/ai_training.atom"]).feed.title
+    assert title == "Changes carrying AI training (ai_training)"
     assert stamps(f"feeds/document/{TERMS}.atom") == ["2024-07-01T12-00-00Z"]
     assert stamps("feeds/platform/linkedin.atom") == [
         "2025-11-04T00-35-00Z",

@@ -50,6 +50,7 @@ from tracker.render import (
     headline_label,
     section_label,
 )
+from tracker.render.words import label_name
 from tracker.timestamps import from_iso, from_stamp
 
 #: The most recent changes a feed holds.
@@ -225,7 +226,7 @@ def plan_feeds(
         feeds.append(
             Feed(
                 f"feeds/label/{label}.atom",
-                f"Changes carrying {label}",
+                f"Changes carrying {label_name('en', label)} ({label})",
                 f"Changes whose clauses carry, gain or lose the label {label}.",
                 tuple(chosen),
             )
@@ -278,7 +279,9 @@ def render_feed(
         item.summary(xml_text(entry.summary()))
         item.content(xml_text(entry.content()), type="text")
         for label in entry.labels:
-            item.category(term=xml_text(label), scheme=LABEL_SCHEME)
+            item.category(
+                term=xml_text(label), scheme=LABEL_SCHEME, label=xml_text(label_name("en", label))
+            )
         item.category(term=xml_text(entry.change.significance), scheme=SIGNIFICANCE_SCHEME)
     data: bytes = generator.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return data

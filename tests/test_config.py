@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -411,3 +413,132 @@ def test_a_postgres_url_is_checked_when_loading_without_connecting(config_dir: P
         config.load(config_dir, db_url="postgresql://x:s3cret@db.invalid/", environ={})
     settings = config.load(config_dir, db_url="postgresql://db.invalid/t", environ={})
     assert settings.db_url == "postgresql://db.invalid/t"
+
+
+# --------------------------------------------------------------------------- [site]
+def _with_site(config_dir: Path, site: str) -> Path:
+    write(config_dir / "tracker.toml", '[archive]\nauthor = "Desk <desk@news.test>"\n' + site)
+    write(
+        config_dir / "channels" / "own.toml",
+        'chat_id = "@own_url"\ndocuments = ["acme/*"]\n'
+        'public_url = "https://mirror.test/archive"\n',
+    )
+    write(
+        config_dir / "channels" / "plain.toml", 'chat_id = "@plain_one"\ndocuments = ["acme/*"]\n'
+    )
+    return config_dir
+
+
+def test_without_a_site_section_nothing_is_built_and_channels_keep_no_url(config_dir: Path):
+    _with_site(config_dir, "")
+    settings = config.load(config_dir, environ={})
+    assert settings.site is None
+    assert {c.name: c.public_url for c in settings.channels} == {
+        "own": "https://mirror.test/archive",
+        "plain": None,
+    }
+
+
+def test_the_site_section_and_channels_linking_the_site(config_dir: Path, tmp_path: Path):
+    _with_site(
+        config_dir,
+        '[site]\noutput = "public"\nbase_url = "https://policy.news.test/"\n'
+        'publish_dir = "/srv/www/policy"\npublish_remote = "git@github.com:news/site.git"\n',
+    )
+    settings = config.load(config_dir, tmp_path / "snapshots", environ={})
+    site = settings.site
+    assert site is not None
+    assert (site.output, site.base_url, site.publish_dir) == (
+        Path("public"),
+        "https://policy.news.test/",
+        Path("/srv/www/policy"),
+    )
+    assert site.git is not None
+    assert (site.git.remote, site.git.branch) == ("git@github.com:news/site.git", "gh-pages")
+    assert (site.git.author_name, site.git.author_email) == ("Desk", "desk@news.test")
+    assert {c.name: c.public_url for c in settings.channels} == {
+        "own": "https://mirror.test/archive",
+        "plain": "https://policy.news.test/",
+    }
+    env = {"TRACKER_SITE_REMOTE": "https://x:token@git.test/site.git"}
+    site = config.load(config_dir, tmp_path / "snapshots", environ=env).site
+    assert site is not None and site.git is not None
+    assert site.git.remote == "https://x:token@git.test/site.git"
+
+
+def test_a_site_section_alone_builds_into_site_without_publishing(config_dir: Path):
+    _with_site(config_dir, "[site]\n")
+    site = config.load(config_dir, environ={}).site
+    assert site is not None
+    assert (site.output, site.base_url, site.publish_dir, site.git) == (
+        Path("site"),
+        None,
+        None,
+        None,
+    )
+    plain = [c for c in config.load(config_dir, environ={}).channels if c.name == "plain"]
+    assert plain[0].public_url is None, "no base URL: alerts keep linking nothing"
+
+
+@pytest.mark.parametrize(
+    ("site", "expected"),
+    [
+        (
+            'base_url = "ftp://policy.test/"',
+            "site.base_url: Value error, 'ftp://policy.test/' is not an http(s) URL",
+        ),
+        (
+            'base_url = "https://u:p@policy.test/"',
+            "site.base_url: Value error, 'https://u:p@policy.test/': a base URL has no credentials",
+        ),
+        (
+            'publish_branch = "-f"',
+            "site.publish_branch: Value error, '-f' is not a git branch name",
+        ),
+        ('publish_branch = "a..b"', "site.publish_branch: Value error"),
+        (
+            'publish_dir = "s3://bucket/site"',
+            "site.publish_dir: Value error, 's3://bucket/site' looks like a URL",
+        ),
+        (
+            'publish_remote = "--upload-pack=evil"',
+            "site.publish_remote: Value error, a git remote cannot start with '-'",
+        ),
+        ('publsh_dir = "www"', "site.publsh_dir: unknown key (check its spelling)"),
+        ('output = "snapshots/site"', "site.output: 'snapshots/site' overlaps the archive"),
+        ('output = "."', "site.output: '.' overlaps the archive"),
+        ('publish_dir = "snapshots"', "site.publish_dir: 'snapshots' overlaps the archive"),
+        (
+            'output = "www"\npublish_dir = "www/public"',
+            "site.publish_dir: 'www/public' overlaps site.output",
+        ),
+    ],
+)
+def test_a_bad_site_section_names_the_file_and_key(
+    config_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: str, expected: str
+):
+    monkeypatch.chdir(tmp_path)
+    tracker_toml = write(config_dir / "tracker.toml", f"[site]\n{site}\n")
+    with pytest.raises(ConfigError) as caught:
+        config.load(config_dir, Path("snapshots"), environ={})
+    assert str(caught.value).startswith(f"{tracker_toml}: {expected}"), str(caught.value)
+
+
+def test_a_site_remote_in_the_environment_needs_a_site_section(config_dir: Path):
+    with pytest.raises(ConfigError, match=r"TRACKER_SITE_REMOTE is set but .* has no \[site\]"):
+        config.load(config_dir, environ={"TRACKER_SITE_REMOTE": "git@x.test:site.git"})
+
+
+def test_the_shipped_site_example_is_valid_once_uncommented(tmp_path: Path):
+    """config/tracker.toml shows [site] commented out; uncommented, it loads as documented."""
+    shipped = (ROOT / "config" / "tracker.toml").read_text(encoding="utf-8")
+    keys = r"\[site\]|output|base_url|publish_dir|publish_remote|publish_branch"
+    uncommented = re.sub(rf"(?m)^# ({keys})(?=\s)", r"\1", shipped)
+    assert uncommented != shipped and "[site]" in uncommented.splitlines()
+    base = tmp_path / "config"
+    shutil.copytree(ROOT / "config", base)
+    write(base / "tracker.toml", uncommented)
+    site = config.load(base, tmp_path / "snapshots", environ={}).site
+    assert site is not None and site.git is not None
+    assert (site.output, site.base_url) == (Path("site"), "https://policy.example.org/")
+    assert site.git.branch == "gh-pages"

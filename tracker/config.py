@@ -21,7 +21,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -52,6 +52,7 @@ from tracker.fetch.addresses import (
 )
 from tracker.models import Document, ExtractRules, FetchSettings, Significance, TelegramSettings
 from tracker.notify.channels import Channel
+from tracker.site.publish import DEFAULT_BRANCH, SiteSettings
 from tracker.state.url import parse_state_url
 from tracker.suspect import SuspectSettings
 from tracker.timestamps import utc_now
@@ -177,6 +178,59 @@ class ArchiveConfig(_Strict):
         return value
 
 
+#: A git branch name as ``git check-ref-format --branch`` accepts it (a safe subset).
+_BRANCH = re.compile(r"(?!-)(?!.*\.\.)(?!.*//)(?!.*\.lock$)[A-Za-z0-9._/-]+(?<![/.])")
+
+
+def _http_url(value: str) -> str:
+    """An absolute http(s) URL with a host and no credentials, query or fragment."""
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or any(c.isspace() for c in value)
+    ):
+        raise ValueError(f"{value!r} is not an http(s) URL such as https://policy.example.org/")
+    if has_credentials(value) or parts.query or parts.fragment:
+        raise ValueError(
+            f"{value!r}: a base URL has no credentials, query or fragment "
+            "(e.g. https://policy.example.org/archive/)"
+        )
+    return value
+
+
+def _folder(value: str) -> str:
+    """A local folder: not empty, not a URL."""
+    if not value.strip():
+        raise ValueError("an empty folder name; give a path such as 'site'")
+    if _URL_LIKE.match(value):
+        raise ValueError(
+            f"{value!r} looks like a URL; give a local folder (to publish to a remote, use "
+            "publish_remote)"
+        )
+    return value
+
+
+class SiteConfig(_Strict):
+    """``[site]`` in tracker.toml: the static site, its address, and where it is published."""
+
+    output: Annotated[str, AfterValidator(_folder)] = "site"
+    base_url: Annotated[str, AfterValidator(_http_url)] | None = None
+    publish_dir: Annotated[str, AfterValidator(_folder)] | None = None
+    publish_remote: Annotated[str, AfterValidator(check_remote)] | None = None
+    publish_branch: str = DEFAULT_BRANCH
+
+    @field_validator("publish_branch")
+    @classmethod
+    def _branch_name(cls, value: str) -> str:
+        if not _BRANCH.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a git branch name (letters, digits, '.', '_', '-', '/'; "
+                "e.g. 'gh-pages')"
+            )
+        return value
+
+
 class TelegramConfig(_Strict):
     """``[telegram]`` in tracker.toml (the token and endpoint come from the environment)."""
 
@@ -205,6 +259,7 @@ class TrackerFile(_Strict):
     telegram: TelegramConfig = TelegramConfig()
     suspect: SuspectConfig = SuspectConfig()
     archive: ArchiveConfig = ArchiveConfig()
+    site: SiteConfig | None = None
 
 
 #: Friendly names accepted by a channel's ``digest`` key.
@@ -434,6 +489,8 @@ class Settings:
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     suspect: SuspectSettings = field(default_factory=SuspectSettings)
     git: GitSettings = field(default_factory=GitSettings)
+    #: None when tracker.toml has no ``[site]``: no site is built or published.
+    site: SiteSettings | None = None
 
     @property
     def taxonomy_path(self) -> Path:
@@ -691,6 +748,69 @@ def _git(section: ArchiveConfig, env: Mapping[str, str], path: Path) -> GitSetti
     )
 
 
+def _site(
+    section: SiteConfig | None,
+    env: Mapping[str, str],
+    path: Path,
+    archive_dir: Path,
+    git: GitSettings,
+) -> SiteSettings | None:
+    """The site's settings (None without ``[site]``); ``TRACKER_SITE_REMOTE`` wins over
+    ``[site] publish_remote`` (a remote with a token belongs in the environment).
+
+    ConfigError, naming the key, when the site or its publishing folder overlaps the archive
+    (the site keeps the archive's layout: it would overwrite the archive's change pages) or
+    each other.
+    """
+    if section is None:
+        if env.get("TRACKER_SITE_REMOTE"):
+            raise ConfigError(
+                f"TRACKER_SITE_REMOTE is set but {path} has no [site] section: add one "
+                '(e.g. [site] with output = "site") to build and publish the site'
+            )
+        return None
+    remote = section.publish_remote
+    if env.get("TRACKER_SITE_REMOTE"):
+        try:
+            remote = check_remote(env["TRACKER_SITE_REMOTE"])
+        except ValueError as exc:
+            raise ConfigError(f"TRACKER_SITE_REMOTE: {exc}") from None
+    output = Path(section.output)
+    publish_dir = Path(section.publish_dir) if section.publish_dir else None
+    folders = [("site.output", output)]
+    if publish_dir is not None:
+        folders.append(("site.publish_dir", publish_dir))
+    archive = archive_dir.absolute()
+    for key, folder in folders:
+        where = folder.absolute()
+        if where == archive or archive in where.parents or where in archive.parents:
+            raise ConfigError(
+                f"{path}: {key}: {str(folder)!r} overlaps the archive {str(archive_dir)!r}; "
+                "the site keeps the archive's layout and would overwrite its files: use a "
+                "separate folder such as 'site'"
+            )
+    if publish_dir is not None:
+        a, b = output.absolute(), publish_dir.absolute()
+        if a == b or a in b.parents or b in a.parents:
+            raise ConfigError(
+                f"{path}: site.publish_dir: {section.publish_dir!r} overlaps site.output "
+                f"{section.output!r}; the site is built in one folder and copied to another"
+            )
+    return SiteSettings(
+        output=output,
+        base_url=section.base_url,
+        publish_dir=publish_dir,
+        git=None
+        if not remote
+        else GitSettings(
+            remote=remote,
+            author_name=git.author_name,
+            author_email=git.author_email,
+            branch=section.publish_branch,
+        ),
+    )
+
+
 def check_archive_dir(archive_dir: Path) -> Path:
     """The archive is a local folder: a URL (``s3://bucket/...``) is refused, with the way out."""
     text = str(archive_dir)
@@ -721,8 +841,9 @@ def load(
     ``TRACKER_DB``), which wins over the defaults (``config/``, ``snapshots/``, an SQLite file
     under ``.tracker/``, outside the published archive). The Telegram bot token and endpoint
     come from the environment only (``TELEGRAM_BOT_TOKEN``, ``TELEGRAM_API_BASE_URL``);
-    ``TRACKER_ARCHIVE_REMOTE`` wins over ``[archive] remote``. An archive given as a URL is
-    refused (:func:`check_archive_dir`). Every
+    ``TRACKER_ARCHIVE_REMOTE`` wins over ``[archive] remote``, ``TRACKER_SITE_REMOTE`` over
+    ``[site] publish_remote``; with a ``[site] base_url``, channels without a ``public_url``
+    link the site. An archive given as a URL is refused (:func:`check_archive_dir`). Every
     cron must fire within a few years after ``now`` (default: the clock).
     """
     env = os.environ if environ is None else environ
@@ -741,6 +862,14 @@ def load(
     )
     channels = load_channels(config_dir, documents, _label_ids(), now=now)
     _maintainers_apart(tracker.telegram.maintainers_chat_id, channels, config_dir, tracker_path)
+    git = _git(tracker.archive, env, tracker_path)
+    site = _site(tracker.site, env, tracker_path, archive_dir, git)
+    if site is not None and site.base_url:
+        # Alerts link the published site unless a channel names its own address.
+        channels = tuple(
+            channel if channel.public_url else replace(channel, public_url=site.base_url)
+            for channel in channels
+        )
     return Settings(
         config_dir=config_dir,
         archive_dir=archive_dir,
@@ -767,7 +896,8 @@ def load(
             unterminated_html=tracker.suspect.unterminated_html,
             confirm=tracker.suspect.confirm,
         ),
-        git=_git(tracker.archive, env, tracker_path),
+        git=git,
+        site=site,
     )
 
 

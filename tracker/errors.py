@@ -16,6 +16,8 @@
     │   └── GitError            a git command on the archive failed (command, git's words)
     │       └── ArchiveDivergedError  the archive and its remote diverged: refused, nothing lost
     ├── BackfillError           a backfill folder is unusable (bad file name, unknown document)
+    ├── PublishError            the built site could not be published (folder or git remote):
+    │                           the archive is untouched; published again at the next pass
     ├── QueryError              a question asked of the archive names nothing in it (a date before
     │                           the first version, an ambiguous prefix, an unknown label): exit 2
     └── StateError              the state database cannot be used (locked, read-only, unreachable
@@ -123,6 +125,14 @@ class BackfillError(TrackerError):
     """A folder given to ``tracker import`` cannot be imported."""
 
     cause = "bad-import"
+
+
+class PublishError(TrackerError):
+    """The site could not be published to its folder or git remote (the message names the
+    target, credentials redacted, and what failed). Nothing of the archive is touched; every
+    published file is whole (old or new), and the next publish starts again from the site."""
+
+    cause = "publish-failed"
 
 
 class QueryError(TrackerError):

@@ -133,8 +133,8 @@ def headline_labels(change: Change) -> tuple[list[str], list[str]]:
     if rank is None or rank is Rank.OTHER:
         return [], []
     return (
-        [label for label in change.gained if _headline(label, rank)],
-        [label for label in change.lost if _headline(label, rank)],
+        [label for label in change.gained if headline_label(label, rank)],
+        [label for label in change.lost if headline_label(label, rank)],
     )
 
 
@@ -154,7 +154,7 @@ def label_order(label: str) -> int:
     }.get(spec.group, 9)
 
 
-def _headline(label: str, rank: Rank) -> bool:
+def headline_label(label: str, rank: Rank) -> bool:
     """Whether a summary line of a change of this rank names the label."""
     if label == Label.AI_TRAINING:
         return rank >= Rank.PURPOSE

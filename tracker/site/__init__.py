@@ -24,5 +24,9 @@ script but the search. The URL scheme (others link to it)::
   :mod:`tracker.site.words` (English and French) and :mod:`tracker.site.text` (Markdown as
   escaped HTML);
 - :mod:`tracker.site.build` writes them, rewriting only the files whose bytes changed and
-  removing the files of an earlier build that are no longer produced.
+  removing the files of an earlier build that are no longer produced;
+- :mod:`tracker.site.feeds`: Atom feeds of the recorded changes (all, substantive, per
+  platform, document and label), built with feedgen from the change records;
+- :mod:`tracker.site.publish`: a built site copied to a folder, or committed and pushed to a
+  git branch.
 """

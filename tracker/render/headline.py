@@ -214,7 +214,9 @@ _PURPOSES = {
     },
     "fr": {
         "ai_training": "entraîner l'IA{generative}",
-        "automated_decisions_profiling": "prendre des décisions automatisées et établir des profils",
+        "automated_decisions_profiling": (
+            "prendre des décisions automatisées et établir des profils"
+        ),
         "third_party_sharing": "partager des données avec des tiers",
         "international_transfer": "transférer des données à l'étranger",
         "retention": "conserver des données",

@@ -37,7 +37,6 @@ from tracker.render import (
     display_text,
     headline_labels,
     label_order,
-    lead_order,
     section_label,
     shown_diff,
 )
@@ -366,7 +365,7 @@ def _label_line(clause: ClauseChange | Sequence[ClauseChange], language: str) ->
     clauses = [clause] if isinstance(clause, ClauseChange) else list(clause)
     about = [label for c in clauses for label in (*c.labels, *c.lost)]
     gained = {label for c in clauses for label in c.gained}
-    lost = {label for c in clauses for label in c.lost} - {l for c in clauses for l in c.labels}
+    lost = {label for c in clauses for label in c.lost} - {x for c in clauses for x in c.labels}
     items = []
     for label in sorted(dict.fromkeys(about), key=label_order):
         mark = "+" if label in gained else "−" if label in lost else ""

@@ -14,13 +14,13 @@ import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from tracker.archive.store import Archive
 from tracker.changes import build_change
 from tracker.cron import cron_trigger
-from tracker.extract.effective_date import effective_date
+from tracker.extract.effective_date import announced_date, effective_date
 from tracker.models import Change, Document, Outcome, TelegramSettings
 from tracker.notify.channels import Channel, Delivery, route
 from tracker.notify.outages import MAINTAINERS, Outages
@@ -33,6 +33,7 @@ from tracker.render.telegram import (
     render_fallback,
     render_notice,
     render_post,
+    render_reminder,
 )
 from tracker.render.telegram_limits import fits
 from tracker.render.words import word
@@ -136,25 +137,44 @@ class Alerts:
             detected_at=detected,
             change_page=f"{document.id}/changes/{current.timestamp}.html",
             effective=effective_date(current.text),
+            takes_effect=takes_effect(current.text, detected),
             archive_head=self.archive.head(),
         )
         items: list[Queued] = []
+        reminders: list[Queued] = []
         for channel, how in route(self.channels, change):
             if how is Delivery.POST:
                 for message in self._post(change, context, channel):
                     items.append(Queued(channel.name, channel.chat_id, message))
+                if context.takes_effect is not None:
+                    reminder = self._reminder(change, context, channel)
+                    if reminder is not None:
+                        due = reminder_time(context.takes_effect)
+                        reminders.append(Queued(channel.name, channel.chat_id, reminder, due))
             else:
                 held_until = self._next_digest(channel, detected)
                 message = digest_line(change, context, channel)
                 items.append(Queued(channel.name, channel.chat_id, message, held_until))
-        queued = self.outbox.enqueue(
-            key,
-            items,
-            at=self.now(),
-            document=document.id,
-            version=current.timestamp,
-            significance=change.significance.value,
-        )
+        with self.outbox.state.transaction() as db:
+            queued = insert_alert(
+                db,
+                key,
+                items,
+                at=self.now(),
+                document=document.id,
+                version=current.timestamp,
+                significance=change.significance.value,
+            )
+            if queued and reminders and context.takes_effect is not None:
+                # One reminder per document and date, however many changes announced it.
+                insert_alert(
+                    db,
+                    f"reminder:{document.id}:{context.takes_effect.isoformat()}",
+                    reminders,
+                    at=self.now(),
+                    document=document.id,
+                    version=current.timestamp,
+                )
         if not queued:
             return None
         if items:
@@ -184,6 +204,20 @@ class Alerts:
             )
             return render_fallback(change, context, channel)
 
+    def _reminder(self, change: Change, context: PostContext, channel: Channel) -> Message | None:
+        """The reminder of an announced change, or None if it cannot be rendered (logged)."""
+        try:
+            return render_reminder(change, context, channel)
+        except Exception:  # a renderer bug must not block the alert itself
+            log.exception(
+                "%s: the reminder for %s could not be rendered", change.document, channel.name
+            )
+            return None
+
+    def release_reminders(self) -> int:
+        """Reminders whose day has come: held → pending (sent by the next drain); how many."""
+        return self.outbox.release_reminders(self.now())
+
     def _next_digest(self, channel: Channel, after: datetime) -> datetime:
         assert channel.digest is not None  # noqa: S101 - route() only digests with a schedule
         trigger = cron_trigger(channel.digest, "UTC")
@@ -194,6 +228,8 @@ class Alerts:
         """Turn held digest lines whose time has come into digest messages; returns how many."""
         due: dict[tuple[str, str], list[Row]] = defaultdict(list)
         for row in self.outbox.held_due(self.now()):
+            if row.message.role == "reminder":  # released by release_reminders, not digested
+                continue
             due[(row.channel, row.chat_id)].append(row)
         by_name = {channel.name: channel for channel in self.channels}
         made = 0
@@ -304,6 +340,30 @@ class Alerts:
                 (DELIVERY_NOTICE, json.dumps(group, ensure_ascii=False)),
             )
         return True
+
+
+#: When a reminder goes out on the day an announced change takes effect (UTC): the morning
+#: in Europe, not at midnight.
+REMINDER_TIME = time(7, 0, tzinfo=UTC)
+
+
+def takes_effect(text: str, detected: datetime) -> date | None:
+    """A date after ``detected``'s day on which the text says it takes effect, if any.
+
+    The date a banner announces for an update ("On November 3, 2025, we are updating…"), or
+    the page's own "Effective …" date when it is still to come; the earlier of the two.
+    """
+    upcoming = [
+        when
+        for when in (announced_date(text), effective_date(text))
+        if when is not None and when > detected.date()
+    ]
+    return min(upcoming) if upcoming else None
+
+
+def reminder_time(day: date) -> datetime:
+    """When the reminder of a change taking effect on ``day`` is sent."""
+    return datetime.combine(day, REMINDER_TIME)
 
 
 #: The ``meta`` key of the last delivery notice to the maintainers (its alert key and items).

@@ -360,6 +360,27 @@ class Outbox:
             )
         return True
 
+    def release_reminders(self, now: datetime) -> int:
+        """Held reminders whose time has come become pending, in one transaction; how many.
+
+        A reminder (role ``reminder``, :mod:`tracker.notify.alerts`) is queued with its change,
+        held until the day the change takes effect. Released once (the update is guarded by
+        its status), it is then sent like any pending message: once, surviving restarts.
+        """
+        due = [
+            (row.id,)
+            for row in self.rows([Status.HELD])
+            if row.message.role == "reminder"
+            and row.not_before is not None
+            and row.not_before <= now
+        ]
+        if not due:
+            return 0
+        with self.state.transaction() as db:
+            return db.executemany(
+                "UPDATE outbox SET status = 'pending' WHERE id = ? AND status = 'held'", due
+            ).rowcount
+
     # ------------------------------------------------------------------ reading
     def rows(self, statuses: Iterable[Status] | None = None) -> list[Row]:
         """Messages with these statuses (all when None), oldest first."""

@@ -119,6 +119,8 @@ class PostContext:
     detected_at: datetime
     change_page: str
     effective: date | None = None
+    #: a later date the text announces the change takes effect (a reminder goes out then)
+    takes_effect: date | None = None
     #: the archive head once the change was recorded (``tracker verify --head``), if known
     archive_head: str = ""
 
@@ -217,9 +219,11 @@ def render_summary(change: Change, context: PostContext, channel: Channel) -> Me
     lines.append(f"📜 <b>{esc(context.title)}</b>")
     when = [f"<b>{esc(significance_word(lang, change.significance))}</b>"]
     when.append(esc(word(lang, "detected", when=moment(lang, context.detected_at))))
-    if context.effective is not None:
+    if context.effective is not None and context.takes_effect is None:
         when.append(esc(word(lang, "effective", when=day(lang, context.effective))))
     lines.append(" · ".join(when))
+    if context.takes_effect is not None:
+        lines.append("⏳ " + esc(word(lang, "takes_effect", when=day(lang, context.takes_effect))))
     lines.append(esc(_count_line(change, lang)))
     touched = rank_word(lang, change.rank) if change.rank is not None else None
     if touched:
@@ -568,6 +572,33 @@ def render_post(
         ),
         render_document(change, context, channel),
     ]
+
+
+def render_reminder(change: Change, context: PostContext, channel: Channel) -> Message:
+    """The message sent on the day an announced change takes effect (``context.takes_effect``).
+
+    The headline again (or the document's title), when the change was detected, and links.
+    """
+    lang = channel.language
+    assert context.takes_effect is not None  # noqa: S101 - only queued for announced changes
+    told = story(change)
+    lines = [f"⏰ <b>{esc(word(lang, 'reminder', when=day(lang, context.takes_effect)))}</b>"]
+    if told is not None:
+        lines.append(f"📣 {headline_markup(told, lang, platform(change.document, context.title))}")
+    lines.append(
+        f"📜 <b>{esc(context.title)}</b> · "
+        + esc(word(lang, "reminder_of", when=moment(lang, context.detected_at)))
+    )
+    page = channel.link(context.change_page)
+    links = [_link(page, word(lang, "full_diff"))] if page else []
+    if context.source_url:
+        links.append(_link(context.source_url, word(lang, "current_text")))
+    if links:
+        lines.append("🔎 " + " · ".join(links))
+    markup = "\n".join(lines)
+    if not fits(markup):
+        raise MessageTooLargeError(f"reminder of {change.document} does not fit one message")
+    return Message(role="reminder", html=markup, silent=channel.silent, preview_url=page)
 
 
 def render_fallback(change: Change, context: PostContext, channel: Channel) -> list[Message]:

@@ -14,6 +14,7 @@ import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from tracker.models import Change, Document, Outcome, TelegramSettings
 from tracker.notify.channels import Channel, Delivery, route
 from tracker.notify.outages import MAINTAINERS, Outages
 from tracker.notify.outbox import Outbox, Queued, Row, amend_pending, insert_alert
+from tracker.notify.twins import TWIN_WINDOW, TwinChange, linked, twins
 from tracker.render.telegram import (
     Message,
     PostContext,
@@ -62,6 +64,7 @@ class Alerts:
         inaccessible_after: int = 3,
         gather_seconds: float = 0.0,
         delivered: Callable[[], frozenset[str]] = frozenset,
+        documents: Sequence[Document] = (),
     ) -> None:
         """Everything needed to decide, render and queue alerts.
 
@@ -79,6 +82,8 @@ class Alerts:
         self.inaccessible_after = inaccessible_after
         self.outages = Outages(outbox, telegram.maintainers_chat_id, now, gather_seconds)
         self.delivered = delivered
+        self.documents = tuple(documents)
+        """Every tracked document, to find a document's twin in another language."""
 
     # ------------------------------------------------------------------ changes
     def queue_latest(self, document: Document, change: Change | None = None) -> str | None:
@@ -142,9 +147,30 @@ class Alerts:
         )
         items: list[Queued] = []
         reminders: list[Queued] = []
+        twin_doc = next(iter(twins(document, self.documents)), None)
+        twin = None if twin_doc is None else self._twin_change(twin_doc, change, detected)
         for channel, how in route(self.channels, change):
+            shown, shown_context = change, context
+            if twin_doc is not None:
+                status = "not_yet" if twin is None else "same"
+                when = None if twin is None else twin.detected
+                shown_context = replace(context, twin=(status, twin_doc.language, when))
+                if channel.language == twin_doc.language != document.language and twin:
+                    if channel.follows(twin_doc.id) and self.outbox.has_messages(
+                        f"change:{twin_doc.id}:{twin.stamp}", channel.name
+                    ):
+                        continue  # the channel had this change in its language already
+                    # The twin's clauses, in the channel's language (linked: same change).
+                    shown = twin.change
+                    shown_context = replace(
+                        context,
+                        title=twin_doc.title,
+                        source_url=twin_doc.url,
+                        change_page=f"{twin_doc.id}/changes/{twin.stamp}.html",
+                        twin=("from", twin_doc.language, twin.detected),
+                    )
             if how is Delivery.POST:
-                for message in self._post(change, context, channel):
+                for message in self._post(shown, shown_context, channel):
                     items.append(Queued(channel.name, channel.chat_id, message))
                 if context.takes_effect is not None:
                     reminder = self._reminder(change, context, channel)
@@ -155,26 +181,19 @@ class Alerts:
                 held_until = self._next_digest(channel, detected)
                 message = digest_line(change, context, channel)
                 items.append(Queued(channel.name, channel.chat_id, message, held_until))
-        with self.outbox.state.transaction() as db:
-            queued = insert_alert(
-                db,
-                key,
-                items,
-                at=self.now(),
-                document=document.id,
-                version=current.timestamp,
-                significance=change.significance.value,
-            )
-            if queued and reminders and context.takes_effect is not None:
-                # One reminder per document and date, however many changes announced it.
-                insert_alert(
-                    db,
-                    f"reminder:{document.id}:{context.takes_effect.isoformat()}",
-                    reminders,
-                    at=self.now(),
-                    document=document.id,
-                    version=current.timestamp,
-                )
+        also = []
+        if reminders and context.takes_effect is not None:
+            # One reminder per document and date, however many changes announced it.
+            also.append((f"reminder:{document.id}:{context.takes_effect.isoformat()}", reminders))
+        queued = self.outbox.enqueue(
+            key,
+            items,
+            at=self.now(),
+            document=document.id,
+            version=current.timestamp,
+            significance=change.significance.value,
+            also=also,
+        )
         if not queued:
             return None
         if items:
@@ -203,6 +222,25 @@ class Alerts:
                 "rendered; a plain summary was queued instead (see the worker's log)",
             )
             return render_fallback(change, context, channel)
+
+    def _twin_change(self, twin: Document, change: Change, detected: datetime) -> TwinChange | None:
+        """The twin's change linked to ``change`` (:mod:`tracker.notify.twins`), if any."""
+        stamps = self.archive.version_stamps(twin.id)
+        recorded = set(self.archive.change_stamps(twin.id))
+        candidates = []
+        for position, stamp in enumerate(stamps[1:], 1):
+            when = from_stamp(stamp)
+            if stamp not in recorded or abs(when - detected) > TWIN_WINDOW:
+                continue
+            current = self.archive.read_version(twin.id, stamp)
+            if current.technical_upgrade:
+                continue
+            previous = self.archive.read_version(twin.id, stamps[position - 1])
+            from tracker.classify.taxonomy import resolve
+
+            built = build_change(twin, previous, current, resolve(self.taxonomy))
+            candidates.append(TwinChange(twin, stamp, when, built))
+        return linked(change, detected, candidates)
 
     def _reminder(self, change: Change, context: PostContext, channel: Channel) -> Message | None:
         """The reminder of an announced change, or None if it cannot be rendered (logged)."""

@@ -121,6 +121,9 @@ class PostContext:
     effective: date | None = None
     #: a later date the text announces the change takes effect (a reminder goes out then)
     takes_effect: date | None = None
+    #: what the twin document in another language did: (``same``, ``not_yet`` or ``from``, its
+    #: language, when its change was detected or None) (:mod:`tracker.notify.twins`)
+    twin: tuple[str, str, datetime | None] | None = None
     #: the archive head once the change was recorded (``tracker verify --head``), if known
     archive_head: str = ""
 
@@ -198,6 +201,15 @@ def _hashtags(change: Change, told: Story | None) -> list[str]:
     return [_hashtag(label) for label in tags[:MAX_HASHTAGS]]
 
 
+def twin_line(twin: tuple[str, str, datetime | None], language: str) -> str:
+    """``also in the French version (4 Nov 2025, 00:35 UTC)``, ``not yet in the French
+    version``."""
+    status, other, when = twin
+    name = word(language, f"lang_{other}") if other in ("en", "fr") else other
+    stamp = moment(language, when) if when is not None else ""
+    return word(language, f"twin_{status}", version=name, when=stamp)
+
+
 def headline_markup(told: Story, language: str, who: str) -> str:
     """The headline sentence as HTML: escaped, its link on the words it names."""
     said: Sentence = sentence(told, language, who=who)
@@ -225,6 +237,8 @@ def render_summary(change: Change, context: PostContext, channel: Channel) -> Me
     if context.takes_effect is not None:
         lines.append("⏳ " + esc(word(lang, "takes_effect", when=day(lang, context.takes_effect))))
     lines.append(esc(_count_line(change, lang)))
+    if context.twin is not None:
+        lines.append("🌐 " + esc(twin_line(context.twin, lang)))
     touched = rank_word(lang, change.rank) if change.rank is not None else None
     if touched:
         gained, lost = headline_labels(change)

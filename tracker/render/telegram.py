@@ -425,13 +425,15 @@ def row_block(unit: Unit, language: str, title: str) -> str:
 
 def unit_blocks(unit: Unit, language: str, title: str = "") -> list[str]:
     """A unit as blocks of markup: a table row as one block (its cells under their columns)
-    when it fits one message, otherwise (and for a clause) each clause as before."""
+    when it fits one message, otherwise each cell as its own block under the row's name (the
+    name cell not repeated); a clause outside a table as :func:`clause_blocks`."""
     cells = [c for c in unit.clauses if not unit.head_cell(c)]
     if unit.row and cells:
         block = row_block(unit, language, title)
         if fits(block):
             return [block]
-    return [block for clause in unit.clauses for block in clause_blocks(clause, language, title)]
+    shown = cells if unit.row and cells else list(unit.clauses)
+    return [block for clause in shown for block in clause_blocks(clause, language, title)]
 
 
 def _clause_block(

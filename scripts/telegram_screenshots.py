@@ -1,7 +1,7 @@
 """Screenshots of the Telegram messages for docs/: the real EU notice change of 2025-11-03.
 
-Renders the post of the corpus change (2025-09-18 → 2025-11-04), headline first, for an English channel and a
-French channel filtered on ``ai_training``, draws them as Telegram shows them
+Renders the post of the corpus change (2025-09-18 → 2025-11-04), headline first, for an
+English channel and a French channel filtered on ``ai_training``, draws them as Telegram shows them
 (:mod:`tracker.render.preview`, after TDLib-faithful parsing) and screenshots the page in
 headless Chromium::
 

@@ -158,9 +158,15 @@ def test_a_lost_basis_a_new_purpose_a_new_control_and_data_each_have_their_templ
         ),
         (
             "We keep your account safe.",
-            "We keep your account safe. We use your data to train artificial intelligence.",
+            "We keep your account safe. We use your profile to train artificial intelligence.",
             "Acme now uses your data to train AI",
             "Acme utilise désormais vos données pour entraîner l'IA",
+        ),
+        (
+            "We keep your account safe.",
+            "We keep your account safe. Members aged 16 or 17 have their own settings.",
+            "Acme now mentions minors",
+            "Acme mentionne désormais les mineurs",
         ),
         (
             "We keep your account safe.",

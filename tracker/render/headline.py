@@ -13,7 +13,8 @@ per combination of labels (docs/adr/0021-alerts-tell-the-story-first.md), filled
 - the *top unit*: among those units, the one carrying most of the lead, the purpose and a
   control label, then the one whose row names the purpose, then the first;
 - "generative" when the purpose is AI training and a matched word says so;
-- "on your data" when the top unit names data categories;
+- "on your data" after a basis or Art. 9 used to train AI, when the top unit names data
+  categories;
 - the opt-out (or withdrawal) clause when a control label is gained with it, and the link the
   changed text gives in the sentence where that control was matched.
 
@@ -224,14 +225,34 @@ _PURPOSES = {
     },
 }
 
+#: What a purpose is called when it leads the sentence ("LinkedIn now mentions …").
+_NOUNS = {
+    "en": {
+        "automated_decisions_profiling": "automated decisions and profiling",
+        "third_party_sharing": "sharing data with third parties",
+        "international_transfer": "transfers of data abroad",
+        "retention": "how long data is kept",
+        "minors": "minors",
+    },
+    "fr": {
+        "automated_decisions_profiling": "les décisions automatisées et le profilage",
+        "third_party_sharing": "le partage de données avec des tiers",
+        "international_transfer": "les transferts de données à l'étranger",
+        "retention": "la durée de conservation des données",
+        "minors": "les mineurs",
+    },
+}
+
 _TEMPLATES = {
     "en": {
         ("basis", True): "{who} now relies on {basis}",
         ("basis", False): "{who} no longer relies on {basis}",
         ("art9", True): "{who} now says it may process special-category data (Art. 9)",
         ("art9", False): "{who} no longer mentions special-category data (Art. 9)",
-        ("purpose", True): "{who} now uses your data to {purpose}",
-        ("purpose", False): "{who} no longer mentions using your data to {purpose}",
+        ("ai", True): "{who} now uses your data to {purpose}",
+        ("ai", False): "{who} no longer mentions using your data to {purpose}",
+        ("purpose", True): "{who} now mentions {noun}",
+        ("purpose", False): "{who} no longer mentions {noun}",
         ("opt_out", True): "You can now opt out",
         ("opt_out", False): "{who} no longer mentions an opt-out",
         ("opt_in", True): "{who} now asks for your agreement first (opt-in)",
@@ -246,8 +267,10 @@ _TEMPLATES = {
         ("basis", False): "{who} ne s'appuie plus sur {basis}",
         ("art9", True): "{who} indique désormais pouvoir traiter des données sensibles (art. 9)",
         ("art9", False): "{who} ne mentionne plus les données sensibles (art. 9)",
-        ("purpose", True): "{who} utilise désormais vos données pour {purpose}",
-        ("purpose", False): "{who} ne mentionne plus l'usage de vos données pour {purpose}",
+        ("ai", True): "{who} utilise désormais vos données pour {purpose}",
+        ("ai", False): "{who} ne mentionne plus l'usage de vos données pour {purpose}",
+        ("purpose", True): "{who} mentionne désormais {noun}",
+        ("purpose", False): "{who} ne mentionne plus {noun}",
         ("opt_out", True): "Vous pouvez désormais vous y opposer (opt-out)",
         ("opt_out", False): "{who} ne mentionne plus de droit d'opposition (opt-out)",
         ("opt_in", True): "{who} demande désormais votre accord préalable (opt-in)",
@@ -314,6 +337,8 @@ def _template(story: Story) -> tuple[str, bool]:
         return (story.lead, story.gained)
     if group is Group.DATA_CATEGORY:
         return ("data", story.gained)
+    if story.lead == Label.AI_TRAINING:
+        return ("ai", story.gained)
     return ("purpose", story.gained)
 
 
@@ -324,7 +349,7 @@ def sentence(story: Story, language: str, *, who: str) -> Sentence:
     words = _PARTS[language]
     key = _template(story)
     generative = words["generative"] if story.generative else ""
-    purpose_label = story.lead if key[0] == "purpose" else story.purpose
+    purpose_label = story.lead if key[0] in ("ai", "purpose") else story.purpose
     purpose = (
         _PURPOSES[language].get(purpose_label, label_name(language, purpose_label))
         if purpose_label
@@ -336,12 +361,13 @@ def sentence(story: Story, language: str, *, who: str) -> Sentence:
         if len(data_names) > 1
         else "".join(data_names)
     )
+    noun = _NOUNS[language].get(story.lead, label_name(language, story.lead))
     text = _TEMPLATES[language][key].format(
-        who=who, basis=_BASES[language].get(story.lead, ""), purpose=purpose, data=data
+        who=who, basis=_BASES[language].get(story.lead, ""), purpose=purpose, data=data, noun=noun
     )
     if key[0] in ("basis", "art9") and story.purpose:
         text += words["to"].format(purpose=purpose)
-    if purpose_label == Label.AI_TRAINING and story.data and story.gained:
+    if key[0] in ("basis", "art9") and story.purpose == Label.AI_TRAINING and story.data:
         text += words["on_data"]
     if story.control and story.control != story.lead and story.gained:
         text += words[f"suffix_{story.control}"]

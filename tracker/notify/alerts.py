@@ -115,6 +115,11 @@ class Alerts:
         technical upgrade) with its change record written, captured after the outbox began.
         ``change`` saves recomputing the comparison when the caller has it. Returns the key of
         the alert queued, if one was.
+
+        A document with a twin in another language (:mod:`tracker.notify.twins`): a channel in
+        the twin's language gets the twin's linked change instead (or nothing, when it had that
+        change already), and every post says whether the twin changed. A change announcing a
+        later date queues its reminder in the same transaction (:func:`takes_effect`).
         """
         stamps = self.archive.version_stamps(document.id)
         if stamp not in stamps[1:] or stamp not in self.archive.change_stamps(document.id):
@@ -173,13 +178,13 @@ class Alerts:
                 for message in self._post(shown, shown_context, channel):
                     items.append(Queued(channel.name, channel.chat_id, message))
                 if context.takes_effect is not None:
-                    reminder = self._reminder(change, context, channel)
+                    reminder = self._reminder(shown, shown_context, channel)
                     if reminder is not None:
                         due = reminder_time(context.takes_effect)
                         reminders.append(Queued(channel.name, channel.chat_id, reminder, due))
             else:
                 held_until = self._next_digest(channel, detected)
-                message = digest_line(change, context, channel)
+                message = digest_line(shown, shown_context, channel)
                 items.append(Queued(channel.name, channel.chat_id, message, held_until))
         also = []
         if reminders and context.takes_effect is not None:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
+
+from tests.corpus import CORPUS, MANIFEST
 from tests.fake_telegram import FakeTelegram
 from tests.servers import Reply, page_bytes
 from tests.test_alerts import V1, V2, World
@@ -91,3 +94,15 @@ def test_an_announced_change_says_so_and_its_reminder_goes_out_on_the_day_once(
         [r for r in rows if r.message.role == "reminder"]
     )
     assert result.version
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not MANIFEST.is_file(), reason=f"corpus not found at {CORPUS}")
+def test_the_real_announcement_of_2025_09_18_takes_effect_on_3_november():
+    folder = CORPUS / "linkedin" / "eu-regional-privacy-notice" / "markdown" / "en_pga"
+    announcing = (folder / "2025-09-18T12-34-39Z.md").read_text(encoding="utf-8")
+    in_force = (folder / "2025-11-04T00-35-00Z.md").read_text(encoding="utf-8")
+    assert announced_date(announcing) == date(2025, 11, 3)
+    captured = datetime(2025, 9, 18, 12, 34, tzinfo=UTC)
+    assert takes_effect(announcing, captured) == date(2025, 11, 3), "not February 27, 2025"
+    assert takes_effect(in_force, datetime(2025, 11, 4, 0, 35, tzinfo=UTC)) is None

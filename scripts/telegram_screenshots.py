@@ -1,7 +1,7 @@
 """Screenshots of the Telegram messages for docs/: the real EU notice change of 2025-11-03.
 
-Renders the post of the corpus change (2025-09-18 → 2025-11-04) for an English channel and a
-French channel filtered on ``ai_training``, draws them as Telegram shows them
+Renders the post of the corpus change (2025-09-18 → 2025-11-04), headline first, for an
+English channel and a French channel filtered on ``ai_training``, draws them as Telegram shows them
 (:mod:`tracker.render.preview`, after TDLib-faithful parsing) and screenshots the page in
 headless Chromium::
 
@@ -81,7 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
-    parser.add_argument("--height", type=int, default=2200)
+    parser.add_argument("--height", type=int, default=2600)
     args = parser.parse_args()
     folder = args.corpus / "linkedin" / "eu-regional-privacy-notice" / "markdown" / "en_pga"
     old = (folder / f"{OLD}.md").read_text(encoding="utf-8")

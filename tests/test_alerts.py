@@ -47,6 +47,7 @@ class World(PipelineWorld):
             taxonomy=load_taxonomy(ROOT / "config" / "taxonomy.toml"),
             now=self.clock.now,
             inaccessible_after=2,
+            documents=tuple(self.settings.documents.values()),
         )
 
     def deps(self, *, alerting: bool = True) -> Deps:

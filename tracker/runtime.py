@@ -83,6 +83,7 @@ def build_deps(
         inaccessible_after=settings.alerts.inaccessible_after,
         gather_seconds=gather_seconds,
         delivered=lambda: deliveries.read(archive.root).delivered,
+        documents=tuple(settings.documents.values()),
     )
     if history is not None:
         history.alerts = alerts

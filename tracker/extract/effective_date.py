@@ -3,6 +3,11 @@
 LinkedIn's pages open with a line such as ``Effective November 3, 2025`` or ``Entrée en
 vigueur le mercredi 11 août 2020``, often as a link. Only the head of the text is read: a date
 deep in the body is about something else (a past version, a deadline).
+
+A page may also announce a coming update in a banner ("On November 3, 2025, we are updating
+this notice…", "À compter du 3 novembre 2025, nous mettrons à jour…"): :func:`announced_date`
+finds it, and the alert of such a change says when it takes effect (and a reminder goes out
+that day: :mod:`tracker.notify.alerts`).
 """
 
 from __future__ import annotations
@@ -45,6 +50,59 @@ def effective_date(text: str) -> date | None:
     head = display_text(text[:HEAD_CHARS])
     found = []
     for pattern in (_EN, _FR):
+        for match in pattern.finditer(head):
+            month = _MONTHS.get(match.group("month").lower())
+            if month is None:
+                continue
+            try:
+                when = date(int(match.group("year")), month, int(match.group("day")))
+            except ValueError:
+                continue
+            found.append((match.start(), when))
+            break
+    return min(found)[1] if found else None
+
+
+_EN_DATE = r"(?P<month>[A-Za-z]+)\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"
+_FR_DATE = (
+    r"(?:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\s+)?"
+    r"(?P<day>\d{1,2})(?:er)?\s+(?P<month>[a-zéû]+)\s+(?P<year>\d{4})"
+)
+#: A date in a sentence that speaks of the update in the future tense (or the present
+#: progressive: "we are updating"), the date first or after "from", "starting"...
+_ANNOUNCED = (
+    re.compile(
+        r"\b(?:on|from|starting(?:\s+on)?|as\s+of|beginning(?:\s+on)?|effective)\s+"
+        + _EN_DATE
+        + r"[^.!?\n]{0,120}?\b(?:will|are\s+updating|is\s+updating|are\s+making|"
+        r"are\s+changing|take[s]?\s+effect|updates?\s+(?:to|will))",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b(?:will|are\s+updating|is\s+updating)\b[^.!?\n]{0,120}?\b(?:on|from|starting|"
+        r"as\s+of|effective)\s+" + _EN_DATE,
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"(?:\ble|à\s+compter\s+du|à\s+partir\s+du|dès\s+le)\s+"
+        + _FR_DATE
+        + r"[^.!?\n]{0,120}?(?:\w+rons\b|\w+ra\b|\w+ront\b|entrer[ao]n?t?\s+en\s+vigueur|"
+        r"mettons\s+à\s+jour)",
+        re.IGNORECASE,
+    ),
+)
+
+
+def announced_date(text: str) -> date | None:
+    """The date of a coming update announced at the head of ``text`` (Markdown), or None.
+
+    A date counts when its sentence speaks of the future ("we will", "we are updating",
+    "nous mettrons", "entrera en vigueur"); whether it is still to come is for the caller to
+    say (it knows when the text was captured).
+    """
+    head = display_text(text[:HEAD_CHARS])
+    found = []
+    for pattern in _ANNOUNCED:
         for match in pattern.finditer(head):
             month = _MONTHS.get(match.group("month").lower())
             if month is None:

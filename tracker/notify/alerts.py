@@ -14,17 +14,19 @@ import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from tracker.archive.store import Archive
 from tracker.changes import build_change
 from tracker.cron import cron_trigger
-from tracker.extract.effective_date import effective_date
+from tracker.extract.effective_date import announced_date, effective_date
 from tracker.models import Change, Document, Outcome, TelegramSettings
 from tracker.notify.channels import Channel, Delivery, route
 from tracker.notify.outages import MAINTAINERS, Outages
 from tracker.notify.outbox import Outbox, Queued, Row, amend_pending, insert_alert
+from tracker.notify.twins import TWIN_WINDOW, TwinChange, linked, twins
 from tracker.render.telegram import (
     Message,
     PostContext,
@@ -33,6 +35,7 @@ from tracker.render.telegram import (
     render_fallback,
     render_notice,
     render_post,
+    render_reminder,
 )
 from tracker.render.telegram_limits import fits
 from tracker.render.words import word
@@ -61,6 +64,7 @@ class Alerts:
         inaccessible_after: int = 3,
         gather_seconds: float = 0.0,
         delivered: Callable[[], frozenset[str]] = frozenset,
+        documents: Sequence[Document] = (),
     ) -> None:
         """Everything needed to decide, render and queue alerts.
 
@@ -78,6 +82,8 @@ class Alerts:
         self.inaccessible_after = inaccessible_after
         self.outages = Outages(outbox, telegram.maintainers_chat_id, now, gather_seconds)
         self.delivered = delivered
+        self.documents = tuple(documents)
+        """Every tracked document, to find a document's twin in another language."""
 
     # ------------------------------------------------------------------ changes
     def queue_latest(self, document: Document, change: Change | None = None) -> str | None:
@@ -109,6 +115,11 @@ class Alerts:
         technical upgrade) with its change record written, captured after the outbox began.
         ``change`` saves recomputing the comparison when the caller has it. Returns the key of
         the alert queued, if one was.
+
+        A document with a twin in another language (:mod:`tracker.notify.twins`): a channel in
+        the twin's language gets the twin's linked change instead (or nothing, when it had that
+        change already), and every post says whether the twin changed. A change announcing a
+        later date queues its reminder in the same transaction (:func:`takes_effect`).
         """
         stamps = self.archive.version_stamps(document.id)
         if stamp not in stamps[1:] or stamp not in self.archive.change_stamps(document.id):
@@ -136,17 +147,49 @@ class Alerts:
             detected_at=detected,
             change_page=f"{document.id}/changes/{current.timestamp}.html",
             effective=effective_date(current.text),
+            takes_effect=takes_effect(current.text, detected),
             archive_head=self.archive.head(),
         )
         items: list[Queued] = []
+        reminders: list[Queued] = []
+        twin_doc = next(iter(twins(document, self.documents)), None)
+        twin = None if twin_doc is None else self._twin_change(twin_doc, change, detected)
         for channel, how in route(self.channels, change):
+            shown, shown_context = change, context
+            if twin_doc is not None:
+                status = "not_yet" if twin is None else "same"
+                when = None if twin is None else twin.detected
+                shown_context = replace(context, twin=(status, twin_doc.language, when))
+                if channel.language == twin_doc.language != document.language and twin:
+                    if channel.follows(twin_doc.id) and self.outbox.has_messages(
+                        f"change:{twin_doc.id}:{twin.stamp}", channel.name
+                    ):
+                        continue  # the channel had this change in its language already
+                    # The twin's clauses, in the channel's language (linked: same change).
+                    shown = twin.change
+                    shown_context = replace(
+                        context,
+                        title=twin_doc.title,
+                        source_url=twin_doc.url,
+                        change_page=f"{twin_doc.id}/changes/{twin.stamp}.html",
+                        twin=("from", twin_doc.language, twin.detected),
+                    )
             if how is Delivery.POST:
-                for message in self._post(change, context, channel):
+                for message in self._post(shown, shown_context, channel):
                     items.append(Queued(channel.name, channel.chat_id, message))
+                if context.takes_effect is not None:
+                    reminder = self._reminder(shown, shown_context, channel)
+                    if reminder is not None:
+                        due = reminder_time(context.takes_effect)
+                        reminders.append(Queued(channel.name, channel.chat_id, reminder, due))
             else:
                 held_until = self._next_digest(channel, detected)
-                message = digest_line(change, context, channel)
+                message = digest_line(shown, shown_context, channel)
                 items.append(Queued(channel.name, channel.chat_id, message, held_until))
+        also = []
+        if reminders and context.takes_effect is not None:
+            # One reminder per document and date, however many changes announced it.
+            also.append((f"reminder:{document.id}:{context.takes_effect.isoformat()}", reminders))
         queued = self.outbox.enqueue(
             key,
             items,
@@ -154,6 +197,7 @@ class Alerts:
             document=document.id,
             version=current.timestamp,
             significance=change.significance.value,
+            also=also,
         )
         if not queued:
             return None
@@ -184,6 +228,39 @@ class Alerts:
             )
             return render_fallback(change, context, channel)
 
+    def _twin_change(self, twin: Document, change: Change, detected: datetime) -> TwinChange | None:
+        """The twin's change linked to ``change`` (:mod:`tracker.notify.twins`), if any."""
+        stamps = self.archive.version_stamps(twin.id)
+        recorded = set(self.archive.change_stamps(twin.id))
+        candidates = []
+        for position, stamp in enumerate(stamps[1:], 1):
+            when = from_stamp(stamp)
+            if stamp not in recorded or abs(when - detected) > TWIN_WINDOW:
+                continue
+            current = self.archive.read_version(twin.id, stamp)
+            if current.technical_upgrade:
+                continue
+            previous = self.archive.read_version(twin.id, stamps[position - 1])
+            from tracker.classify.taxonomy import resolve
+
+            built = build_change(twin, previous, current, resolve(self.taxonomy))
+            candidates.append(TwinChange(twin, stamp, when, built))
+        return linked(change, detected, candidates)
+
+    def _reminder(self, change: Change, context: PostContext, channel: Channel) -> Message | None:
+        """The reminder of an announced change, or None if it cannot be rendered (logged)."""
+        try:
+            return render_reminder(change, context, channel)
+        except Exception:  # a renderer bug must not block the alert itself
+            log.exception(
+                "%s: the reminder for %s could not be rendered", change.document, channel.name
+            )
+            return None
+
+    def release_reminders(self) -> int:
+        """Reminders whose day has come: held → pending (sent by the next drain); how many."""
+        return self.outbox.release_reminders(self.now())
+
     def _next_digest(self, channel: Channel, after: datetime) -> datetime:
         assert channel.digest is not None  # noqa: S101 - route() only digests with a schedule
         trigger = cron_trigger(channel.digest, "UTC")
@@ -194,6 +271,8 @@ class Alerts:
         """Turn held digest lines whose time has come into digest messages; returns how many."""
         due: dict[tuple[str, str], list[Row]] = defaultdict(list)
         for row in self.outbox.held_due(self.now()):
+            if row.message.role == "reminder":  # released by release_reminders, not digested
+                continue
             due[(row.channel, row.chat_id)].append(row)
         by_name = {channel.name: channel for channel in self.channels}
         made = 0
@@ -304,6 +383,30 @@ class Alerts:
                 (DELIVERY_NOTICE, json.dumps(group, ensure_ascii=False)),
             )
         return True
+
+
+#: When a reminder goes out on the day an announced change takes effect (UTC): the morning
+#: in Europe, not at midnight.
+REMINDER_TIME = time(7, 0, tzinfo=UTC)
+
+
+def takes_effect(text: str, detected: datetime) -> date | None:
+    """A date after ``detected``'s day on which the text says it takes effect, if any.
+
+    The date a banner announces for an update ("On November 3, 2025, we are updating…"), or
+    the page's own "Effective …" date when it is still to come; the earlier of the two.
+    """
+    upcoming = [
+        when
+        for when in (announced_date(text), effective_date(text))
+        if when is not None and when > detected.date()
+    ]
+    return min(upcoming) if upcoming else None
+
+
+def reminder_time(day: date) -> datetime:
+    """When the reminder of a change taking effect on ``day`` is sent."""
+    return datetime.combine(day, REMINDER_TIME)
 
 
 #: The ``meta`` key of the last delivery notice to the maintainers (its alert key and items).

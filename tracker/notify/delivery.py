@@ -522,12 +522,14 @@ def deliver(
     echo: Callable[[str], None],
     show_everything: bool = False,
 ) -> Report:
-    """Compose due digests, then send what is pending (or print it when there is no token).
+    """Compose due digests, release due reminders, then send what is pending (or print it when
+    there is no token).
 
     With nothing pending, Telegram is not contacted at all (``tracker run`` calls this every
     minute); ``tracker validate --telegram`` is the way to check the token and the channels.
     """
     alerts.compose_digests()
+    alerts.release_reminders()
     if not settings.token:
         report = show_on_console(outbox, echo, now(), everything=show_everything)
         pending = len(outbox.rows([Status.PENDING]))

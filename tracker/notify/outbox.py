@@ -224,12 +224,31 @@ class Outbox:
         document: str = "",
         version: str = "",
         significance: str = "",
+        also: Sequence[tuple[str, Sequence[Queued]]] = (),
     ) -> bool:
-        """Queue an alert and all its messages at once; False if ``key`` was queued before."""
+        """Queue an alert and all its messages at once; False if ``key`` was queued before.
+
+        ``also``: more alerts (key, messages) queued in the same transaction when this one is
+        new (a change's reminder), each skipped if its key was queued before.
+        """
         with self.state.transaction() as db:
-            return insert_alert(
+            queued = insert_alert(
                 db, key, items, at=at, document=document, version=version, significance=significance
             )
+            if queued:
+                for other, messages in also:
+                    insert_alert(db, other, messages, at=at, document=document, version=version)
+            return queued
+
+    def has_messages(self, key: str, channel: str) -> bool:
+        """Whether the alert ``key`` holds messages for ``channel``."""
+        return bool(
+            self.state.read(
+                "SELECT 1 FROM outbox o JOIN alerts a ON a.id = o.alert_id"
+                " WHERE a.key = ? AND o.channel = ?",
+                (key, channel),
+            )
+        )
 
     def has_alert(self, key: str) -> bool:
         """Whether an alert with this key was ever queued."""
@@ -359,6 +378,27 @@ class Outbox:
                 [(item.id,) for item in items],
             )
         return True
+
+    def release_reminders(self, now: datetime) -> int:
+        """Held reminders whose time has come become pending, in one transaction; how many.
+
+        A reminder (role ``reminder``, :mod:`tracker.notify.alerts`) is queued with its change,
+        held until the day the change takes effect. Released once (the update is guarded by
+        its status), it is then sent like any pending message: once, surviving restarts.
+        """
+        due = [
+            (row.id,)
+            for row in self.rows([Status.HELD])
+            if row.message.role == "reminder"
+            and row.not_before is not None
+            and row.not_before <= now
+        ]
+        if not due:
+            return 0
+        with self.state.transaction() as db:
+            return db.executemany(
+                "UPDATE outbox SET status = 'pending' WHERE id = ? AND status = 'held'", due
+            ).rowcount
 
     # ------------------------------------------------------------------ reading
     def rows(self, statuses: Iterable[Status] | None = None) -> list[Row]:

@@ -34,14 +34,14 @@ from tracker.models import Change, ChangeKind, ClauseChange, DiffOp, Polarity, S
 from tracker.notify.channels import Channel
 from tracker.render import (
     KIND_ORDER,
-    counts,
     display_text,
     headline_labels,
     label_order,
-    lead_order,
     section_label,
     shown_diff,
 )
+from tracker.render.headline import Sentence, Story, platform, sentence, story
+from tracker.render.rows import Unit, unit_counts, units
 from tracker.render.telegram_limits import (
     MessageTooLargeError,
     fits,
@@ -119,6 +119,11 @@ class PostContext:
     detected_at: datetime
     change_page: str
     effective: date | None = None
+    #: a later date the text announces the change takes effect (a reminder goes out then)
+    takes_effect: date | None = None
+    #: what the twin document in another language did: (``same``, ``not_yet`` or ``from``, its
+    #: language, when its change was detected or None) (:mod:`tracker.notify.twins`)
+    twin: tuple[str, str, datetime | None] | None = None
     #: the archive head once the change was recorded (``tracker verify --head``), if known
     archive_head: str = ""
 
@@ -138,56 +143,102 @@ def _hashtag(label: str) -> str:
 
 
 # --------------------------------------------------------------------------- summary
-def ranked_clauses(change: Change, channel: Channel) -> list[ClauseChange]:
-    """The substantive clauses, most important first.
+def ranked_units(change: Change, channel: Channel) -> list[Unit]:
+    """The substantive clauses (a table row's cells together), most important first.
 
-    Clauses carrying a label the channel filters on come first, then by rank (legal basis,
-    special category, purpose, control, data category, other) and the labels they touch
-    (:func:`~tracker.render.lead_order`), then in document order.
+    Units carrying a label the channel filters on come first; then the headline's top unit
+    (:mod:`tracker.render.headline`: the words the headline stands on); then by rank (legal
+    basis, special category, purpose, control, data category, other) and the labels they
+    touch (:func:`~tracker.render.lead_order`), then in document order.
     """
     wanted = set(channel.labels)
-    clauses = [c for c in change.clauses if c.significance is Significance.SUBSTANTIVE]
-    if not clauses:
-        clauses = [c for c in change.clauses if c.significance is not Significance.COSMETIC]
-    order = {id(c): position for position, c in enumerate(change.clauses)}
+    every = units(change)
+    chosen = [u for u in every if u.significance is Significance.SUBSTANTIVE]
+    if not chosen:
+        chosen = [u for u in every if u.significance is not Significance.COSMETIC]
+    told = story(change)
+    top = None if told is None else told.unit
+    order = {id(u): position for position, u in enumerate(every)}
     return sorted(
-        clauses,
-        key=lambda c: (
-            not (wanted and wanted & {*c.labels, *c.lost}),
-            lead_order(c),
-            order[id(c)],
+        chosen,
+        key=lambda u: (
+            not (wanted and wanted & u.labels()),
+            u != top,
+            u.lead_order(),
+            order[id(u)],
         ),
     )
 
 
+def ranked_clauses(change: Change, channel: Channel) -> list[ClauseChange]:
+    """The clauses of :func:`ranked_units`, in that order (a row's cells in document order)."""
+    return [clause for unit in ranked_units(change, channel) for clause in unit.clauses]
+
+
 def _count_line(change: Change, language: str) -> str:
-    counted = counts(change)
+    """``✏️ 5 modified · ➕ 9 added``: a table row counts once (:mod:`tracker.render.rows`)."""
+    counted = unit_counts(change)
     parts = [
-        f"{KIND_MARKS[kind]} {kind_word(language, kind, counted[kind.value])}"
+        f"{KIND_MARKS[kind]} {kind_word(language, kind, counted[kind])}"
         for kind in KIND_ORDER
-        if counted.get(kind.value)
+        if counted.get(kind)
     ]
     return " · ".join(parts) or word(language, "no_clause")
 
 
-def _hashtags(change: Change) -> list[str]:
-    """The change's labels as hashtags, legal bases first (stable ids, whatever the language)."""
-    tags = list(dict.fromkeys([*change.gained, *change.lost, *change.labels]))
+def _hashtags(change: Change, told: Story | None) -> list[str]:
+    """The headline's labels as hashtags, legal bases first (stable ids, whatever the language).
+
+    The labels the headline sentence names, else the gained and lost labels that make the
+    change's rank: a reader searching ``#ai_training`` finds the changes that are about it.
+    """
+    if told is not None:
+        tags = list(told.named)
+    else:
+        gained, lost = headline_labels(change)
+        tags = list(dict.fromkeys([*gained, *lost]))
     tags.sort(key=label_order)
     return [_hashtag(label) for label in tags[:MAX_HASHTAGS]]
+
+
+def twin_line(twin: tuple[str, str, datetime | None], language: str) -> str:
+    """``also in the French version (4 Nov 2025, 00:35 UTC)``, ``not yet in the French
+    version``."""
+    status, other, when = twin
+    name = word(language, f"lang_{other}") if other in ("en", "fr") else other
+    stamp = moment(language, when) if when is not None else ""
+    return word(language, f"twin_{status}", version=name, when=stamp)
+
+
+def headline_markup(told: Story, language: str, who: str) -> str:
+    """The headline sentence as HTML: escaped, its link on the words it names."""
+    said: Sentence = sentence(told, language, who=who)
+    if not said.link or not said.linked or said.linked not in said.text:
+        return esc(said.text)
+    head, _, tail = said.text.rpartition(said.linked)
+    return esc(head) + _link(said.link, said.linked) + esc(tail)
 
 
 def render_summary(change: Change, context: PostContext, channel: Channel) -> Message:
     """The summary post of a change for one channel."""
     lang = channel.language
     page = channel.link(context.change_page)
-    lines = [f"📜 <b>{esc(context.title)}</b>"]
+    told = story(change)
+    lines = []
+    if told is not None:
+        who = platform(change.document, context.title)
+        lines.append(f"📣 <b>{headline_markup(told, lang, who)}</b>")
+    lines.append(f"📜 <b>{esc(context.title)}</b>")
     when = [f"<b>{esc(significance_word(lang, change.significance))}</b>"]
     when.append(esc(word(lang, "detected", when=moment(lang, context.detected_at))))
-    if context.effective is not None:
+    if context.effective is not None and context.takes_effect is None:
         when.append(esc(word(lang, "effective", when=day(lang, context.effective))))
     lines.append(" · ".join(when))
+    if context.takes_effect is not None:
+        lines.append("⏳ " + esc(word(lang, "takes_effect", when=day(lang, context.takes_effect))))
     lines.append(esc(_count_line(change, lang)))
+    if context.twin is not None:
+        lines.append("🌐 " + esc(twin_line(context.twin, lang)))
     touched = rank_word(lang, change.rank) if change.rank is not None else None
     if touched:
         gained, lost = headline_labels(change)
@@ -195,7 +246,7 @@ def render_summary(change: Change, context: PostContext, channel: Channel) -> Me
         delta += [f"−{label_name(lang, label)}" for label in lost]
         joined = esc(colon(lang) + ", ".join(delta)) if delta else ""
         lines.append(f"⚖️ {esc(touched)}{joined}")
-    tags = _hashtags(change)
+    tags = _hashtags(change, told)
     if tags:
         lines.append(" ".join(tags))
     links = []
@@ -323,15 +374,24 @@ def _header(clause: ClauseChange, language: str, title: str, *, continued: bool)
     return head
 
 
-def _label_line(clause: ClauseChange, language: str) -> str:
-    """``🏷 +legitimate interests: “legitimate interest” · AI training: “generative AI”``."""
+def _label_line(clause: ClauseChange | Sequence[ClauseChange], language: str) -> str:
+    """``🏷 +legitimate interests: “legitimate interest” · AI training: “generative AI”``.
+
+    For a table row, the labels of all its cells: gained or lost when a cell gains or loses
+    it, with the words matched in any of them.
+    """
+    clauses = [clause] if isinstance(clause, ClauseChange) else list(clause)
+    about = [label for c in clauses for label in (*c.labels, *c.lost)]
+    gained = {label for c in clauses for label in c.gained}
+    lost = {label for c in clauses for label in c.lost} - {x for c in clauses for x in c.labels}
     items = []
-    for label in sorted(dict.fromkeys((*clause.labels, *clause.lost)), key=label_order):
-        mark = "+" if label in clause.gained else "−" if label in clause.lost else ""
-        side = "old" if label in clause.lost else "new"
+    for label in sorted(dict.fromkeys(about), key=label_order):
+        mark = "+" if label in gained else "−" if label in lost else ""
+        side = "old" if label in lost else "new"
         matched = [
             e.matched
-            for e in clause.evidence
+            for c in clauses
+            for e in c.evidence
             if e.label == label and e.polarity is Polarity.ASSERTED and e.side == side and e.changed
         ]
         shown = list(dict.fromkeys(matched))[:MAX_WORDS_PER_LABEL]
@@ -339,6 +399,41 @@ def _label_line(clause: ClauseChange, language: str) -> str:
         item = f"{mark}{label_name(language, label)}" + (colon(language) + words if words else "")
         items.append(esc(item))
     return ("🏷 " + " · ".join(items)) if items else ""
+
+
+def _row_name(row: str) -> str:
+    return row if len(row) <= ROW_CHARS else row[: ROW_CHARS - 1].rstrip() + ELLIPSIS
+
+
+def row_block(unit: Unit, language: str, title: str) -> str:
+    """A table row in one block: its name, then each changed cell under its column."""
+    cells = [c for c in unit.clauses if not unit.head_cell(c)]
+    first = unit.first
+    head = f"{KIND_MARKS[unit.kind]} <b>{esc(_where(first.section, title))}</b>"
+    head += f"\n{esc(word(language, 'table_row'))}{esc(colon(language))}"
+    head += f"<b><i>{esc(_row_name(unit.row))}</i></b>"
+    lines = [head]
+    for cell in cells:
+        column = (cell.column or "").strip()
+        quote = f"<blockquote expandable>{_diff_markup(_clause_ops(cell))}</blockquote>"
+        lines.append((f"<i>{esc(column)}</i>\n" if column else "") + quote)
+    labels = _label_line(unit.clauses, language)
+    if labels:
+        lines.append(labels)
+    return "\n".join(lines)
+
+
+def unit_blocks(unit: Unit, language: str, title: str = "") -> list[str]:
+    """A unit as blocks of markup: a table row as one block (its cells under their columns)
+    when it fits one message, otherwise each cell as its own block under the row's name (the
+    name cell not repeated); a clause outside a table as :func:`clause_blocks`."""
+    cells = [c for c in unit.clauses if not unit.head_cell(c)]
+    if unit.row and cells:
+        block = row_block(unit, language, title)
+        if fits(block):
+            return [block]
+    shown = cells if unit.row and cells else list(unit.clauses)
+    return [block for clause in shown for block in clause_blocks(clause, language, title)]
 
 
 def _clause_block(
@@ -422,8 +517,8 @@ def render_clauses(
     """
     lang = channel.language
     page = channel.link(context.change_page)
-    chosen = ranked_clauses(change, channel)
-    per_clause = [clause_blocks(c, lang, context.title) for c in chosen[:max_clauses]]
+    chosen = ranked_units(change, channel)
+    per_clause = [unit_blocks(u, lang, context.title) for u in chosen[:max_clauses]]
     shown, cut = len(per_clause), False
     while True:
         left = len(chosen) - shown
@@ -493,6 +588,33 @@ def render_post(
         ),
         render_document(change, context, channel),
     ]
+
+
+def render_reminder(change: Change, context: PostContext, channel: Channel) -> Message:
+    """The message sent on the day an announced change takes effect (``context.takes_effect``).
+
+    The headline again (or the document's title), when the change was detected, and links.
+    """
+    lang = channel.language
+    assert context.takes_effect is not None  # noqa: S101 - only queued for announced changes
+    told = story(change)
+    lines = [f"⏰ <b>{esc(word(lang, 'reminder', when=day(lang, context.takes_effect)))}</b>"]
+    if told is not None:
+        lines.append(f"📣 {headline_markup(told, lang, platform(change.document, context.title))}")
+    lines.append(
+        f"📜 <b>{esc(context.title)}</b> · "
+        + esc(word(lang, "reminder_of", when=moment(lang, context.detected_at)))
+    )
+    page = channel.link(context.change_page)
+    links = [_link(page, word(lang, "full_diff"))] if page else []
+    if context.source_url:
+        links.append(_link(context.source_url, word(lang, "current_text")))
+    if links:
+        lines.append("🔎 " + " · ".join(links))
+    markup = "\n".join(lines)
+    if not fits(markup):
+        raise MessageTooLargeError(f"reminder of {change.document} does not fit one message")
+    return Message(role="reminder", html=markup, silent=channel.silent, preview_url=page)
 
 
 def render_fallback(change: Change, context: PostContext, channel: Channel) -> list[Message]:

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -157,6 +158,12 @@ def check(obj: Context, documents: tuple[str, ...], strict: bool) -> None:
                 raise
             send_alerts_now(settings, deps)
             _publish(publish(deps, results))
+            if settings.site is not None:
+                from tracker.site.refresh import SiteJob
+
+                job = SiteJob(deps.archive, settings.site)
+                job.note(results)
+                _publish(job.refresh(wait=obj.lock_wait()))
     if strict and any(r.outcome is Outcome.INACCESSIBLE for r in results):
         sys.exit(EXIT_INACCESSIBLE)
 
@@ -208,6 +215,19 @@ def run(obj: Context, health_port: int, health_host: str, health_max_age: float 
         wait = obj.lock_wait(None)
         with build_deps(settings, lock_wait=wait, gather_seconds=GATHER_SECONDS) as deps:
             resolve(deps.taxonomy)  # a worker reads it at start: a bad taxonomy stops it (exit 2)
+            site_job = None
+            if settings.site is not None:
+                from tracker.site.refresh import SiteJob
+
+                site_job = SiteJob(deps.archive, settings.site)
+
+            def publish_and_refresh(results: Sequence[Result], periodic: bool) -> None:
+                _publish(publish(deps, results, periodic=periodic))
+                if site_job is not None:  # once a minute at most, for all the records since
+                    site_job.note(results)
+                    if site_job.due():
+                        _publish(site_job.refresh())
+
             run_forever(
                 settings,
                 deps,
@@ -215,9 +235,7 @@ def run(obj: Context, health_port: int, health_host: str, health_max_age: float 
                 send=lambda: send_alerts_now(settings, deps),
                 health=health,
                 leadership=leadership_for(settings.db_url, settings.archive_dir),
-                publish=lambda results, periodic: _publish(
-                    publish(deps, results, periodic=periodic)
-                ),
+                publish=publish_and_refresh,
                 on_takeover=lambda: restore(deps),
             )
 

@@ -5,9 +5,9 @@ that recorded something, ``tracker check`` and ``tracker run``.
 written meanwhile); publishing reads only the built folder, so it runs after the lock is
 released. :class:`SiteJob` is the worker's side: results that recorded a version mark the
 site stale; ``tracker check`` refreshes it after its pass, ``tracker run`` after a record when
-it was not built in the last minute, else on its minute timer, and at stop: one build for all
-the records in between. A failure is logged and left for the next
-refresh: the archive is never touched by it.
+it was not built in the last minute, else on its minute timer: one build for all the records
+in between. A failure is logged and left for the next refresh: the archive is never touched
+by it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """A light start (issue 12): a check of an unchanged page loads only what it uses.
 
-The taxonomy is read when a change is first classified; BeautifulSoup, soupsieve, the
+The taxonomy is read when a change is first classified; lxml, BeautifulSoup, soupsieve, the
 comparison, the renderers and Telegram's HTML parser are imported only when a page or a
-change needs them, the metrics library only when ``/metrics`` is served, the status module
+change needs them, APScheduler's cron parser only when a cron is read, the metrics library only when ``/metrics`` is served, the status module
 only by ``tracker status``; selectors are checked without soupsieve when cssselect can
 translate them.
 Speed is measured in ``benchmarks/start.py``, not here.
@@ -67,7 +67,8 @@ try:
 finally:
     heavy = ("bs4", "soupsieve", "tracker.compare.diff", "tracker.classify.classifier",
              "tracker.render.html", "tracker.render.telegram_html", "diff_match_patch",
-             "prometheus_client", "tracker.ops.status")
+             "prometheus_client", "tracker.ops.status", "lxml.html", "lxml.etree",
+             "apscheduler.triggers.cron")
     print(json.dumps(sorted(name for name in heavy if name in sys.modules)))
 """
 

@@ -33,7 +33,6 @@ from tracker.changes import (
 )
 from tracker.compare.wording import same_words
 from tracker.errors import ArchiveError, ExtractError, FetchError
-from tracker.extract.extractor import extract
 from tracker.extract.reading import reading_digest
 from tracker.fetch.fetcher import HostPacer, fetch
 from tracker.fetch.quality import assess, assess_answer
@@ -42,6 +41,7 @@ from tracker.models import (
     Change,
     CheckRecord,
     Document,
+    ExtractRules,
     FetchSettings,
     Outcome,
     Validators,
@@ -282,6 +282,14 @@ def _read(document: Document, capture: Capture, known: str | None = None) -> str
         return known
     assess(capture, expected_language=document.language)
     return extract(capture.body, document.rules, url=document.url, charset=capture.charset)
+
+
+def extract(body: bytes, rules: ExtractRules, *, url: str, charset: str | None = None) -> str:
+    """:func:`tracker.extract.extractor.extract`, imported when a page is first read (lxml,
+    BeautifulSoup and the converters: a check of an unchanged page does without them)."""
+    from tracker.extract.extractor import extract as extract_page
+
+    return extract_page(body, rules, url=url, charset=charset)
 
 
 def _known_text(

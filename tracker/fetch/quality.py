@@ -52,10 +52,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlsplit
 
-import lxml.etree
-import lxml.html
+if TYPE_CHECKING:  # lxml is imported when a page is parsed, not by every command that starts
+    import lxml.html
 
 from tracker.errors import BlockedError
 from tracker.models import Capture
@@ -371,6 +372,9 @@ def _primary(tag: str) -> str:
 
 
 def _parse(body: bytes, charset: str | None) -> lxml.html.HtmlElement | None:
+    import lxml.etree
+    import lxml.html
+
     encoding = charset or _sniff_charset(body) or "utf-8"
     for candidate in (encoding, "utf-8"):
         try:
@@ -389,6 +393,8 @@ def _sniff_charset(body: bytes) -> str | None:
 
 
 def _find_wall(root: lxml.html.HtmlElement, source: bytes) -> tuple[str, str] | None:
+    import lxml.html
+
     """The first fingerprint with a shown match and little other text: (cause, detail).
 
     ``source``: the page's bytes, lower-cased, for the fingerprints' ``needs``.

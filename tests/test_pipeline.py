@@ -594,3 +594,36 @@ def test_what_is_read_is_extracted_again(
     world.serve(Reply(body=_with(body, old, new)))
     world.check()
     assert len(calls) == 1, "a difference in what is read: the page is parsed again"
+
+
+def test_the_latest_snapshot_is_read_once_for_its_reading_digest(
+    world: World, monkeypatch: pytest.MonkeyPatch
+):
+    """Its digest is kept in the state database: later checks (each `tracker check` a new
+    process) read one row, not the snapshot; a new version's snapshot is read anew."""
+    body = page_bytes("linkedin/privacy-policy/v1.html")
+    world.serve(Reply(body=body))
+    world.check()
+    reads: list[str] = []
+    real = Archive.read_snapshot
+
+    def counting(self: Archive, document: str, relative: str) -> bytes:
+        reads.append(relative)
+        return real(self, document, relative)
+
+    monkeypatch.setattr(Archive, "read_snapshot", counting)
+    for n in range(3):
+        noisy = _with(
+            body, b'data-call-tree-id="AAZ4q0Tn1mEJxR2vX8cKzw=="', f'data-x="{n}"'.encode()
+        )
+        world.serve(Reply(body=noisy))
+        [result] = world.check()
+        assert result.outcome is Outcome.UNCHANGED
+    assert len(reads) == 1, reads
+    assert world.state.get_meta(f"reading:{DOC}")
+    world.serve(Reply.page("linkedin/privacy-policy/v2.html"))
+    [changed] = world.check()
+    assert changed.outcome is Outcome.NEW_VERSION
+    world.serve(Reply(body=page_bytes("linkedin/privacy-policy/v2.html") + b"<!-- -->"))
+    world.check()
+    assert len(reads) == 2 and reads[-1] != reads[0], "the new latest snapshot is read"

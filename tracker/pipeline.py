@@ -11,14 +11,14 @@ errors become an *inaccessible* check with its cause, never a version; archive e
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import functools
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracker import __version__
@@ -33,7 +33,7 @@ from tracker.changes import (
 )
 from tracker.compare.wording import same_words
 from tracker.errors import ArchiveError, ExtractError, FetchError
-from tracker.extract.reading import reading_digest
+from tracker.extract.reading import READING_VERSION, reading_digest
 from tracker.fetch.fetcher import HostPacer, fetch
 from tracker.fetch.quality import assess, assess_answer
 from tracker.models import (
@@ -309,7 +309,7 @@ def _known_text(
     if latest.rules_sha256 != document.rules.digest():
         return None
     if latest.meta.get("raw_sha256") != capture.sha256 and not _reads_alike(
-        document, deps.archive, latest.snapshot, capture.body
+        document, deps, latest.snapshot, capture.body
     ):
         return None
     try:
@@ -323,31 +323,40 @@ def _known_text(
     return latest.text
 
 
-def _reads_alike(document: Document, archive: Archive, snapshot: str, body: bytes) -> bool:
+def _reads_alike(document: Document, deps: Deps, snapshot: str, body: bytes) -> bool:
     """True if ``body`` and the stored ``snapshot`` differ only where nothing is read."""
     if not snapshot.endswith(".html"):
         return False
     selectors = (*document.rules.select, *document.rules.remove)
     digest = reading_digest(body, selectors)
-    if digest is None:
-        return False
-    path = archive.folder(document.id) / snapshot
-    try:
-        stat = path.stat()
-    except OSError:
-        return False
-    return digest == _snapshot_reading(str(path), stat.st_size, stat.st_mtime_ns, selectors)
+    return digest is not None and digest == _snapshot_reading(document, deps, snapshot, selectors)
 
 
-@functools.lru_cache(maxsize=4096)
-def _snapshot_reading(path: str, size: int, mtime_ns: int, selectors: tuple[str, ...]) -> str:
-    """:func:`reading_digest` of a stored snapshot (written once: keyed by path, size, time),
-    so that `tracker run` reads each latest snapshot once, not at every check."""
-    del size, mtime_ns  # in the key only
+def _snapshot_reading(
+    document: Document, deps: Deps, snapshot: str, selectors: tuple[str, ...]
+) -> str | None:
+    """:func:`reading_digest` of the latest snapshot, kept in the state database's ``meta``
+    table (``reading:<document>``) with what it was computed from, so that each check reads
+    one row rather than the snapshot (a ``tracker check`` pass is a new process each time)."""
+    key = f"reading:{document.id}"
+    basis = {
+        "snapshot": snapshot,
+        "selectors": sha256("\n".join(selectors)),
+        "reading": READING_VERSION,
+    }
+    stored = deps.state.get_meta(key)
+    if stored:
+        with contextlib.suppress(ValueError, TypeError):
+            known = json.loads(stored)
+            if {k: known.get(k) for k in basis} == basis:
+                return str(known["digest"])
     try:
-        return reading_digest(Path(path).read_bytes(), selectors) or ""
-    except OSError:
-        return ""
+        digest = reading_digest(deps.archive.read_snapshot(document.id, snapshot), selectors)
+    except ArchiveError:
+        return None
+    if digest is not None:
+        deps.state.set_meta(key, json.dumps({**basis, "digest": digest}, sort_keys=True))
+    return digest
 
 
 def _header(snapshot_meta: Mapping[str, Any], name: str) -> str | None:

@@ -29,6 +29,10 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+#: Changes when what the digest leaves out changes: digests stored by an older release are then
+#: computed again (:func:`tracker.pipeline._snapshot_reading`).
+READING_VERSION = 1
+
 #: Attributes whose values the tracker reads, by name (lower case): the Markdown converters
 #: (links, hidden elements, list starts, table spans), the block-page assessment (forms,
 #: frames, roles, styles, classes, meta refresh and locale, page language) and the

@@ -20,6 +20,7 @@ from tracker.archive.lock import LockTimeout, file_lock, send_lock_path
 from tracker.archive.store import Archive
 from tracker.config import Settings
 from tracker.errors import ArchiveError, ConfigError, FetchError
+from tracker.extract.reading import reading_digest
 from tracker.fetch.addresses import server_of
 from tracker.fetch.fetcher import HostPacer, fetch, new_session
 from tracker.fetch.pool import HOST_DOWN_CAUSES, Fetched, fetch_by_host
@@ -308,7 +309,7 @@ def _check_concurrently(
     validators = {document.id: validators_for(document, deps) for document in documents}
 
     def fetch_one(document: Document, http: requests.Session) -> Capture:
-        return fetch(
+        capture = fetch(
             document,
             deps.fetch_settings,
             http=http,
@@ -317,6 +318,9 @@ def _check_concurrently(
             sleep=deps.sleep,
             pacer=deps.pacer,
         )
+        if capture.body:  # in this thread, while the recording one waits on the disk
+            reading_digest(capture.body, (*document.rules.select, *document.rules.remove))
+        return capture
 
     results: list[Result] = []
     ready: dict[int, list[Result]] = {}  # by the document's position, until its turn

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import threading
 from collections.abc import Iterable
 
 #: Changes when what the digest leaves out changes: digests stored by an older release are then
@@ -168,6 +169,26 @@ def _fingerprint_ids() -> frozenset[str]:
 
 
 def reading_digest(body: bytes, selectors: Iterable[str] = ()) -> str | None:
-    """The SHA-256 of :func:`reading_bytes`, or None when the selectors forbid it."""
+    """The SHA-256 of :func:`reading_bytes`, or None when the selectors forbid it.
+
+    The last few digests are remembered by the SHA-256 of the bytes: a concurrent pass
+    computes a page's digest in its fetching thread (:func:`tracker.runtime`), while the
+    recording thread waits on the disk, and the recording finds it done.
+    """
+    selectors = tuple(selectors)
+    key = (hashlib.sha256(body).digest(), selectors)
+    with _RECENT_LOCK:
+        if key in _RECENT:
+            return _RECENT[key]
     kept = reading_bytes(body, selectors)
-    return None if kept is None else hashlib.sha256(kept).hexdigest()
+    digest = None if kept is None else hashlib.sha256(kept).hexdigest()
+    with _RECENT_LOCK:
+        _RECENT[key] = digest
+        while len(_RECENT) > _RECENT_SIZE:
+            del _RECENT[next(iter(_RECENT))]
+    return digest
+
+
+_RECENT_SIZE = 64
+_RECENT: dict[tuple[bytes, tuple[str, ...]], str | None] = {}
+_RECENT_LOCK = threading.Lock()

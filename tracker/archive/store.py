@@ -191,6 +191,10 @@ def _write_record(files: Mapping[str, str], path_for: Callable[[str], Path]) -> 
         write_once(path, files[suffix].encode("utf-8"))
 
 
+#: How many versions :meth:`Archive.read_version` keeps (a few: they hold whole texts).
+RECENT_VERSIONS = 4
+
+
 class Archive:
     """The ``snapshots/`` folder. ``root`` is injected (tests pass a temporary folder)."""
 
@@ -202,6 +206,7 @@ class Archive:
         self._ledgers: dict[Path, tuple[Mark, LedgerTally]] = {}
         self._anchor_tally: dict[Path, tuple[Mark, AnchorTally]] = {}
         self._check_tallies: dict[Path, tuple[Mark, CheckTally]] = {}
+        self._recent_versions: dict[tuple[str, int, int], StoredVersion] = {}
 
     # ----------------------------------------------------------------- paths
     def folder(self, document: str) -> Path:
@@ -225,15 +230,28 @@ class Archive:
         return sorted(p.stem for p in folder.glob("*.md") if not p.name.startswith("."))
 
     def read_version(self, document: str, stamp: str) -> StoredVersion:
-        """Read one version; ArchiveError if it is missing or damaged."""
+        """Read one version; ArchiveError if it is missing or damaged.
+
+        The last few read are kept, by path, size and modification time: a check reads its
+        document's latest version three times (recovery, comparison, record), and a version
+        file is written once (one changed by hand has another time or size: read again).
+        """
         path = self.version_path(document, stamp)
         try:
+            stat = path.stat()
+            key = (str(path), stat.st_size, stat.st_mtime_ns)
+            if key in self._recent_versions:
+                return self._recent_versions[key]
             meta, text = frontmatter.parse(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ArchiveError(f"{path}: no such version") from None
         except (OSError, ValueError) as exc:
             raise ArchiveError(f"{path}: unreadable version ({exc})") from exc
-        return StoredVersion(document=document, timestamp=stamp, meta=meta, text=text)
+        version = StoredVersion(document=document, timestamp=stamp, meta=meta, text=text)
+        self._recent_versions[key] = version
+        while len(self._recent_versions) > RECENT_VERSIONS:
+            del self._recent_versions[next(iter(self._recent_versions))]
+        return version
 
     def latest_version(self, document: str) -> StoredVersion | None:
         """The most recent version of a document, or None before its first record."""

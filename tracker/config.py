@@ -103,7 +103,7 @@ class FetchConfig(_Strict):
     host_delay_seconds: Annotated[float, Field(ge=0, le=3600)] = 5.0
     deadline_seconds: Annotated[float, Field(gt=0, le=3600)] = 120.0
     allow_private_addresses: bool = False
-    concurrency: Annotated[int, Field(ge=1, le=64)] = 8
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 16
 
 
 class ScheduleConfig(_Strict):

@@ -114,7 +114,7 @@ class FetchSettings:
     deadline_seconds: float = 120.0
     allow_private_addresses: bool = False
     #: documents of different hosts fetched at the same time in a pass (1: one at a time)
-    concurrency: int = 8
+    concurrency: int = 16
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ that day: :mod:`tracker.notify.alerts`).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 
 from tracker.render import display_text
@@ -47,9 +48,15 @@ _FR = re.compile(
 
 def effective_date(text: str) -> date | None:
     """The effective date stated at the head of ``text`` (Markdown), or None."""
+    return _first_date(text, (_EN, _FR))
+
+
+def _first_date(text: str, patterns: Iterable[re.Pattern[str]]) -> date | None:
+    """The date of the earliest match of any of ``patterns`` at the head of ``text``: each
+    pattern's first match naming a real date (``day``, ``month`` name, ``year`` groups)."""
     head = display_text(text[:HEAD_CHARS])
     found = []
-    for pattern in (_EN, _FR):
+    for pattern in patterns:
         for match in pattern.finditer(head):
             month = _MONTHS.get(match.group("month").lower())
             if month is None:
@@ -100,17 +107,4 @@ def announced_date(text: str) -> date | None:
     "nous mettrons", "entrera en vigueur"); whether it is still to come is for the caller to
     say (it knows when the text was captured).
     """
-    head = display_text(text[:HEAD_CHARS])
-    found = []
-    for pattern in _ANNOUNCED:
-        for match in pattern.finditer(head):
-            month = _MONTHS.get(match.group("month").lower())
-            if month is None:
-                continue
-            try:
-                when = date(int(match.group("year")), month, int(match.group("day")))
-            except ValueError:
-                continue
-            found.append((match.start(), when))
-            break
-    return min(found)[1] if found else None
+    return _first_date(text, _ANNOUNCED)

@@ -18,10 +18,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tracker.archive.store import Archive
+from tracker.bot.fanout import chat_gone, chat_moved, still_receiving, subscriber_items
+from tracker.bot.store import Subscribers
 from tracker.changes import build_change
 from tracker.cron import cron_trigger
 from tracker.extract.effective_date import effective_date
-from tracker.models import Change, Document, Outcome, TelegramSettings
+from tracker.models import BotSettings, Change, Document, Outcome, TelegramSettings
 from tracker.notify.channels import Channel, Delivery, route
 from tracker.notify.outages import MAINTAINERS, Outages
 from tracker.notify.outbox import Outbox, Queued, Row, amend_pending, insert_alert
@@ -61,6 +63,7 @@ class Alerts:
         inaccessible_after: int = 3,
         gather_seconds: float = 0.0,
         delivered: Callable[[], frozenset[str]] = frozenset,
+        bot: BotSettings | None = None,
     ) -> None:
         """Everything needed to decide, render and queue alerts.
 
@@ -78,6 +81,7 @@ class Alerts:
         self.inaccessible_after = inaccessible_after
         self.outages = Outages(outbox, telegram.maintainers_chat_id, now, gather_seconds)
         self.delivered = delivered
+        self.bot = bot or BotSettings()
 
     # ------------------------------------------------------------------ changes
     def queue_latest(self, document: Document, change: Change | None = None) -> str | None:
@@ -147,14 +151,25 @@ class Alerts:
                 held_until = self._next_digest(channel, detected)
                 message = digest_line(change, context, channel)
                 items.append(Queued(channel.name, channel.chat_id, message, held_until))
-        queued = self.outbox.enqueue(
-            key,
-            items,
-            at=self.now(),
-            document=document.id,
-            version=current.timestamp,
-            significance=change.significance.value,
+        subscribers = subscriber_items(
+            Subscribers(self.outbox.state).receiving(),
+            change,
+            context,
+            self._label_groups,
+            self._subscriber_post,
+            public_url=self.bot.public_url,
         )
+        with self.outbox.state.transaction() as db:
+            items.extend(still_receiving(db, subscribers))
+            queued = insert_alert(
+                db,
+                key,
+                items,
+                at=self.now(),
+                document=document.id,
+                version=current.timestamp,
+                significance=change.significance.value,
+            )
         if not queued:
             return None
         if items:
@@ -167,10 +182,18 @@ class Alerts:
             )
         return key
 
-    def _post(self, change: Change, context: PostContext, channel: Channel) -> list[Message]:
+    def _post(
+        self,
+        change: Change,
+        context: PostContext,
+        channel: Channel,
+        *,
+        max_clauses: int | None = None,
+    ) -> list[Message]:
         """The channel's post, or a plain fallback if rendering fails: the alert is never lost."""
+        clauses = self.telegram.max_clauses if max_clauses is None else max_clauses
         try:
-            return render_post(change, context, channel, max_clauses=self.telegram.max_clauses)
+            return render_post(change, context, channel, max_clauses=clauses)
         except Exception:  # a renderer bug must not block the check or drop the alert
             log.exception(
                 "%s: the Telegram post for %s could not be rendered; a plain one is queued",
@@ -183,6 +206,27 @@ class Alerts:
                 "rendered; a plain summary was queued instead (see the worker's log)",
             )
             return render_fallback(change, context, channel)
+
+    def _subscriber_post(
+        self, change: Change, context: PostContext, channel: Channel
+    ) -> list[Message]:
+        """A subscriber's post: the channels' renderer, with the bot's number of clauses."""
+        return self._post(change, context, channel, max_clauses=self.bot.max_clauses)
+
+    def _label_groups(self) -> dict[str, str]:
+        from tracker.classify.taxonomy import resolve
+
+        taxonomy = resolve(self.taxonomy)
+        return {label.value: spec.group.value for label, spec in taxonomy.labels.items()}
+
+    # ------------------------------------------------------------------ subscribers
+    def subscriber_gone(self, chat_id: str, error: str) -> int:
+        """Telegram says a subscriber's chat is gone: unsubscribe it, cancel what it waits for."""
+        return chat_gone(self.outbox.state, chat_id, error, self.now())
+
+    def subscriber_moved(self, old: str, new: str) -> None:
+        """A subscribed group became a supergroup: the subscription follows it."""
+        chat_moved(self.outbox.state, old, new, self.now())
 
     def _next_digest(self, channel: Channel, after: datetime) -> datetime:
         assert channel.digest is not None  # noqa: S101 - route() only digests with a schedule

@@ -159,27 +159,24 @@ class Alerts:
             self._subscriber_post,
             public_url=self.bot.public_url,
         )
-        with self.outbox.state.transaction() as db:
-            items.extend(still_receiving(db, subscribers))
-            queued = insert_alert(
-                db,
-                key,
-                items,
-                at=self.now(),
-                document=document.id,
-                version=current.timestamp,
-                significance=change.significance.value,
-            )
+        queued = self.outbox.enqueue(
+            key,
+            items,
+            at=self.now(),
+            document=document.id,
+            version=current.timestamp,
+            significance=change.significance.value,
+            also=lambda db: still_receiving(db, subscribers),
+        )
         if not queued:
             return None
-        if items:
+        if items or subscribers:
             per_channel = Counter(item.channel for item in items)
-            log.info(
-                "%s: alert %s queued: %s",
-                document.id,
-                current.timestamp,
-                ", ".join(f"{n} messages to {name}" for name, n in per_channel.items()),
-            )
+            parts = [f"{n} messages to {name}" for name, n in per_channel.items()]
+            if subscribers:
+                chats = len({item.chat_id for item in subscribers})
+                parts.append(f"{len(subscribers)} messages to {chats} subscribers of the bot")
+            log.info("%s: alert %s queued: %s", document.id, current.timestamp, ", ".join(parts))
         return key
 
     def _post(

@@ -24,7 +24,7 @@ channel whose configuration still names the old id reach it (:meth:`Outbox.move_
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -224,9 +224,16 @@ class Outbox:
         document: str = "",
         version: str = "",
         significance: str = "",
+        also: Callable[[Connection], Sequence[Queued]] | None = None,
     ) -> bool:
-        """Queue an alert and all its messages at once; False if ``key`` was queued before."""
+        """Queue an alert and all its messages at once; False if ``key`` was queued before.
+
+        ``also`` gives more messages from inside the transaction, after ``items`` (the bot's
+        subscribers as they stand when the alert is written).
+        """
         with self.state.transaction() as db:
+            if also is not None:
+                items = [*items, *also(db)]
             return insert_alert(
                 db, key, items, at=at, document=document, version=version, significance=significance
             )

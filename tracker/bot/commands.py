@@ -84,7 +84,8 @@ def find_document(asked: str, documents: Mapping[str, str]) -> Found:
     prefixed = [
         d
         for d in ids
-        if wanted and (d.lower().startswith(wanted) or d.lower().split("/", 1)[-1].startswith(wanted))
+        if wanted
+        and (d.lower().startswith(wanted) or d.lower().split("/", 1)[-1].startswith(wanted))
     ]
     if len(prefixed) == 1:
         return Found(prefixed[0])

@@ -120,4 +120,3 @@ def chat_moved(state: State, old: str, new: str, at: datetime) -> None:
             (new, to_iso(at), old, new),
         )
     log.info("bot: subscribed group %s moved to %s; its subscription follows", old, new)
-

@@ -103,6 +103,7 @@ def _document_name(choice: str, catalog: Catalog, language: str) -> str:
 def screen(subscription: Subscription, name: str, catalog: Catalog) -> Screen:
     """The screen ``name`` (``docs``, ``labels``, ``sig``) for the subscription as it stands."""
     lang = subscription.language
+    rows: list[tuple[Button, ...]]
     if name == "labels":
         rows = [
             (Button(_mark(t in subscription.labels) + topic_name(lang, t), f"l:{t}"),)
@@ -124,7 +125,11 @@ def screen(subscription: Subscription, name: str, catalog: Catalog) -> Screen:
         ]
         return Screen(say(lang, "pick_significance"), tuple(rows))
     rows = [
-        (Button(_mark(f"{p}/*" in subscription.documents) + say(lang, "platform", name=p), f"p:{p}"),)
+        (
+            Button(
+                _mark(f"{p}/*" in subscription.documents) + say(lang, "platform", name=p), "p:" + p
+            ),
+        )
         for p in catalog.platforms
     ]
     for position, doc in enumerate(catalog.ids):

@@ -21,7 +21,8 @@ from tracker.timestamps import to_iso
 
 _COLUMNS = "chat_id, kind, language, documents, labels, min_significance, active, paused"
 
-_RECEIVING = f"SELECT {_COLUMNS} FROM subscribers WHERE active = 1 AND paused = 0 ORDER BY id"
+_SELECT = f"SELECT {_COLUMNS} FROM subscribers"  # noqa: S608 - constant column names
+_RECEIVING = _SELECT + " WHERE active = 1 AND paused = 0 ORDER BY id"
 
 #: ``end_reason`` of a chat that unsubscribed itself, and of one whose user blocked the bot.
 UNSUBSCRIBED = "unsubscribed"
@@ -59,15 +60,12 @@ class Subscribers:
 
     def get(self, chat_id: str) -> Subscription | None:
         """The chat's row (active or not), or None if it never used the bot."""
-        found = self.state.read(f"SELECT {_COLUMNS} FROM subscribers WHERE chat_id = ?", (chat_id,))
+        found = self.state.read(_SELECT + " WHERE chat_id = ?", (chat_id,))
         return _subscription(found[0]) if found else None
 
     def all(self) -> list[Subscription]:
         """Every chat that ever used the bot, oldest first."""
-        return [
-            _subscription(row)
-            for row in self.state.read(f"SELECT {_COLUMNS} FROM subscribers ORDER BY id")
-        ]
+        return [_subscription(row) for row in self.state.read(_SELECT + " ORDER BY id")]
 
     def receiving(self) -> list[Subscription]:
         """The subscribers alerts are queued for now, oldest first."""

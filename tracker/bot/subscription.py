@@ -75,9 +75,11 @@ class Subscription:
 
     def toggled(self, field: str, value: str) -> Subscription:
         """The subscription with ``value`` added to or removed from ``documents`` or ``labels``."""
-        current: tuple[str, ...] = getattr(self, field)
+        current: tuple[str, ...] = self.labels if field == "labels" else self.documents
         chosen = tuple(v for v in current if v != value) if value in current else (*current, value)
-        return replace(self, **{field: chosen})
+        if field == "labels":
+            return replace(self, labels=chosen)
+        return replace(self, documents=chosen)
 
     def as_channel(self, public_url: str | None = None) -> Channel:
         """The subscriber as a configured channel would be (for routing and rendering)."""
@@ -93,7 +95,7 @@ class Subscription:
 
 
 def expand_labels(chosen: tuple[str, ...], groups: Mapping[str, str]) -> tuple[str, ...]:
-    """Label ids for ``chosen`` labels and groups (``groups``: label id → group); unknown dropped."""
+    """Label ids for ``chosen`` labels and groups (``groups``: label → group); unknown dropped."""
     found: list[str] = []
     for name in chosen:
         if name in groups:

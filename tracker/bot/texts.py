@@ -32,8 +32,8 @@ _EN: dict[str, str] = {
         "<b>2/3 · Topics</b>\nOnly changes touching one of these (none ticked: every change)."
     ),
     "pick_significance": "<b>3/3 · Significance</b>\nFrom which level do you want an alert?",
-    "next": "Next ›",
-    "back": "‹ Back",
+    "next": "Next →",
+    "back": "← Back",
     "done": "✅ Subscribe",
     "all_documents": "every document",
     "all_topics": "every topic",
@@ -53,9 +53,7 @@ _EN: dict[str, str] = {
     "already_paused": "Already paused. /resume to get alerts again.",
     "not_paused": "Alerts are not paused.",
     "language_set": "🇬🇧 I will speak English here.",
-    "group_admins_only": (
-        "Only an administrator of this group can change its subscription."
-    ),
+    "group_admins_only": ("Only an administrator of this group can change its subscription."),
     "group_check_failed": "I could not check this group's administrators; try again later.",
     "unknown_document": "No document matches “{asked}”. Documents: {documents}",
     "ambiguous_document": "“{asked}” matches several documents: {documents}",
@@ -83,7 +81,7 @@ _FR: dict[str, str] = {
     "start": (
         "👋 <b>Policy tracker</b> surveille les pages juridiques des plateformes en ligne, "
         "archive chaque version comme preuve et vous dit, clause par clause, ce qui a changé : "
-        "bases légales, données utilisées, entraînement d’IA, vos moyens de contrôle.\n\n"
+        "bases légales, données utilisées, entraînement d'IA, vos moyens de contrôle.\n\n"
         "<b>Documents suivis</b>\n{documents}\n\n"
         "<b>Commandes</b>\n"
         "/subscribe — choisir documents, sujets et importance\n"
@@ -101,13 +99,15 @@ _FR: dict[str, str] = {
         "(aucun coché : tous), puis Suivant."
     ),
     "pick_labels": (
-        "<b>2/3 · Sujets</b>\nSeulement les modifications qui touchent l’un d’eux "
+        "<b>2/3 · Sujets</b>\nSeulement les modifications qui touchent l'un d'eux "
         "(aucun coché : toutes)."
     ),
-    "pick_significance": "<b>3/3 · Importance</b>\nÀ partir de quel niveau voulez-vous une alerte ?",
-    "next": "Suivant ›",
-    "back": "‹ Retour",
-    "done": "✅ M’abonner",
+    "pick_significance": (
+        "<b>3/3 · Importance</b>\nÀ partir de quel niveau voulez-vous une alerte ?"
+    ),
+    "next": "Suivant →",
+    "back": "← Retour",
+    "done": "✅ M'abonner",
     "all_documents": "tous les documents",
     "all_topics": "tous les sujets",
     "platform": "{name} : tous les documents",
@@ -119,16 +119,16 @@ _FR: dict[str, str] = {
         "{significance}{paused}"
     ),
     "paused_mark": "\n⏸ <b>Suspendu</b> (/resume)",
-    "not_subscribed": "Vous n’êtes pas abonné. /subscribe pour commencer.",
-    "unsubscribed": "🔕 Désabonné : plus d’alertes. /subscribe pour revenir.",
-    "paused": "⏸ Suspendu : plus d’alertes jusqu’à /resume.",
+    "not_subscribed": "Vous n'êtes pas abonné. /subscribe pour commencer.",
+    "unsubscribed": "🔕 Désabonné : plus d'alertes. /subscribe pour revenir.",
+    "paused": "⏸ Suspendu : plus d'alertes jusqu'à /resume.",
     "resumed": "▶️ Repris : les nouvelles modifications vous parviendront à nouveau.",
     "already_paused": "Déjà suspendu. /resume pour recevoir à nouveau les alertes.",
     "not_paused": "Les alertes ne sont pas suspendues.",
     "language_set": "🇫🇷 Je parlerai français ici.",
     "group_admins_only": "Seul un administrateur de ce groupe peut modifier son abonnement.",
     "group_check_failed": (
-        "Je n’ai pas pu vérifier les administrateurs de ce groupe ; réessayez plus tard."
+        "Je n'ai pas pu vérifier les administrateurs de ce groupe ; réessayez plus tard."
     ),
     "unknown_document": "Aucun document ne correspond à « {asked} ». Documents : {documents}",
     "ambiguous_document": "« {asked} » correspond à plusieurs documents : {documents}",
@@ -136,12 +136,12 @@ _FR: dict[str, str] = {
     "usage_show": "Usage : /show document [date] (date au format AAAA-MM-JJ)",
     "usage_search": "Usage : /search expression",
     "bad_date": "{detail}",
-    "no_change": "Aucune modification enregistrée pour {documents} pour l’instant.",
+    "no_change": "Aucune modification enregistrée pour {documents} pour l'instant.",
     "no_difference": "{title} : le texte est le même le {old} et le {new}.",
     "diff_head": "<b>{title}</b> : de la version du {old} à celle du {new}",
     "show_caption": "{title} : la version en vigueur le {asked} (capturée le {captured})",
     "show_caption_latest": "{title} : la dernière version (capturée le {captured})",
-    "search_none": "« {phrase} » n’apparaît dans aucune version d’aucun document.",
+    "search_none": "« {phrase} » n'apparaît dans aucune version d'aucun document.",
     "search_found": (
         "<b>{title}</b> : dans {found} versions sur {searched} ; première {first}, "
         "dernière {last} ({state})"

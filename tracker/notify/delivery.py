@@ -34,8 +34,9 @@ Chats are served concurrently (one asyncio task each), paced at ``pace_seconds``
 messages to one chat, with every send start spaced by ``1 / global_per_second`` over all
 chats, first asked first served (:class:`Pacer`: a thousand subscribers of one change are served
 in the outbox's order without meeting flood control), and PTB's
-:class:`~telegram.ext.AIORateLimiter` for the per-group rate. Replies go to the summary of their post when Telegram has acknowledged it, and are sent
-without a reply target otherwise (never lost for want of one).
+:class:`~telegram.ext.AIORateLimiter` for the per-group rate. Replies go to the summary of their
+post when Telegram has acknowledged it, and are sent without a reply target otherwise (never
+lost for want of one).
 """
 
 from __future__ import annotations

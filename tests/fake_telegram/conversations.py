@@ -360,16 +360,18 @@ class _Conversations(_Methods):
                 if not self._updates:
                     continue
                 hook, update = dict(self._webhook), dict(self._updates[0])
-            request = urllib.request.Request(  # noqa: S310 - the test's own loopback server
+            request = urllib.request.Request(
                 hook["url"],
                 data=json.dumps(update).encode(),
                 headers={"Content-Type": "application/json"}
                 | ({"X-Telegram-Bot-Api-Secret-Token": hook["secret"]} if hook["secret"] else {}),
             )
             delivered = False
-            with contextlib.suppress(OSError, urllib.error.URLError):
-                with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310
-                    delivered = answer.status == 200
+            with (
+                contextlib.suppress(OSError, urllib.error.URLError),
+                urllib.request.urlopen(request, timeout=5) as answer,
+            ):
+                delivered = answer.status == 200
             with self._lock:
                 if delivered and self._updates and self._updates[0] is not None:
                     if self._updates[0]["update_id"] == update["update_id"]:

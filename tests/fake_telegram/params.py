@@ -117,7 +117,7 @@ _USER_TYPES = frozenset(
 
 
 def _keyboard(params: Mapping[str, Any]) -> dict[str, Any] | None:
-    """A ``reply_markup`` parameter; an inline keyboard's buttons checked as Telegram checks them."""
+    """A ``reply_markup`` parameter, an inline keyboard's buttons checked as Telegram does."""
     markup = _json(params, "reply_markup", "reply keyboard markup")
     if markup is None or "inline_keyboard" not in markup:
         return markup

@@ -21,8 +21,8 @@ from tests.fake_telegram.answers import (
     _flood,
     _nginx_page,
 )
-from tests.fake_telegram.faults import Fault, _Injection
 from tests.fake_telegram.conversations import _Conversations
+from tests.fake_telegram.faults import Fault, _Injection
 from tests.fake_telegram.oracle import TdjsonOracle
 from tests.fake_telegram.records import Channel, RecordedRequest, StoredMessage, _Upload
 from tests.fake_telegram.rules import UPLOAD_LIMIT

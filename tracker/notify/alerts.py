@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tracker.archive.store import Archive
+from tracker.archive.store import Archive, StoredVersion
 from tracker.bot.fanout import chat_gone, chat_moved, still_receiving, subscriber_items
 from tracker.bot.store import Subscribers
 from tracker.changes import build_change
@@ -129,18 +129,8 @@ class Alerts:
         detected = from_iso(str(meta.get("captured_at") or to_iso(self.now())))
         if detected < self.outbox.since:
             return None
-        if change is None or change.to_version != current.timestamp:
-            previous = self.archive.read_version(document.id, stamps[stamps.index(stamp) - 1])
-            from tracker.classify.taxonomy import resolve
-
-            change = build_change(document, previous, current, resolve(self.taxonomy))
-        context = PostContext(
-            title=document.title,
-            source_url=str(meta.get("source_url") or document.url),
-            detected_at=detected,
-            change_page=f"{document.id}/changes/{current.timestamp}.html",
-            effective=effective_date(current.text),
-            archive_head=self.archive.head(),
+        change, context = recorded_change(
+            self.archive, document, current, self.taxonomy, detected=detected, change=change
         )
         items: list[Queued] = []
         for channel, how in route(self.channels, change):
@@ -345,6 +335,37 @@ class Alerts:
                 (DELIVERY_NOTICE, json.dumps(group, ensure_ascii=False)),
             )
         return True
+
+
+def recorded_change(
+    archive: Archive,
+    document: Document,
+    current: StoredVersion,
+    taxonomy: TaxonomySource,
+    *,
+    detected: datetime,
+    change: Change | None = None,
+) -> tuple[Change, PostContext]:
+    """The change a recorded version made, and what its post says around it.
+
+    ``change`` saves recomputing the comparison when the caller has it. Used to queue an
+    alert, and by the bot's ``/latest`` to show the last change as its alert showed it.
+    """
+    if change is None or change.to_version != current.timestamp:
+        stamps = archive.version_stamps(document.id)
+        previous = archive.read_version(document.id, stamps[stamps.index(current.timestamp) - 1])
+        from tracker.classify.taxonomy import resolve
+
+        change = build_change(document, previous, current, resolve(taxonomy))
+    context = PostContext(
+        title=document.title,
+        source_url=str(current.meta.get("source_url") or document.url),
+        detected_at=detected,
+        change_page=f"{document.id}/changes/{current.timestamp}.html",
+        effective=effective_date(current.text),
+        archive_head=archive.head(),
+    )
+    return change, context
 
 
 #: The ``meta`` key of the last delivery notice to the maintainers (its alert key and items).

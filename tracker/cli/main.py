@@ -1,5 +1,5 @@
-"""The command line: ``tracker check | run | status | send | outbox | import | history | diff |
-show | changes | search | verify | export | validate``.
+"""The command line: ``tracker check | run | bot | status | send | outbox | import | history |
+diff | show | changes | search | verify | export | validate``.
 
 With :mod:`tracker.cli.alerts` (``send``, ``outbox``), :mod:`tracker.cli.status` (``status``),
 :mod:`tracker.cli.queries` (``show``, ``changes``, ``search``)
@@ -24,6 +24,7 @@ import click
 from tracker import __version__
 from tracker.archive.store import Archive
 from tracker.cli.alerts import check_telegram, outbox, send, send_alerts_now
+from tracker.cli.bot import bot
 from tracker.cli.common import EXIT_INACCESSIBLE, Context, errors
 from tracker.cli.queries import changes, search_, show
 from tracker.cli.status import status
@@ -612,6 +613,7 @@ def validate(obj: Context, ask_telegram: bool) -> None:
 
 
 cli.add_command(send)
+cli.add_command(bot)
 cli.add_command(outbox)
 cli.add_command(status)
 cli.add_command(show)

@@ -147,6 +147,8 @@ class _Conversations(_Methods):
         with self._lock:
             chat = self._channels[chat_id]
             author = user_id if user_id is not None else chat_id
+            if author not in self._people:
+                raise ValueError(f"who writes? {author} is nobody the fake knows")
             person = self._people[author]
             message_id = self._next_message_id[chat_id]
             self._next_message_id[chat_id] = message_id + 1
@@ -193,6 +195,8 @@ class _Conversations(_Methods):
             if data not in buttons:
                 raise ValueError(f"message {message_id} has no button {data!r} (it has {buttons})")
             author = user_id if user_id is not None else chat_id
+            if author not in self._people:
+                raise ValueError(f"who presses? {author} is nobody the fake knows")
             query_id = str(next(self._query_ids))
             query = {
                 "id": query_id,

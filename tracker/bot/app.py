@@ -155,11 +155,7 @@ class BotShell:
                 replies, notice = await asyncio.to_thread(self.answers.button, chat, query.data)
             except Exception:
                 log.exception("bot: button %r in chat %s failed", query.data, chat.chat_id)
-        try:
-            await query.answer(notice or None)
-        except TelegramError as exc:  # too old (the bot was down): the edit still shows it
-            log.info("bot: callback query not answered: %s", self._safe(str(exc)))
-        for reply in replies:
+        for reply in replies:  # the edit first: once answered, the message shows the press
             if isinstance(reply, Edit):
                 try:
                     await query.edit_message_text(
@@ -170,6 +166,10 @@ class BotShell:
                         log.warning("bot: edit failed: %s", self._safe(str(exc)))
             elif chat is not None:
                 await self._send_all(context.bot, chat, [reply])
+        try:
+            await query.answer(notice or None)
+        except TelegramError as exc:  # too old (the bot was down): the edit still shows it
+            log.info("bot: callback query not answered: %s", self._safe(str(exc)))
 
     async def _send_all(self, bot: Bot, chat: Chat, replies: Sequence[Reply]) -> None:
         from telegram.error import Forbidden, TelegramError

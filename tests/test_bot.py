@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_telegram import FakeTelegram, Fault, StoredMessage
+from tests.fake_telegram import FakeTelegram, StoredMessage
 from tests.servers import Reply, page_bytes
 from tests.test_alerts import V1, V2, World
 from tests.test_alerts import world as world  # the fixture, re-exported
 from tracker.bot.store import BLOCKED, UNSUBSCRIBED, Subscribers
 from tracker.bot.subscription import Subscription, channel_name
-from tracker.models import BotSettings, Significance, TelegramSettings
+from tracker.models import Significance, TelegramSettings
 from tracker.notify.delivery import Report, deliver, plain_text
 from tracker.notify.outbox import Status
 
@@ -90,7 +91,8 @@ def tracker_env(fake: FakeTelegram) -> dict[str, str]:
 
 
 def tracker_args(world: World) -> list[str]:
-    url = world.state.url if "***" not in world.state.url else os.environ["TRACKER_TEST_DB"]
+    url = world.state.url
+    assert "***" not in url, "the test databases have no password"
     return [
         sys.executable, "-m", "tracker", "--config", str(world.config_dir),
         "--archive", str(world.tmp / "snapshots"), "--db", url,
@@ -367,3 +369,148 @@ def test_latest_show_diff_and_search_answer_from_the_archive(world: World, fake:
         fake.say(CLAIRE, "/show privacy-policy 1999-01-01")
         [_, _, early] = fake.wait_for_messages(CLAIRE, 3)
         assert "no version in force" in (early.text or "")
+
+
+# ------------------------------------------------------------------------------ fan-out
+#: Telegram takes about 30 messages a second from a bot and the tracker sends 25 (tracker.toml);
+#: the fan-out tests keep that ratio at four times the rates, so that 3,000 messages take
+#: half a minute instead of two: the fake answers 429 past 120 a second, the client sends 100.
+FAKE_PER_SECOND, CLIENT_PER_SECOND = 120, 100
+#: How far from its place a subscriber's first message may reach the fake. Sends *start* in
+#: order (one every 10 ms), but a few are in flight at once and the fake records each when its
+#: thread gets to it (two cores shared by both processes). A misordered fan-out (last first,
+#: or in any order) moves hundreds.
+IN_FLIGHT = 20
+
+
+def only_sqlite(world: World) -> None:
+    if world.state.dialect != "sqlite":
+        pytest.skip("a thousand subscribers: run on SQLite (the smaller tests cover PostgreSQL)")
+
+
+def many_subscribers(
+    world: World, fake: FakeTelegram, count: int, first: int = 50_000
+) -> list[int]:
+    people = fake.add_users(first, count)
+    for person in people:
+        subscribe(world, person)
+    return people
+
+
+def sends(fake: FakeTelegram) -> list:  # type: ignore[type-arg]
+    return [r for r in fake.requests if r.method in ("sendMessage", "sendDocument")]
+
+
+def sender_settings(world: World, pace_seconds: float) -> None:
+    """``[telegram]`` for a ``tracker send`` process: the fan-out's rate, a pace per chat."""
+    with (world.config_dir / "tracker.toml").open("a") as toml:
+        toml.write(
+            f'[telegram]\nmaintainers_chat_id = "-100999"\npace_seconds = {pace_seconds}\n'
+            f"global_per_second = {CLIENT_PER_SECOND}\nread_timeout = 5\nretries = 1\n"
+            "backoff_seconds = 0.1\n"
+        )
+
+
+def send_process(world: World, fake: FakeTelegram) -> subprocess.Popen[str]:
+    """``tracker send`` in a process of its own, as the worker's drain runs."""
+    return subprocess.Popen(
+        [*tracker_args(world), "send"],
+        env=tracker_env(fake),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_thousand_subscribers_of_one_change_are_served_once_in_order_without_flood_errors(
+    world: World,
+):
+    only_sqlite(world)
+    sender_settings(world, pace_seconds=1.0)  # one message a second per person at most
+    with FakeTelegram(global_per_second=FAKE_PER_SECOND, per_chat_per_minute=20) as fake:
+        fake.add_channel(A)
+        fake.add_channel(B, username="veille_test")
+        fake.add_channel(MAINT)
+        people = many_subscribers(world, fake, 1000)
+        two_versions(world)
+        per_person = [r for r in world.outbox.rows() if r.chat_id == str(people[0])]
+        assert [r.message.role for r in per_person] == ["summary", "clauses", "document"]
+        sender = send_process(world, fake)
+        out, err = sender.communicate(timeout=300)
+        requests = sends(fake)
+
+    assert sender.returncode == 0, err
+    assert "telegram: 3006 sent, 0 failed, 0 left for later" in out
+    refused = [r for r in requests if r.status != 200]
+    assert refused == [], "no 429 (nor any error), so no retry loop"
+    assert len(requests) == 3 * 1000 + 6, "every message sent once"
+    for person in people:
+        got = fake.messages(person)
+        assert [m.method for m in got] == ["sendMessage", "sendMessage", "sendDocument"], person
+        assert all(m.reply_to_message_id == got[0].message_id for m in got[1:])
+        assert got[1].at - got[0].at >= 0.9, "one message a second per person at most"
+    first_contact = list(dict.fromkeys(r.chat_id for r in requests if r.chat_id in set(people)))
+    assert sorted(first_contact) == people
+    # Sends start in the order people subscribed (the pacer is first come, first served); the
+    # few requests in flight at once may reach the fake a few places apart, never more.
+    shift = max(abs(position - people.index(p)) for position, p in enumerate(first_contact))
+    print(f"largest shift in the order of first contact: {shift}")
+    assert shift <= IN_FLIGHT, "subscribers are served in the order they subscribed"
+    assert {row.status for row in world.outbox.rows()} == {Status.SENT}
+
+
+def test_a_sender_killed_mid_fan_out_loses_nothing_and_repeats_only_what_was_in_flight(
+    world: World,
+):
+    """``tracker send`` (as the worker's drain) is killed with SIGKILL in the middle of a
+    fan-out to 300 subscribers, then run again: every subscriber gets every message; only a
+    message in flight at the kill (counted in the outbox before its send) may come twice."""
+    only_sqlite(world)
+    sender_settings(world, pace_seconds=0.2)
+    with FakeTelegram(global_per_second=FAKE_PER_SECOND) as fake:
+        fake.add_channel(A)
+        fake.add_channel(B, username="veille_test")
+        fake.add_channel(MAINT)
+        people = many_subscribers(world, fake, 300)
+        two_versions(world)
+        expected = {
+            person: [
+                plain_text(r.message.html) for r in world.outbox.rows() if r.chat_id == str(person)
+            ]
+            for person in people
+        }
+        sender = send_process(world, fake)
+        deadline = time.monotonic() + 60
+        while len(sends(fake)) < 400 and sender.poll() is None:
+            assert time.monotonic() < deadline, "the sender got going"
+            time.sleep(0.02)
+        sender.kill()
+        sender.communicate()
+        sent_before = len(sends(fake))
+        in_flight = {r.id for r in world.outbox.rows() if r.status is Status.PENDING and r.in_doubt}
+        assert 400 <= sent_before < 3 * 300 + 6, "killed in the middle of the fan-out"
+
+        again = subprocess.run(
+            [*tracker_args(world), "send"],
+            env=tracker_env(fake),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert again.returncode == 0, again.stderr
+        assert fake.token not in again.stderr
+
+    counts: Counter[tuple[int, str]] = Counter()
+    for person in people:
+        got = [
+            plain_text(m.raw or "") if m.method == "sendMessage" else m.caption or ""
+            for m in fake.messages(person)
+        ]
+        assert set(got) == set(expected[person]), person
+        counts.update((person, text) for text in got)
+    repeated = [key for key, n in counts.items() if n > 1]
+    print(f"killed after {sent_before} sends; {len(in_flight)} in flight, {len(repeated)} repeated")
+    assert all(n <= 2 for n in counts.values()), "never a third copy"
+    assert len(repeated) <= len(in_flight), "only a message in flight at the kill comes twice"
+    assert {row.status for row in world.outbox.rows()} == {Status.SENT}

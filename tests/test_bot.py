@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -514,3 +515,33 @@ def test_a_sender_killed_mid_fan_out_loses_nothing_and_repeats_only_what_was_in_
     assert all(n <= 2 for n in counts.values()), "never a third copy"
     assert len(repeated) <= len(in_flight), "only a message in flight at the kill comes twice"
     assert {row.status for row in world.outbox.rows()} == {Status.SENT}
+
+
+# ------------------------------------------------------------------------------ webhook
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_with_a_webhook_telegram_posts_updates_and_the_bot_answers(
+    world: World, fake: FakeTelegram
+):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    with bot_process(
+        world, fake, "--webhook-url", url, "--port", str(port), "--listen", "127.0.0.1"
+    ):
+        fake.wait_for_requests(1, method="setWebhook", timeout=30)
+        fake.say(ADA, "/start")
+        fake.say(CLAIRE, "/subscribe")
+        [hello] = fake.wait_for_messages(ADA, 1, timeout=20)
+        [keyboard] = fake.wait_for_messages(CLAIRE, 1, timeout=20)
+        assert "Documents tracked" in (hello.text or "")
+        press_and_wait(fake, CLAIRE, keyboard.message_id, "go:labels")
+        assert "Sujets" in (fake.messages(CLAIRE)[-1].text or "")
+    [hook] = fake.requests_to("setWebhook")
+    assert hook.params["url"] == url
+    assert len(str(hook.params["secret_token"])) >= 32, "Telegram proves itself with a secret"
+    assert fake.requests_to("getUpdates") == [], "no polling beside the webhook"
+    assert fake.pending_updates() == 0, "every update was taken"

@@ -38,9 +38,7 @@ from tracker.errors import ConfigError
     help="Seconds a long poll waits for updates.",
 )
 @click.pass_obj
-def bot(
-    obj: Context, webhook_url: str | None, port: int, listen: str, poll_timeout: float
-) -> None:
+def bot(obj: Context, webhook_url: str | None, port: int, listen: str, poll_timeout: float) -> None:
     """Answer journalists on Telegram: /subscribe, /latest, /diff, /show, /search...
 
     Needs TELEGRAM_BOT_TOKEN (and TELEGRAM_API_BASE_URL for another Bot API server). Alerts

@@ -17,18 +17,22 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.archive.store import Archive
 from tracker.bot.commands import SUBSCRIPTION_COMMANDS, Command, find_document
+from tracker.bot.fanout import label_groups
 from tracker.bot.screens import Button, Catalog, describe, press, screen
 from tracker.bot.store import UNSUBSCRIBED, Subscribers
-from tracker.bot.subscription import LANGUAGES, Subscription, language_of
+from tracker.bot.subscription import LANGUAGES, Subscription, language_of, post_channel
 from tracker.bot.texts import say
-from tracker.classify.taxonomy import TaxonomySource
 from tracker.errors import QueryError
 from tracker.models import BotSettings, Document
 from tracker.render.telegram import Message, esc
 from tracker.timestamps import from_iso
+
+if TYPE_CHECKING:
+    from tracker.classify.taxonomy import TaxonomySource
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +232,7 @@ class Answers:
         change, context = recorded_change(
             self.archive, self.documents[doc], current, self.taxonomy, detected=detected
         )
-        channel = sub.as_channel(self.bot.public_url)
+        channel = post_channel(sub, label_groups(self.taxonomy), self.bot.public_url)
         messages = render_post(change, context, channel, max_clauses=self.bot.max_clauses)
         return [SendPost(tuple(messages), self.archive.root)]
 

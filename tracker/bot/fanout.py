@@ -19,9 +19,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tracker.bot.store import BLOCKED, Subscribers, receiving
-from tracker.bot.subscription import Subscription, channel_name, wants
+from tracker.bot.subscription import Subscription, channel_name, post_channel, wants
 from tracker.models import Change
 from tracker.notify.channels import Channel
 from tracker.notify.outbox import Queued
@@ -29,6 +30,9 @@ from tracker.render.telegram import Message, PostContext
 from tracker.state.sql import Connection
 from tracker.state.store import State
 from tracker.timestamps import to_iso
+
+if TYPE_CHECKING:
+    from tracker.classify.taxonomy import TaxonomySource
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,13 @@ GONE = (
 )
 
 Render = Callable[[Change, PostContext, Channel], list[Message]]
+
+
+def label_groups(taxonomy: TaxonomySource) -> dict[str, str]:
+    """The taxonomy's label → group (topics are groups or labels)."""
+    from tracker.classify.taxonomy import resolve
+
+    return {label.value: spec.group.value for label, spec in resolve(taxonomy).labels.items()}
 
 
 def subscriber_items(
@@ -67,8 +78,9 @@ def subscriber_items(
         if not wants(subscription, change, label_groups):
             continue
         key = (subscription.language, subscription.labels)
-        if key not in rendered:
-            rendered[key] = render(change, context, subscription.as_channel(public_url))
+        if key not in rendered:  # the clauses of the chosen topics lead, as for a channel
+            channel = post_channel(subscription, label_groups, public_url)
+            rendered[key] = render(change, context, channel)
         name = channel_name(subscription.chat_id)
         items.extend(Queued(name, subscription.chat_id, message) for message in rendered[key])
     return items

@@ -105,6 +105,14 @@ def expand_labels(chosen: tuple[str, ...], groups: Mapping[str, str]) -> tuple[s
     return tuple(dict.fromkeys(found))
 
 
+def post_channel(
+    subscription: Subscription, groups: Mapping[str, str], public_url: str | None = None
+) -> Channel:
+    """The channel a subscriber's posts are rendered for: its topics as label ids, which lead."""
+    channel = subscription.as_channel(public_url)
+    return replace(channel, labels=expand_labels(subscription.labels, groups))
+
+
 def wants(subscription: Subscription, change: Change, groups: Mapping[str, str]) -> bool:
     """Whether ``change`` is queued for ``subscription`` (see the module)."""
     if not subscription.receiving:

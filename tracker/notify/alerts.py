@@ -18,7 +18,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tracker.archive.store import Archive, StoredVersion
-from tracker.bot.fanout import chat_gone, chat_moved, still_receiving, subscriber_items
+from tracker.bot.fanout import (
+    chat_gone,
+    chat_moved,
+    label_groups,
+    still_receiving,
+    subscriber_items,
+)
 from tracker.bot.store import Subscribers
 from tracker.changes import build_change
 from tracker.cron import cron_trigger
@@ -201,10 +207,7 @@ class Alerts:
         return self._post(change, context, channel, max_clauses=self.bot.max_clauses)
 
     def _label_groups(self) -> dict[str, str]:
-        from tracker.classify.taxonomy import resolve
-
-        taxonomy = resolve(self.taxonomy)
-        return {label.value: spec.group.value for label, spec in taxonomy.labels.items()}
+        return label_groups(self.taxonomy)
 
     # ------------------------------------------------------------------ subscribers
     def subscriber_gone(self, chat_id: str, error: str) -> int:

@@ -545,3 +545,40 @@ def test_with_a_webhook_telegram_posts_updates_and_the_bot_answers(
     assert len(str(hook.params["secret_token"])) >= 32, "Telegram proves itself with a secret"
     assert fake.requests_to("getUpdates") == [], "no polling beside the webhook"
     assert fake.pending_updates() == 0, "every update was taken"
+
+
+# ------------------------------------------------------------------------------ restarts
+def test_commands_sent_while_the_bot_is_down_are_answered_once_it_is_back(
+    world: World, fake: FakeTelegram
+):
+    with bot_process(world, fake) as process:
+        fake.say(ADA, "/start")
+        fake.wait_for_messages(ADA, 1)
+        process.kill()  # no goodbye: killed as a crash or a redeploy would
+        process.wait()
+    fake.say(ADA, "/subscribe")
+    fake.say(BOB, "/start")
+    with bot_process(world, fake):
+        [_, keyboard] = fake.wait_for_messages(ADA, 2, timeout=20)
+        fake.wait_for_messages(BOB, 1, timeout=20)
+        press_and_wait(fake, ADA, keyboard.message_id, "go:labels")
+        assert "Topics" in (fake.messages(ADA)[-1].text or "")
+    assert len(fake.messages(ADA)) == 2, "the /start before the crash was not answered again"
+    assert fake.pending_updates() == 0
+
+
+def test_a_subscribed_group_upgraded_to_a_supergroup_keeps_its_subscription_and_alerts(
+    world: World, fake: FakeTelegram
+):
+    group, supergroup = -4242, -1004242
+    fake.add_group(group, "Newsroom", admins=(ADA,))
+    subscribe(world, group, kind="group")
+    two_versions(world)
+    fake.upgrade_group(group, supergroup, title="Newsroom")
+    report = drain(world, settings_for(fake))
+    assert report.failed == 0
+    assert len(fake.messages(supergroup)) == 3, "the queued alert went to the supergroup"
+    assert Subscribers(world.state).get(str(group)) is None
+    moved = Subscribers(world.state).get(str(supergroup))
+    assert moved is not None and moved.active and moved.kind == "supergroup"
+    assert fake.messages(MAINT) == [], "a subscriber's move needs no maintainer"

@@ -98,3 +98,17 @@ def test_a_moved_group_keeps_its_subscription(state: State):
     chat_moved(state, "-55", "-10055", T0)
     assert store.get("-55") is None
     assert store.get("-10055") == Subscription("-10055", "supergroup", active=True)
+
+
+def test_tracker_status_counts_the_subscribers_backlog_as_one_line(state: State):
+    from tracker.ops.status import SUBSCRIBERS, _backlog
+
+    message = Message(role="summary", html="x")
+    Outbox(state, T0).enqueue(
+        "change:x:1",
+        [Queued(f"bot:{chat}", str(chat), message) for chat in range(7, 507)]
+        + [Queued("a-en", "-1001", message)],
+        at=T0,
+    )
+    lines = {line.channel: line.pending for line in _backlog(state, T0)}
+    assert lines == {"a-en": 1, SUBSCRIBERS: 500}

@@ -582,3 +582,12 @@ def test_a_subscribed_group_upgraded_to_a_supergroup_keeps_its_subscription_and_
     moved = Subscribers(world.state).get(str(supergroup))
     assert moved is not None and moved.active and moved.kind == "supergroup"
     assert fake.messages(MAINT) == [], "a subscriber's move needs no maintainer"
+
+
+def test_without_a_token_the_bot_says_so_and_exits_2(world: World, fake: FakeTelegram):
+    env = {k: v for k, v in tracker_env(fake).items() if k != "TELEGRAM_BOT_TOKEN"}
+    done = subprocess.run(
+        [*tracker_args(world), "bot"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in done.stderr

@@ -29,7 +29,7 @@ from tracker.bot.texts import say
 from tracker.errors import QueryError
 from tracker.models import BotSettings, Document
 from tracker.render.telegram import Message, esc
-from tracker.timestamps import from_iso
+from tracker.timestamps import from_iso, from_stamp
 
 if TYPE_CHECKING:
     from tracker.classify.taxonomy import TaxonomySource
@@ -228,7 +228,7 @@ class Answers:
             return [Send(say(sub.language, "no_change", documents=esc(names)))]
         stamp, doc = max(latest)
         current = self.archive.read_version(doc, stamp)
-        detected = from_iso(str(current.meta.get("captured_at") or current.meta["fetched_at"]))
+        detected = _captured(current.meta, stamp)
         change, context = recorded_change(
             self.archive, self.documents[doc], current, self.taxonomy, detected=detected
         )
@@ -281,7 +281,7 @@ class Answers:
         context = PostContext(
             title=document.title,
             source_url=str(new.meta.get("source_url") or document.url),
-            detected_at=from_iso(str(new.meta.get("captured_at") or new.meta["fetched_at"])),
+            detected_at=_captured(new.meta, new.timestamp),
             change_page="",
         )
         channel = sub.as_channel(None)  # no change page for an arbitrary pair: it is attached
@@ -383,6 +383,12 @@ class Answers:
             return [], ""
         self.subscribers.save(pressed.subscription, self.now())
         return [Edit(pressed.screen.text, pressed.screen.rows)], ""
+
+
+def _captured(meta: Mapping[str, object], stamp: str) -> datetime:
+    """When a version was captured (its stamp when the front matter does not say)."""
+    found = meta.get("captured_at") or meta.get("fetched_at")
+    return from_iso(str(found)) if found else from_stamp(stamp)
 
 
 def _ids(ids: Iterable[str]) -> str:

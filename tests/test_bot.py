@@ -591,3 +591,15 @@ def test_without_a_token_the_bot_says_so_and_exits_2(world: World, fake: FakeTel
     )
     assert done.returncode == 2
     assert "TELEGRAM_BOT_TOKEN is not set" in done.stderr
+
+
+def test_quick_presses_in_a_row_are_all_taken(world: World, fake: FakeTelegram):
+    with bot_process(world, fake):
+        fake.say(ADA, "/subscribe")
+        [keyboard] = fake.wait_for_messages(ADA, 1)
+        queries = [fake.press(ADA, keyboard.message_id, data) for data in ("p:linkedin", "d:0")]
+        fake.wait_until(lambda: all(fake.answer_of(q) is not None for q in queries))
+    sub = Subscribers(world.state).get(str(ADA))
+    assert sub is not None and sub.documents == ("linkedin/*", DOC), "one press at a time"
+    assert buttons(fake.messages(ADA)[-1])[:2] == ["p:linkedin", "d:0"]
+    assert (fake.messages(ADA)[-1].text or "").startswith("1/3")

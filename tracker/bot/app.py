@@ -95,6 +95,16 @@ class BotShell:
         """Answer with ``answers``; ``telegram`` gives the token to mask in errors."""
         self.answers = answers
         self.telegram = telegram
+        #: one update at a time per chat (two quick presses must not both toggle from the
+        #: same row); different chats are answered concurrently
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def _lock(self, update: Update) -> asyncio.Lock:
+        chat = update.effective_chat
+        key = chat.id if chat is not None else 0
+        if len(self._locks) > 10_000:  # forget idle chats now and then
+            self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+        return self._locks.setdefault(key, asyncio.Lock())
 
     def _safe(self, text: str) -> str:
         token = self.telegram.token
@@ -121,6 +131,10 @@ class BotShell:
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command in a private chat or a group."""
+        async with self._lock(update):
+            await self._command(update, context)
+
+    async def _command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         if message is None or not message.text:
             return
@@ -142,6 +156,10 @@ class BotShell:
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An inline button pressed under one of the bot's messages."""
+        async with self._lock(update):
+            await self._button(update, context)
+
+    async def _button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         from telegram.error import BadRequest, TelegramError
 
         query = update.callback_query

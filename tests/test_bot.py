@@ -288,7 +288,7 @@ def test_only_a_groups_administrators_change_its_subscription(world: World, fake
         [refused] = fake.wait_for_messages(group, 1)
         assert refused.text == "Only an administrator of this group can change its subscription."
         fake.say(group, "/latest", user_id=BOB)  # questions are for everyone
-        fake.wait_for_messages(group, 2)
+        assert fake.wait_for_messages(group, 2)[-1].text == "No change recorded yet."
         fake.say(group, "/subscribe", user_id=ADA)
         keyboard = fake.wait_for_messages(group, 3)[-1]
         assert buttons(keyboard)[-1] == "go:labels"

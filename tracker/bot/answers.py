@@ -223,9 +223,11 @@ class Answers:
         latest = [
             (stamps[-1], doc) for doc in candidates if (stamps := self.archive.change_stamps(doc))
         ]
+        if not latest and not command.args:
+            return [Send(say(sub.language, "no_change_any"))]
         if not latest:
-            names = ", ".join(self.catalog.documents[d] for d in candidates)
-            return [Send(say(sub.language, "no_change", documents=esc(names)))]
+            title = self.catalog.documents[candidates[0]]
+            return [Send(say(sub.language, "no_change", documents=esc(title)))]
         stamp, doc = max(latest)
         current = self.archive.read_version(doc, stamp)
         detected = _captured(current.meta, stamp)

@@ -289,8 +289,12 @@ def test_only_a_groups_administrators_change_its_subscription(world: World, fake
         assert refused.text == "Only an administrator of this group can change its subscription."
         fake.say(group, "/latest", user_id=BOB)  # questions are for everyone
         assert fake.wait_for_messages(group, 2)[-1].text == "No change recorded yet."
+        fake.say(group, "/pause", user_id=ADA, anonymous=True)  # an anonymous administrator
+        assert fake.wait_for_messages(group, 3)[-1].text == (
+            "You are not subscribed. /subscribe to start."
+        ), "not refused"
         fake.say(group, "/subscribe", user_id=ADA)
-        keyboard = fake.wait_for_messages(group, 3)[-1]
+        keyboard = fake.wait_for_messages(group, 4)[-1]
         assert buttons(keyboard)[-1] == "go:labels"
         query = fake.press(group, keyboard.message_id, "go:labels", user_id=BOB)
         fake.wait_until(lambda: fake.answer_of(query) is not None)

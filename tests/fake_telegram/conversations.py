@@ -44,6 +44,14 @@ _WEBHOOK_CONFLICT = (
     " the webhook first"
 )
 
+#: Who an anonymous administrator's message is ``from`` (Telegram's own helper bot).
+ANONYMOUS_ADMIN = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+
 _RIGHTS = (
     "can_manage_chat",
     "can_delete_messages",
@@ -142,14 +150,22 @@ class _Conversations(_Methods):
         self.update_channel(user_id, blocked=blocked)
 
     # ------------------------------------------------------------------------ scripted users
-    def say(self, chat_id: int, text: str, *, user_id: int | None = None) -> int:
-        """A person writes ``text`` in a chat (their private chat by default); the update id."""
+    def say(
+        self, chat_id: int, text: str, *, user_id: int | None = None, anonymous: bool = False
+    ) -> int:
+        """A person writes ``text`` in a chat (their private chat by default); the update id.
+
+        ``anonymous``: an administrator of a group writing as the group, as Telegram shows it
+        (``from`` is @GroupAnonymousBot, ``sender_chat`` the group itself).
+        """
         with self._lock:
             chat = self._channels[chat_id]
             author = user_id if user_id is not None else chat_id
             if author not in self._people:
                 raise ValueError(f"who writes? {author} is nobody the fake knows")
-            person = self._people[author]
+            if anonymous and author not in chat.admins:
+                raise ValueError(f"only an administrator writes as the group, not {author}")
+            person = ANONYMOUS_ADMIN if anonymous else self._people[author]
             message_id = self._next_message_id[chat_id]
             self._next_message_id[chat_id] = message_id + 1
             stored = StoredMessage(
@@ -169,6 +185,8 @@ class _Conversations(_Methods):
                 "date": stored.date,
                 "text": text,
             }
+            if anonymous:
+                message["sender_chat"] = chat.to_json()
             if text.startswith("/"):
                 command = text.split(maxsplit=1)[0]
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]

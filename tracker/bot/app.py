@@ -121,7 +121,11 @@ class BotShell:
         if not kind:
             return None  # a channel post: channels are configured, not subscribed
         admin: bool | None = None
-        if kind != "private" and need_admin:
+        message = update.effective_message
+        if message is not None and message.sender_chat is not None:
+            # Only an administrator may write as the group (an anonymous administrator).
+            admin = message.sender_chat.id == chat.id
+        elif kind != "private" and need_admin:
             try:
                 member = await bot.get_chat_member(chat.id, user.id)
                 admin = member.status in ("creator", "administrator")

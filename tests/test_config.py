@@ -411,3 +411,19 @@ def test_a_postgres_url_is_checked_when_loading_without_connecting(config_dir: P
         config.load(config_dir, db_url="postgresql://x:s3cret@db.invalid/", environ={})
     settings = config.load(config_dir, db_url="postgresql://db.invalid/t", environ={})
     assert settings.db_url == "postgresql://db.invalid/t"
+
+
+def test_the_bot_section_names_its_key_when_wrong_and_takes_its_secret_from_the_environment(
+    config_dir: Path,
+):
+    path = write(config_dir / "tracker.toml", '[bot]\npublic_url = "ftp://example.org/"\n')
+    assert refused(config_dir).startswith(f"{path}: bot.public_url: ")
+    write(
+        config_dir / "tracker.toml",
+        '[bot]\npublic_url = "https://example.org/a/"\nmax_clauses = 2\n',
+    )
+    settings = config.load(config_dir, environ={"TELEGRAM_WEBHOOK_SECRET": "s3cret"})
+    assert settings.bot.public_url == "https://example.org/a/"
+    assert settings.bot.max_clauses == 2
+    assert settings.bot.webhook_secret == "s3cret"
+    assert "s3cret" not in repr(settings.bot)

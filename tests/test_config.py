@@ -542,3 +542,19 @@ def test_the_shipped_site_example_is_valid_once_uncommented(tmp_path: Path):
     assert site is not None and site.git is not None
     assert (site.output, site.base_url) == (Path("site"), "https://policy.example.org/")
     assert site.git.branch == "gh-pages"
+
+
+def test_the_bot_section_names_its_key_when_wrong_and_takes_its_secret_from_the_environment(
+    config_dir: Path,
+):
+    path = write(config_dir / "tracker.toml", '[bot]\npublic_url = "ftp://example.org/"\n')
+    assert refused(config_dir).startswith(f"{path}: bot.public_url: ")
+    write(
+        config_dir / "tracker.toml",
+        '[bot]\npublic_url = "https://example.org/a/"\nmax_clauses = 2\n',
+    )
+    settings = config.load(config_dir, environ={"TELEGRAM_WEBHOOK_SECRET": "s3cret"})
+    assert settings.bot.public_url == "https://example.org/a/"
+    assert settings.bot.max_clauses == 2
+    assert settings.bot.webhook_secret == "s3cret"
+    assert "s3cret" not in repr(settings.bot)

@@ -88,8 +88,9 @@ def test_the_image_installs_the_project_with_declared_extras_only() -> None:
     )
 
 
-def test_the_procfile_runs_the_worker() -> None:
-    assert (ROOT / "Procfile").read_text(encoding="utf-8").strip() == "worker: tracker run"
+def test_the_procfile_runs_the_worker_and_the_bot() -> None:
+    lines = (ROOT / "Procfile").read_text(encoding="utf-8").strip().splitlines()
+    assert lines == ["worker: tracker run", "bot: tracker bot"]
 
 
 def _docker_engine() -> str | None:

@@ -31,6 +31,7 @@ from telegram import LinkPreviewOptions, ReplyParameters
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    Conflict,
     EndPointNotFound,
     Forbidden,
     InvalidToken,
@@ -82,6 +83,12 @@ GOLDEN_ERRORS = (
     "Bad Request: entity beginning at UTF-16 offset %d ends after the end of the text at UTF-16"
     " offset %d",
     "Too Many Requests: retry after %d",
+    "Forbidden: bot was blocked by the user",
+    "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete"
+    " the webhook first",
+    "Bad Request: BUTTON_DATA_INVALID",
+    "Bad Request: there are no administrators in the private chat",
 )
 
 
@@ -821,3 +828,88 @@ def test_parser_name_says_which_parser_is_used() -> None:
     with FakeTelegram() as fake:
         expected = "port" if TdjsonOracle.load() is None else "tdjson"
         assert fake.parser_name == expected
+
+
+# ------------------------------------------------------------------------------ conversations
+def test_people_write_commands_as_telegram_sends_them_and_updates_are_confirmed_by_offset(
+    fake: FakeTelegram,
+):
+    fake.add_user(7, "Ada", language_code="fr")
+    first = fake.say(7, "/start now")
+    second = fake.say(7, "hello")
+
+    async def poll(bot: telegram.Bot) -> tuple[Any, Any, Any]:
+        both = await bot.get_updates(timeout=1)
+        after = await bot.get_updates(offset=first + 1, timeout=1)
+        none = await bot.get_updates(offset=second + 1, timeout=0.2)
+        return both, after, none
+
+    both, after, none = call(fake, poll)
+    assert [u.update_id for u in both] == [first, second]
+    command = both[0].message
+    assert command.from_user.language_code == "fr"
+    assert command.chat.type == "private"
+    assert [(e.type, e.offset, e.length) for e in command.entities] == [("bot_command", 0, 6)]
+    assert both[1].message.entities == ()
+    assert [u.update_id for u in after] == [second], "an offset confirms the updates before it"
+    assert none == ()
+    assert fake.pending_updates() == 0
+
+
+def test_a_callback_query_is_answered_once_and_buttons_keep_telegrams_limits(fake: FakeTelegram):
+    fake.add_user(7)
+    keyboard = telegram.InlineKeyboardMarkup(
+        [[telegram.InlineKeyboardButton("a", callback_data="go")]]
+    )
+    message = call(fake, lambda bot: bot.send_message(7, "pick", reply_markup=keyboard))
+    with pytest.raises(ValueError, match="no button 'nope'"):
+        fake.press(7, message.message_id, "nope")
+    query = fake.press(7, message.message_id, "go")
+    assert call(fake, lambda bot: bot.answer_callback_query(query, text="ok")) is True
+    with pytest.raises(BadRequest, match="Query is too old and response timeout expired"):
+        call(fake, lambda bot: bot.answer_callback_query(query))
+    assert fake.answer_of(query) == {"text": "ok", "show_alert": False}
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        call(
+            fake,
+            lambda bot: bot.edit_message_text(
+                "pick", chat_id=7, message_id=message.message_id, reply_markup=keyboard
+            ),
+        )
+    too_long = telegram.InlineKeyboardMarkup(
+        [[telegram.InlineKeyboardButton("a", callback_data="x" * 65)]]
+    )
+    with pytest.raises(BadRequest, match="Button_data_invalid"):
+        call(fake, lambda bot: bot.send_message(7, "pick", reply_markup=too_long))
+
+
+def test_a_person_who_blocked_the_bot_gets_nothing_and_groups_know_their_administrators(
+    fake: FakeTelegram,
+):
+    fake.add_user(7)
+    fake.block(7)
+    with pytest.raises(Forbidden, match="bot was blocked by the user"):
+        call(fake, lambda bot: bot.send_message(7, "hello"))
+    with pytest.raises(BadRequest, match="There are no administrators in the private chat"):
+        call(fake, lambda bot: bot.get_chat_administrators(7))
+    fake.add_group(-55, admins=(1, 2), members=(3,))
+    fake.add_user(4, "Not in the group")
+    statuses = call(
+        fake,
+        lambda bot: asyncio.gather(*(bot.get_chat_member(-55, user) for user in (1, 2, 3, 4))),
+    )
+    assert [s.status for s in statuses] == ["creator", "administrator", "member", "left"]
+    admins = call(fake, lambda bot: bot.get_chat_administrators(-55))
+    assert [a.user.id for a in admins] == [1, 2]
+    sent = call(fake, lambda bot: bot.send_message(-55, "a member may write in a group"))
+    assert sent.from_user.id == fake.bot_id
+
+
+def test_with_a_webhook_set_polling_is_refused_as_telegram_refuses_it(fake: FakeTelegram):
+    call(fake, lambda bot: bot.set_webhook("http://127.0.0.1:9/hook", secret_token="s3cret"))
+    with pytest.raises(Conflict, match="can't use getUpdates method while webhook is active"):
+        call(fake, lambda bot: bot.get_updates())
+    info = call(fake, lambda bot: bot.get_webhook_info())
+    assert info.url == "http://127.0.0.1:9/hook"
+    call(fake, lambda bot: bot.delete_webhook())
+    assert call(fake, lambda bot: bot.get_updates()) == ()

@@ -2,9 +2,9 @@
 
 The taxonomy is read when a change is first classified; lxml, BeautifulSoup, soupsieve, the
 comparison, the renderers and Telegram's HTML parser are imported only when a page or a
-change needs them, APScheduler's cron parser only when a cron is read, the metrics library only when ``/metrics`` is served, the status module
-only by ``tracker status``; selectors are checked without soupsieve when cssselect can
-translate them.
+change needs them, APScheduler's cron parser only when a cron is read, the metrics library
+only when ``/metrics`` is served, the status module only by ``tracker status``; selectors are
+checked without soupsieve when cssselect can translate them.
 Speed is measured in ``benchmarks/start.py``, not here.
 """
 

@@ -50,7 +50,14 @@ from tracker.fetch.addresses import (
     normal_host,
     refused_kind,
 )
-from tracker.models import Document, ExtractRules, FetchSettings, Significance, TelegramSettings
+from tracker.models import (
+    BotSettings,
+    Document,
+    ExtractRules,
+    FetchSettings,
+    Significance,
+    TelegramSettings,
+)
 from tracker.notify.channels import Channel
 from tracker.site.publish import DEFAULT_BRANCH, SiteSettings
 from tracker.state.url import parse_state_url
@@ -250,6 +257,20 @@ class TelegramConfig(_Strict):
         return None if value is None or value == "" else chat_id_text(value)
 
 
+class BotConfig(_Strict):
+    """``[bot]`` in tracker.toml: the subscriber bot (``tracker bot``)."""
+
+    public_url: str | None = None
+    max_clauses: Annotated[int, Field(ge=0, le=50)] = 3
+
+    @field_validator("public_url")
+    @classmethod
+    def _url_shape(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+
 class TrackerFile(_Strict):
     """The whole of ``config/tracker.toml``."""
 
@@ -257,6 +278,7 @@ class TrackerFile(_Strict):
     schedule: ScheduleConfig = ScheduleConfig()
     alerts: AlertsConfig = AlertsConfig()
     telegram: TelegramConfig = TelegramConfig()
+    bot: BotConfig = BotConfig()
     suspect: SuspectConfig = SuspectConfig()
     archive: ArchiveConfig = ArchiveConfig()
     site: SiteConfig | None = None
@@ -487,6 +509,7 @@ class Settings:
     documents: Mapping[str, Document]
     channels: tuple[Channel, ...] = ()
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    bot: BotSettings = field(default_factory=BotSettings)
     suspect: SuspectSettings = field(default_factory=SuspectSettings)
     git: GitSettings = field(default_factory=GitSettings)
     #: None when tracker.toml has no ``[site]``: no site is built or published.
@@ -891,6 +914,11 @@ def load(
         documents=documents,
         channels=channels,
         telegram=_telegram(tracker.telegram, env),
+        bot=BotSettings(
+            public_url=tracker.bot.public_url,
+            max_clauses=tracker.bot.max_clauses,
+            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET") or None,
+        ),
         suspect=SuspectSettings(
             clause_loss=tracker.suspect.clause_loss,
             unterminated_html=tracker.suspect.unterminated_html,

@@ -139,6 +139,20 @@ class TelegramSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class BotSettings:
+    """The subscriber bot (``[bot]`` in tracker.toml; the token is the one of ``[telegram]``).
+
+    ``public_url``: the base URL of the published archive, for links in subscribers' alerts
+    (as a channel's ``public_url``). ``max_clauses``: clause excerpts per change in their
+    alerts. ``webhook_secret`` comes from the environment (``TELEGRAM_WEBHOOK_SECRET``).
+    """
+
+    public_url: str | None = None
+    max_clauses: int = 3
+    webhook_secret: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Validators:
     """Conditional-GET validators remembered from the last successful capture."""
 

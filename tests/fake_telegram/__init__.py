@@ -15,7 +15,10 @@ hold JSON (``reply_parameters``, ``link_preview_options``, ``entities``) are dec
 ``true``/``false`` are booleans. A wrong token gets 401 ``Unauthorized``; an unknown method 404
 ``Not Found: method not found``. Implemented: ``getMe``, ``getChat``, ``getChatMember``,
 ``sendMessage``, ``sendDocument``, ``editMessageText``, ``deleteMessage`` and ``getFile`` (with
-the download under :attr:`FakeTelegram.base_file_url`).
+the download under :attr:`FakeTelegram.base_file_url`); for conversations with people
+(:mod:`tests.fake_telegram.conversations`: scripted users, private chats, groups, inline
+keyboards), ``getUpdates``, ``answerCallbackQuery``, ``getChatAdministrators``,
+``setMyCommands``, ``setWebhook``, ``deleteWebhook`` and ``getWebhookInfo``.
 
 What it enforces, with Telegram's own error texts (listed in :data:`ERRORS`):
 

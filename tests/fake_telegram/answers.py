@@ -47,6 +47,12 @@ ERRORS: tuple[str, ...] = (
     "Bad Request: entity beginning at UTF-16 offset %d ends after the end of the text at UTF-16"
     " offset %d",
     "Too Many Requests: retry after %d",
+    "Forbidden: bot was blocked by the user",
+    "Bad Request: query is too old and response timeout expired or query ID is invalid",
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete"
+    " the webhook first",
+    "Bad Request: BUTTON_DATA_INVALID",
+    "Bad Request: there are no administrators in the private chat",
 )
 
 _NOT_MODIFIED = ERRORS[18]

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from tests.fake_telegram.answers import _NOT_MODIFIED, _ApiError
-from tests.fake_telegram.params import _bool, _int, _json, _str
+from tests.fake_telegram.params import _bool, _int, _json, _keyboard, _str
 from tests.fake_telegram.records import Channel, StoredMessage, _Upload
 from tests.fake_telegram.rules import CAPTION_LIMIT, TEXT_LIMIT, _Rules, _warnings
 from tracker.render.telegram_html import Parsed, fix_formatted_text
@@ -24,6 +24,7 @@ class _Methods(_Rules):
     bot_username: str
     _next_message_id: dict[int, int]
     _files: dict[str, _Upload]
+    _people: dict[int, dict[str, Any]]
 
     def _call(self, method: str, params: dict[str, Any], uploads: dict[str, _Upload]) -> Any:
         handler = self._methods().get(method.lower())
@@ -124,6 +125,7 @@ class _Methods(_Rules):
         self._need_post_rights(channel)
         reply_to = self._reply_target(channel, params)
         fixed = self._message_text(parsed)
+        markup = _keyboard(params)
         preview = _json(params, "link_preview_options", "link preview options")
         if preview is None and _bool(params, "disable_web_page_preview"):
             preview = {"is_disabled": True}
@@ -141,6 +143,7 @@ class _Methods(_Rules):
             reply_to_message_id=reply_to,
             link_preview_options=preview,
             warnings=_warnings(fixed),
+            reply_markup=markup,
         )
         return self._message_json(self._store(channel, message), channel)
 
@@ -193,6 +196,7 @@ class _Methods(_Rules):
         channel = self._find_chat(params)
         self._need_post_rights(channel)
         fixed = self._message_text(parsed)
+        markup = _keyboard(params)
         message_id = _int(params, "message_id")
         with self._lock:
             stored = self._messages[channel.chat_id]
@@ -200,10 +204,11 @@ class _Methods(_Rules):
                 (k for k, m in enumerate(stored) if m.message_id == message_id and not m.deleted),
                 None,
             )
-            if index is None or stored[index].text is None:
+            if index is None or stored[index].text is None or stored[index].from_user:
                 raise _ApiError(400, "Bad Request: message to edit not found")
             old = stored[index]
-            if old.text == fixed.text and old.entities == fixed.entities:
+            same_markup = (old.reply_markup or None) == (markup or None)
+            if old.text == fixed.text and old.entities == fixed.entities and same_markup:
                 raise _ApiError(400, _NOT_MODIFIED)
             stored[index] = replace(
                 old,
@@ -213,6 +218,7 @@ class _Methods(_Rules):
                 parse_mode=parse_mode,
                 edit_date=int(time.time()),
                 warnings=_warnings(fixed),
+                reply_markup=markup,
             )
             return self._message_json(stored[index], channel)
 
@@ -281,8 +287,15 @@ class _Methods(_Rules):
             "message_id": message.message_id,
             "date": message.date,
             "chat": chat,
-            "sender_chat": chat,
         }
+        if channel.type == "channel":
+            data["sender_chat"] = chat
+        elif message.from_user is None:
+            data["from"] = self._bot_user()
+        else:
+            data["from"] = dict(self._people[message.from_user])
+        if message.reply_markup is not None:
+            data["reply_markup"] = dict(message.reply_markup)
         entities = [entity.to_bot_api() for entity in message.entities]
         if message.text is not None:
             data["text"] = message.text

@@ -114,3 +114,16 @@ _USER_TYPES = frozenset(
         "date_time",
     }
 )
+
+
+def _keyboard(params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A ``reply_markup`` parameter, an inline keyboard's buttons checked as Telegram does."""
+    markup = _json(params, "reply_markup", "reply keyboard markup")
+    if markup is None or "inline_keyboard" not in markup:
+        return markup
+    for row in markup["inline_keyboard"]:
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                raise _ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+    return markup

@@ -11,7 +11,14 @@ from tracker.render.telegram_html import Entity
 
 @dataclass(slots=True)
 class Channel:
-    """A channel the fake knows, and what the bot may do there (change with ``update_channel``)."""
+    """A chat the fake knows, and what the bot may do there (change with ``update_channel``).
+
+    Channels (``-100...``) and supergroups made by an upgrade, and, through
+    :meth:`FakeTelegram.add_user <tests.fake_telegram.FakeTelegram.add_user>` and
+    :meth:`~tests.fake_telegram.FakeTelegram.add_group`, private chats with a person (``type``
+    ``private``, the person's id; ``blocked`` once they blocked the bot) and groups (``admins``
+    first the creator, then the other administrators; ``members`` the rest).
+    """
 
     chat_id: int
     username: str | None = None
@@ -21,12 +28,33 @@ class Channel:
     can_post: bool = True
     kicked: bool = False
     type: str = "channel"
+    first_name: str = ""
+    language_code: str | None = None
+    blocked: bool = False
+    admins: tuple[int, ...] = ()
+    members: tuple[int, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """The ``Chat`` object of this channel."""
-        data: dict[str, Any] = {"id": self.chat_id, "type": self.type, "title": self.title}
+        """The ``Chat`` object of this chat."""
+        if self.type == "private":
+            data: dict[str, Any] = {
+                "id": self.chat_id,
+                "type": "private",
+                "first_name": self.first_name,
+            }
+        else:
+            data = {"id": self.chat_id, "type": self.type, "title": self.title}
         if self.username:
             data["username"] = self.username
+        return data
+
+    def user_json(self) -> dict[str, Any]:
+        """The ``User`` object of the person of a private chat."""
+        data: dict[str, Any] = {"id": self.chat_id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            data["username"] = self.username
+        if self.language_code:
+            data["language_code"] = self.language_code
         return data
 
 
@@ -61,6 +89,10 @@ class StoredMessage:
     edit_date: int | None = None
     deleted: bool = False
     warnings: tuple[str, ...] = ()
+    #: the inline keyboard sent with it (``reply_markup``), if any
+    reply_markup: Mapping[str, Any] | None = None
+    #: the person who wrote it, for a message a scripted user sent (None: the bot's)
+    from_user: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

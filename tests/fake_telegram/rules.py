@@ -83,6 +83,12 @@ class _Rules:
 
     @staticmethod
     def _need_post_rights(channel: Channel) -> None:
+        if channel.blocked:
+            raise _ApiError(403, "Forbidden: bot was blocked by the user")
+        if channel.type in ("private", "group") or (
+            channel.type == "supergroup" and channel.admins
+        ):
+            return  # a member may write in a person's chat and in a group (no admin needed)
         if not (channel.admin and channel.can_post):
             raise _ApiError(400, "Bad Request: need administrator rights in the channel chat")
 

@@ -21,8 +21,8 @@ from tests.fake_telegram.answers import (
     _flood,
     _nginx_page,
 )
+from tests.fake_telegram.conversations import _Conversations
 from tests.fake_telegram.faults import Fault, _Injection
-from tests.fake_telegram.methods import _Methods
 from tests.fake_telegram.oracle import TdjsonOracle
 from tests.fake_telegram.records import Channel, RecordedRequest, StoredMessage, _Upload
 from tests.fake_telegram.rules import UPLOAD_LIMIT
@@ -30,7 +30,7 @@ from tests.fake_telegram.wire import _Handler, _read_params, _Server
 from tests.servers import ServedInThread
 
 
-class FakeTelegram(_Methods, ServedInThread):
+class FakeTelegram(_Conversations, ServedInThread):
     """The fake Bot API server (see :mod:`tests.fake_telegram`). Context manager, or start()/stop().
 
     Args:
@@ -80,6 +80,7 @@ class FakeTelegram(_Methods, ServedInThread):
         self._sent_all: deque[float] = deque()
         self._held: list[threading.Event] = []
         self._stopping = threading.Event()
+        self._init_conversations()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
         self._thread = threading.Thread(
@@ -90,6 +91,8 @@ class FakeTelegram(_Methods, ServedInThread):
     def stop(self) -> None:
         """Stop serving; held requests are released and closed without an answer."""
         self._stopping.set()
+        with self._lock:
+            self._lock.notify_all()  # long polls end
         self.release()
         if self._thread.is_alive():
             self._httpd.shutdown()
@@ -204,12 +207,21 @@ class FakeTelegram(_Methods, ServedInThread):
         """The requests for one Bot API method (any case)."""
         return [r for r in self.requests if r.method.lower() == method.lower()]
 
-    def messages(self, chat_id: int | str, *, include_deleted: bool = False) -> list[StoredMessage]:
-        """The messages of a chat (id or ``@username``), oldest first."""
+    def messages(
+        self, chat_id: int | str, *, include_deleted: bool = False, include_people: bool = False
+    ) -> list[StoredMessage]:
+        """The bot's messages in a chat (id or ``@username``), oldest first.
+
+        ``include_people``: the messages scripted people wrote there too.
+        """
         key = self._chat_key(chat_id)
         with self._lock:
             stored = self._messages.get(key, []) if isinstance(key, int) else []
-            return [m for m in stored if include_deleted or not m.deleted]
+            return [
+                m
+                for m in stored
+                if (include_deleted or not m.deleted) and (include_people or m.from_user is None)
+            ]
 
     def channel(self, chat_id: int | str) -> Channel:
         """A copy of a registered channel's settings."""

@@ -1,5 +1,5 @@
-"""The command line: ``tracker check | run | status | send | outbox | import | history | diff |
-show | changes | search | site | verify | export | validate``.
+"""The command line: ``tracker check | run | bot | status | send | outbox | import | history |
+diff | show | changes | search | site | verify | export | validate``.
 
 With :mod:`tracker.cli.alerts` (``send``, ``outbox``), :mod:`tracker.cli.status` (``status``),
 :mod:`tracker.cli.queries` (``show``, ``changes``, ``search``), :mod:`tracker.cli.site` (``site``)
@@ -25,14 +25,16 @@ import click
 from tracker import __version__
 from tracker.archive.store import Archive
 from tracker.cli.alerts import check_telegram, outbox, send, send_alerts_now
+from tracker.cli.bot import bot
 from tracker.cli.common import EXIT_INACCESSIBLE, Context, errors
-from tracker.cli.queries import archive_document, changes, search_, show
+from tracker.cli.queries import changes, search_, show
 from tracker.cli.site import site
 from tracker.cli.status import status
-from tracker.errors import ArchiveError, ConfigError, QueryError
+from tracker.errors import ArchiveError, ConfigError
 from tracker.models import Outcome
 from tracker.ops.logs import FORMATS
 from tracker.ops.logs import setup as setup_logging
+from tracker.query.archive import archive_document
 from tracker.timestamps import to_stamp
 
 if TYPE_CHECKING:  # the pipeline's imports take a while: `tracker status` does without them
@@ -389,7 +391,7 @@ def diff(
     """Compare any two versions of a document, clause by clause."""
     from tracker.changes import compare_classified, version_facts
     from tracker.compare.diff import change_to_dict
-    from tracker.query.when import resolve
+    from tracker.query.when import pair
     from tracker.render.html import render_change_page
     from tracker.render.markdown import render_change_markdown
     from tracker.render.text import render_change_text
@@ -400,25 +402,12 @@ def diff(
         stamps = archive_document(archive, document_id)
         if len(stamps) < 2:
             raise ConfigError(f"{document_id}: fewer than two versions in {settings.archive_dir}")
-        newer = resolve(stamps, to_stamp, document_id)
-        if not newer.exact:
-            click.echo(f"--to {to_stamp}: {newer.describe()}", err=True)
-        to_stamp = newer.stamp
-        if from_stamp is None:
-            position = stamps.index(to_stamp)
-            if position == 0:
-                raise QueryError(f"{document_id}: {to_stamp} is the first version; give --from")
-            from_stamp = stamps[position - 1]
-        else:
-            older = resolve(stamps, from_stamp, document_id)
-            if not older.exact:
-                click.echo(f"--from {from_stamp}: {older.describe()}", err=True)
-            if older.stamp == to_stamp:
-                raise QueryError(
-                    f"{document_id}: --from {from_stamp} and --to {newer.asked or 'latest'} "
-                    f"are the same version, {to_stamp}: nothing to compare"
-                )
-            from_stamp = older.stamp
+        chosen = pair(stamps, from_stamp, to_stamp, document_id)
+        if not chosen.newer.exact:
+            click.echo(f"--to {to_stamp}: {chosen.newer.describe()}", err=True)
+        if not chosen.older.exact:
+            click.echo(f"--from {from_stamp}: {chosen.older.describe()}", err=True)
+        from_stamp, to_stamp = chosen.older.stamp, chosen.newer.stamp
         old = archive.read_version(document_id, from_stamp)
         new = archive.read_version(document_id, to_stamp)
         change = compare_classified(
@@ -643,6 +632,7 @@ def validate(obj: Context, ask_telegram: bool) -> None:
 
 
 cli.add_command(send)
+cli.add_command(bot)
 cli.add_command(outbox)
 cli.add_command(status)
 cli.add_command(show)

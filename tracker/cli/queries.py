@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from tracker.archive.store import Archive, StoredVersion
 from tracker.cli.common import Context, errors
-from tracker.errors import QueryError
+from tracker.query.archive import archive_document, documents_matching, search_archive
 
 if TYPE_CHECKING:
     from tracker.query.changes import ChangeFilter
@@ -25,29 +24,6 @@ if TYPE_CHECKING:
 
 # The query modules (and the renderers the search reads text with) are imported by the commands
 # that use them: `tracker check` and `tracker status` start without them (issue 12).
-
-
-def archive_document(archive: Archive, document_id: str) -> list[str]:
-    """The stamps of a document's versions; QueryError naming the archive's documents if none."""
-    stamps = archive.version_stamps(document_id)
-    if stamps:
-        return stamps
-    known = ", ".join(sorted(archive.documents())) or "none"
-    raise QueryError(
-        f"no version of {document_id} in {archive.root} (documents in the archive: {known})"
-    )
-
-
-def _documents(archive: Archive, pattern: str) -> list[str]:
-    """The archive's documents matching a glob; QueryError naming them when none does."""
-    known = sorted(archive.documents())
-    chosen = [doc for doc in known if fnmatchcase(doc, pattern)]
-    if not chosen:
-        raise QueryError(
-            f"no document matches {pattern!r} in {archive.root} "
-            f"(documents: {', '.join(known) or 'none'})"
-        )
-    return chosen
 
 
 def _captured(version: StoredVersion) -> str:
@@ -184,7 +160,7 @@ def changes(
             until=moment_of(until) if until else "",
         )
         archive = Archive(settings.archive_dir)
-        _documents(archive, pattern)
+        documents_matching(archive, pattern)
         found = select(_change_records(archive, wanted), wanted)
     if as_json:
         query = {
@@ -249,22 +225,14 @@ def search_(
     Case-insensitive, whitespace-insensitive, within one paragraph, as the page reads (links
     and emphasis marks ignored).
     """
-    from tracker.query.phrases import Needle, search
+    from tracker.query.phrases import Needle
     from tracker.query.when import moment_of
 
     with errors():
         needle = Needle.of(phrase, accents=ignore_accents)
         archive = Archive(obj.settings().archive_dir)
         start = moment_of(since, end_of_day=False) if since else ""
-        results = []
-        for document in _documents(archive, pattern):
-            stamps = archive.version_stamps(document)
-            if start:
-                # the version in force at the start, and every one recorded after it
-                before = [s for s in stamps if s <= start]
-                stamps = stamps[max(0, len(before) - 1) :] if before else stamps
-            texts = ((s, archive.read_version(document, s).text) for s in stamps)
-            results.append(search(document, texts, needle, excerpts=excerpts))
+        results = search_archive(archive, needle, pattern, start=start, excerpts=excerpts)
     if as_json:
         data = {
             "phrase": phrase,

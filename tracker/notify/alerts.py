@@ -18,11 +18,19 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from tracker.archive.store import Archive
+from tracker.archive.store import Archive, StoredVersion
+from tracker.bot.fanout import (
+    chat_gone,
+    chat_moved,
+    label_groups,
+    still_receiving,
+    subscriber_items,
+)
+from tracker.bot.store import Subscribers
 from tracker.changes import build_change
 from tracker.cron import cron_trigger
 from tracker.extract.effective_date import announced_date, effective_date
-from tracker.models import Change, Document, Outcome, TelegramSettings
+from tracker.models import BotSettings, Change, Document, Outcome, TelegramSettings
 from tracker.notify.channels import Channel, Delivery, route
 from tracker.notify.outages import MAINTAINERS, Outages
 from tracker.notify.outbox import Outbox, Queued, Row, amend_pending, insert_alert
@@ -65,6 +73,7 @@ class Alerts:
         gather_seconds: float = 0.0,
         delivered: Callable[[], frozenset[str]] = frozenset,
         documents: Sequence[Document] = (),
+        bot: BotSettings | None = None,
     ) -> None:
         """Everything needed to decide, render and queue alerts.
 
@@ -84,6 +93,7 @@ class Alerts:
         self.delivered = delivered
         self.documents = tuple(documents)
         """Every tracked document, to find a document's twin in another language."""
+        self.bot = bot or BotSettings()
 
     # ------------------------------------------------------------------ changes
     def queue_latest(self, document: Document, change: Change | None = None) -> str | None:
@@ -136,19 +146,8 @@ class Alerts:
         detected = from_iso(str(meta.get("captured_at") or to_iso(self.now())))
         if detected < self.outbox.since:
             return None
-        if change is None or change.to_version != current.timestamp:
-            previous = self.archive.read_version(document.id, stamps[stamps.index(stamp) - 1])
-            from tracker.classify.taxonomy import resolve
-
-            change = build_change(document, previous, current, resolve(self.taxonomy))
-        context = PostContext(
-            title=document.title,
-            source_url=str(meta.get("source_url") or document.url),
-            detected_at=detected,
-            change_page=f"{document.id}/changes/{current.timestamp}.html",
-            effective=effective_date(current.text),
-            takes_effect=takes_effect(current.text, detected),
-            archive_head=self.archive.head(),
+        change, context = recorded_change(
+            self.archive, document, current, self.taxonomy, detected=detected, change=change
         )
         items: list[Queued] = []
         reminders: list[Queued] = []
@@ -190,6 +189,14 @@ class Alerts:
         if reminders and context.takes_effect is not None:
             # One reminder per document and date, however many changes announced it.
             also.append((f"reminder:{document.id}:{context.takes_effect.isoformat()}", reminders))
+        subscribers = subscriber_items(
+            Subscribers(self.outbox.state).receiving(),
+            change,
+            context,
+            self._label_groups,
+            self._subscriber_post,
+            public_url=self.bot.public_url,
+        )
         queued = self.outbox.enqueue(
             key,
             items,
@@ -198,23 +205,31 @@ class Alerts:
             version=current.timestamp,
             significance=change.significance.value,
             also=also,
+            more_items=lambda db: still_receiving(db, subscribers),
         )
         if not queued:
             return None
-        if items:
+        if items or subscribers:
             per_channel = Counter(item.channel for item in items)
-            log.info(
-                "%s: alert %s queued: %s",
-                document.id,
-                current.timestamp,
-                ", ".join(f"{n} messages to {name}" for name, n in per_channel.items()),
-            )
+            parts = [f"{n} messages to {name}" for name, n in per_channel.items()]
+            if subscribers:
+                chats = len({item.chat_id for item in subscribers})
+                parts.append(f"{len(subscribers)} messages to {chats} subscribers of the bot")
+            log.info("%s: alert %s queued: %s", document.id, current.timestamp, ", ".join(parts))
         return key
 
-    def _post(self, change: Change, context: PostContext, channel: Channel) -> list[Message]:
+    def _post(
+        self,
+        change: Change,
+        context: PostContext,
+        channel: Channel,
+        *,
+        max_clauses: int | None = None,
+    ) -> list[Message]:
         """The channel's post, or a plain fallback if rendering fails: the alert is never lost."""
+        clauses = self.telegram.max_clauses if max_clauses is None else max_clauses
         try:
-            return render_post(change, context, channel, max_clauses=self.telegram.max_clauses)
+            return render_post(change, context, channel, max_clauses=clauses)
         except Exception:  # a renderer bug must not block the check or drop the alert
             log.exception(
                 "%s: the Telegram post for %s could not be rendered; a plain one is queued",
@@ -260,6 +275,24 @@ class Alerts:
     def release_reminders(self) -> int:
         """Reminders whose day has come: held → pending (sent by the next drain); how many."""
         return self.outbox.release_reminders(self.now())
+
+    def _subscriber_post(
+        self, change: Change, context: PostContext, channel: Channel
+    ) -> list[Message]:
+        """A subscriber's post: the channels' renderer, with the bot's number of clauses."""
+        return self._post(change, context, channel, max_clauses=self.bot.max_clauses)
+
+    def _label_groups(self) -> dict[str, str]:
+        return label_groups(self.taxonomy)
+
+    # ------------------------------------------------------------------ subscribers
+    def subscriber_gone(self, chat_id: str, error: str) -> int:
+        """Telegram says a subscriber's chat is gone: unsubscribe it, cancel what it waits for."""
+        return chat_gone(self.outbox.state, chat_id, error, self.now())
+
+    def subscriber_moved(self, old: str, new: str) -> None:
+        """A subscribed group became a supergroup: the subscription follows it."""
+        chat_moved(self.outbox.state, old, new, self.now())
 
     def _next_digest(self, channel: Channel, after: datetime) -> datetime:
         assert channel.digest is not None  # noqa: S101 - route() only digests with a schedule
@@ -407,6 +440,38 @@ def takes_effect(text: str, detected: datetime) -> date | None:
 def reminder_time(day: date) -> datetime:
     """When the reminder of a change taking effect on ``day`` is sent."""
     return datetime.combine(day, REMINDER_TIME)
+
+
+def recorded_change(
+    archive: Archive,
+    document: Document,
+    current: StoredVersion,
+    taxonomy: TaxonomySource,
+    *,
+    detected: datetime,
+    change: Change | None = None,
+) -> tuple[Change, PostContext]:
+    """The change a recorded version made, and what its post says around it.
+
+    ``change`` saves recomputing the comparison when the caller has it. Used to queue an
+    alert, and by the bot's ``/latest`` to show the last change as its alert showed it.
+    """
+    if change is None or change.to_version != current.timestamp:
+        stamps = archive.version_stamps(document.id)
+        previous = archive.read_version(document.id, stamps[stamps.index(current.timestamp) - 1])
+        from tracker.classify.taxonomy import resolve
+
+        change = build_change(document, previous, current, resolve(taxonomy))
+    context = PostContext(
+        title=document.title,
+        source_url=str(current.meta.get("source_url") or document.url),
+        detected_at=detected,
+        change_page=f"{document.id}/changes/{current.timestamp}.html",
+        effective=effective_date(current.text),
+        takes_effect=takes_effect(current.text, detected),
+        archive_head=archive.head(),
+    )
+    return change, context
 
 
 #: The ``meta`` key of the last delivery notice to the maintainers (its alert key and items).

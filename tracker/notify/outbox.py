@@ -24,7 +24,7 @@ channel whose configuration still names the old id reach it (:meth:`Outbox.move_
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -225,13 +225,18 @@ class Outbox:
         version: str = "",
         significance: str = "",
         also: Sequence[tuple[str, Sequence[Queued]]] = (),
+        more_items: Callable[[Connection], Sequence[Queued]] | None = None,
     ) -> bool:
         """Queue an alert and all its messages at once; False if ``key`` was queued before.
 
         ``also``: more alerts (key, messages) queued in the same transaction when this one is
-        new (a change's reminder), each skipped if its key was queued before.
+        new (a change's reminder), each skipped if its key was queued before. ``more_items``
+        gives more messages of this alert from inside the transaction, after ``items`` (the
+        bot's subscribers as they stand when the alert is written).
         """
         with self.state.transaction() as db:
+            if more_items is not None:
+                items = [*items, *more_items(db)]
             queued = insert_alert(
                 db, key, items, at=at, document=document, version=version, significance=significance
             )

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.archive.store import Archive
+from tracker.bot.subscription import CHANNEL_PREFIX
 from tracker.config import Settings
 from tracker.cron import next_fire
 from tracker.models import Document, Outcome
@@ -257,6 +258,10 @@ def _stamp(iso: str) -> str:
     return to_iso(from_iso(iso))
 
 
+#: The outbox line of all the bot's subscribers together.
+SUBSCRIBERS = "bot subscribers"
+
+
 def _backlog(state: State, now: datetime) -> Iterable[ChannelBacklog]:
     rows = state.read(
         "SELECT channel, status, COUNT(*), MIN(created_at) FROM outbox"
@@ -265,10 +270,12 @@ def _backlog(state: State, now: datetime) -> Iterable[ChannelBacklog]:
     )
     per: dict[str, dict[str, Any]] = {}
     for channel, status, count, oldest in rows:
-        entry = per.setdefault(channel, {"pending": 0, "held": 0, "failed": 0, "oldest": None})
+        # The bot's subscribers (``bot:<chat id>``) are one line, not one per person.
+        name = SUBSCRIBERS if channel.startswith(CHANNEL_PREFIX) else channel
+        entry = per.setdefault(name, {"pending": 0, "held": 0, "failed": 0, "oldest": None})
         # An unconfirmed message waits for a person, as a failed one does.
         entry["failed" if status == "unconfirmed" else status] += int(count)
-        if status == "pending":
+        if status == "pending" and (entry["oldest"] is None or oldest < entry["oldest"]):
             entry["oldest"] = oldest
     for channel, entry in per.items():
         oldest = entry["oldest"]

@@ -171,6 +171,45 @@ def in_force(stamps: Sequence[str], asked: str, document: str) -> Resolved:
     return _resolved(stamps, asked, before[-1], how, moment)
 
 
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """Two versions to compare, as a reader named them (:func:`pair`)."""
+
+    older: Resolved
+    newer: Resolved
+
+
+def pair(
+    stamps: Sequence[str],
+    older: str | None,
+    newer: str | None,
+    document: str,
+    *,
+    names: tuple[str, str] = ("--from", "--to"),
+) -> Pair:
+    """The two versions ``older`` and ``newer`` name (``tracker diff --from --to``, ``/diff``).
+
+    ``newer`` unset: the latest; ``older`` unset: the version before ``newer``. QueryError for
+    fewer than two versions, a first version without an older one, or one version named twice
+    (``names``: what the reader calls the two, for the messages).
+    """
+    if len(stamps) < 2:
+        raise QueryError(f"{document}: fewer than two versions, nothing to compare")
+    to = resolve(stamps, newer, document)
+    if not older:
+        position = stamps.index(to.stamp)
+        if position == 0:
+            raise QueryError(f"{document}: {to.stamp} is the first version; give {names[0]}")
+        return Pair(Resolved("", stamps[position - 1], How.EXACT, "", to.stamp), to)
+    since = resolve(stamps, older, document)
+    if since.stamp == to.stamp:
+        raise QueryError(
+            f"{document}: {names[0]} {older} and {names[1]} {to.asked or 'latest'} are the same "
+            f"version, {to.stamp}: nothing to compare"
+        )
+    return Pair(since, to)
+
+
 def known(stamps: Sequence[str]) -> str:
     """The versions that exist, in a few words."""
     if len(stamps) <= 6:

@@ -101,6 +101,28 @@ MIGRATIONS: tuple[Migration, ...] = (
         "Telegram sends of unknown outcome",
         ("ALTER TABLE outbox ADD COLUMN in_doubt INTEGER NOT NULL DEFAULT 0",),
     ),
+    Migration(
+        5,
+        "subscribers of the Telegram bot",
+        (
+            """CREATE TABLE IF NOT EXISTS subscribers (
+                id               {id},
+                chat_id          TEXT NOT NULL UNIQUE,
+                kind             TEXT NOT NULL DEFAULT 'private',
+                language         TEXT NOT NULL DEFAULT 'en',
+                documents        TEXT NOT NULL DEFAULT '[]',
+                labels           TEXT NOT NULL DEFAULT '[]',
+                min_significance TEXT NOT NULL DEFAULT 'substantive',
+                active           INTEGER NOT NULL DEFAULT 0,
+                paused           INTEGER NOT NULL DEFAULT 0,
+                created_at       TEXT NOT NULL,
+                updated_at       TEXT NOT NULL,
+                ended_at         TEXT,
+                end_reason       TEXT NOT NULL DEFAULT ''
+            )""",
+            "CREATE INDEX IF NOT EXISTS subscribers_active ON subscribers(active, paused, id)",
+        ),
+    ),
 )
 
 #: The schema version this release writes (the number of its last migration).

@@ -25,6 +25,7 @@ from tests.fake_telegram import FakeTelegram, StoredMessage
 from tests.servers import Reply, page_bytes
 from tests.test_alerts import V1, V2, World
 from tests.test_alerts import world as world  # the fixture, re-exported
+from tests.test_telegram_delivery import settings_for
 from tracker.bot.store import BLOCKED, UNSUBSCRIBED, Subscribers
 from tracker.bot.subscription import Subscription, channel_name
 from tracker.models import Significance, TelegramSettings
@@ -47,22 +48,6 @@ def fake() -> Iterator[FakeTelegram]:
         server.add_user(BOB, "Bob", language_code="en-GB")
         server.add_user(CLAIRE, "Claire", language_code="fr")
         yield server
-
-
-def settings_for(fake: FakeTelegram, **changes: object) -> TelegramSettings:
-    base = TelegramSettings(
-        token=fake.token,
-        base_url=fake.base_url,
-        maintainers_chat_id=str(MAINT),
-        pace_seconds=0,
-        retries=2,
-        backoff_seconds=0.05,
-        max_retry_after=5,
-        read_timeout=2,
-        global_per_second=1000,
-        per_chat_per_minute=1000,
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 def drain(world: World, settings: TelegramSettings) -> Report:

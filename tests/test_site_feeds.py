@@ -18,6 +18,7 @@ import pytest
 from lxml import etree
 
 from tests.corpus import CORPUS, MANIFEST
+from tests.test_cli_queries import V1, V2  # the same two versions
 from tracker.archive.store import Archive
 from tracker.backfill import backfill
 from tracker.classify.taxonomy import load_taxonomy
@@ -33,22 +34,6 @@ POLICY = "linkedin/privacy-policy"
 TERMS = "example/terms"
 HOSTILE = "Terms <script>alert('t')</script> ]]> & co"
 
-V1 = """# Privacy Policy
-
-## Legal bases
-
-We process your profile data on the basis of your consent, which you may withdraw at any time.
-
-We rely on our **legitimate interests** to keep the service secure.
-"""
-V2 = """# Privacy Policy
-
-## Legal bases
-
-We process your profile data on the basis of your consent, which you may withdraw at any time.
-
-We keep the service secure because the law requires it.
-"""
 V3 = """# Privacy Policy
 
 _Effective November 3, 2025_

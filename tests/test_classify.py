@@ -90,7 +90,7 @@ def test_every_label_has_english_and_french_rules(taxonomy: Taxonomy) -> None:
 
 
 def test_taxonomy_is_versioned_with_a_stable_digest(taxonomy: Taxonomy) -> None:
-    assert taxonomy.version == "3"
+    assert taxonomy.version == "4"
     assert len(taxonomy.digest) == 64
     assert load_taxonomy(TAXONOMY).digest == taxonomy.digest
 
@@ -106,10 +106,10 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     ("old", "new", "key"),
     [
-        ('version = "3"\n', 'version = "3"\n[childrens_data]\ngroup = "art9"\n', "childrens_data"),
+        ('version = "4"\n', 'version = "4"\n[childrens_data]\ngroup = "art9"\n', "childrens_data"),
         ("pattern = 'vital interests?'", "pattern = 'vital (interests?'",
          "vital_interests.rule.0.pattern"),
-        ('version = "3"\n', "", "version"),
+        ('version = "4"\n', "", "version"),
         ('group = "art9"', 'group = "control"', "special_category.group"),
         ("[[retention.rule]]\nid = \"retention.en\"", "[[retention.rule]]\nid = \"retention.fr\"",
          "retention.rule.2.id"),

@@ -268,3 +268,111 @@ def test_every_purpose_has_heading_rules_in_both_languages(taxonomy: Taxonomy) -
             continue
         langs = {r.lang for r in taxonomy.rules_for(Scope.HEADING) if r.label is label}
         assert langs == {"en", "fr"}, label
+
+
+# --------------------------------------------------------------------------- conduct, software
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Be kind in your interactions and keep your posts on topic.",
+        "Please keep your comments civil.",
+        "Soyez courtois dans vos interactions avec les autres membres.",
+        "Veuillez publier des contenus utiles à votre réseau.",
+        "Faites preuve de respect dans vos commentaires.",
+    ],
+)
+def test_rules_of_conduct_addressed_to_members_assert_no_processing(
+    taxonomy: Taxonomy, text: str
+) -> None:
+    got = found(taxonomy, text)
+    assert not {Label.USAGE_ACTIVITY, Label.CONTENT} & got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please note that we keep your comments for a year.",
+        "Veuillez noter que nous analysons vos commentaires.",
+        "Chez nous, vos commentaires sont analysés par nos équipes.",
+    ],
+)
+def test_a_note_to_members_is_a_statement_of_ours(taxonomy: Taxonomy, text: str) -> None:
+    assert Label.CONTENT in found(taxonomy, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You may not: copy the site; sell access to it; or collect email addresses of members.",
+        "Vous ne pouvez pas : copier le site ; revendre un accès ; ou collecter les adresses "
+        "e-mail des membres.",
+    ],
+)
+def test_every_item_of_a_list_of_prohibitions_is_forbidden(taxonomy: Taxonomy, text: str) -> None:
+    assert Label.CONTACT_IDENTITY not in found(taxonomy, text)
+    # A semicolon alone does not carry a denial over to a statement of ours.
+    statement = "We do not sell your data; we collect email addresses to sign you in."
+    assert Label.CONTACT_IDENTITY in found(taxonomy, statement)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Never post material that endangers a child.",
+        "Ne publiez jamais de contenus qui mettent un enfant en danger.",
+    ],
+)
+def test_a_rule_protecting_children_is_about_minors(taxonomy: Taxonomy, text: str) -> None:
+    assert Label.MINORS in found(taxonomy, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Agenda and calendar applications may show your headline.", Label.CONTACT_IDENTITY),
+        ("Your title can appear in email and messaging apps.", Label.MESSAGES),
+        ("Des applications de messagerie peuvent afficher votre photo.", Label.MESSAGES),
+    ],
+)
+def test_a_data_word_naming_software_is_no_data(
+    taxonomy: Taxonomy, text: str, label: Label
+) -> None:
+    assert label not in found(taxonomy, text)
+    assert Label.MESSAGES in found(taxonomy, "We scan your messages for spam.")
+
+
+# --------------------------------------------------------------------------- more families
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Members can't opt out of security notices.", Label.OPT_OUT),
+        ("Unsubscribing does not opt you out of account e-mails.", Label.OPT_OUT),
+        ("Vous ne pouvez pas vous opposer à ces avis de sécurité.", Label.OPT_OUT),
+        ("We may hide or remove a post that breaks these rules.", Label.CONTENT),
+        ("We can limit the reach of an article.", Label.CONTENT),
+        ("Nous pouvons masquer ou supprimer une publication.", Label.CONTENT),
+        ("Un contenu peut être supprimé s’il enfreint ces règles.", Label.CONTENT),
+        ("We report suspected fraud to law enforcement.", Label.THIRD_PARTY_SHARING),
+        ("Nous signalons ces faits aux autorités compétentes.", Label.THIRD_PARTY_SHARING),
+        ("Content sexualising a child is removed.", Label.MINORS),
+        ("Les images de nudité enfantine sont retirées.", Label.MINORS),
+        ("Our partners use ad tags and similar technologies.", Label.DEVICE_TECHNICAL),
+        (
+            "Nos partenaires utilisent des balises pixels et un stockage local.",
+            Label.DEVICE_TECHNICAL,
+        ),
+        ("We count members by their industry and seniority.", Label.PROFILE),
+        ("Nous comptons les membres selon leur secteur d’activité.", Label.PROFILE),
+    ],
+)
+def test_families_of_issue_13_in_both_languages(
+    taxonomy: Taxonomy, text: str, label: Label
+) -> None:
+    assert label in found(taxonomy, text)
+
+
+def test_opt_in_consent_is_consent_not_a_separate_control(taxonomy: Taxonomy) -> None:
+    got = found(taxonomy, "Partners must first get your clear, opt-in consent.")
+    assert Label.CONSENT in got
+    assert Label.OPT_IN not in got
+    assert Label.OPT_IN in found(taxonomy, "You can opt in to this feature in your settings.")

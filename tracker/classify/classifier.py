@@ -103,6 +103,7 @@ _NEGATORS = re.compile(
 )
 _NOT_A_NEGATION = re.compile(r"(?<!\w)(?:not only|non seulement)(?!\w)", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile(r"[.;!?](?=\s|$)")
+_FULL_STOP = re.compile(r"[.!?](?=\s|$)")
 _RUN = re.compile(r"\S+")
 _NOT_WORD = re.compile(r"\W+")
 #: A clause announcing an update of the document itself (a banner), in English or French.
@@ -136,6 +137,28 @@ _PROHIBITION = re.compile(
     r"|(?:ne|n')\s*\w+ez|vous\s+ne\s+(?:pouvez|devez)\s+pas"
     r"|nous\s+(?:interdisons|n'autorisons)|il\s+est\s+interdit)(?!\w)",
     re.IGNORECASE,
+)
+#: The start of a sentence that tells members how to behave ("Be courteous", "Please keep
+#: ...", "Veuillez ...", "Faites preuve de ..."): a rule of conduct, like a prohibition, asserts
+#: no processing. "Please note that we ...", "Veuillez noter que nous ..." announce a statement
+#: of the company and are not one. A French sentence opening on a verb in -ez is an
+#: imperative ("Respectez", "Soyez"); "chez" and "assez" are not verbs.
+_CONDUCT = re.compile(
+    r"\W*(?:(?:for\s+example|for\s+instance|e\.g\.|par\s+exemple)\W+)?"
+    r"(?!please\s+note|be\s+aware|keep\s+in\s+mind|veuillez\s+noter|notez|sachez|remarquez)"
+    r"(?:please|be|make\s+sure|treat|respect|keep|avoid|always|refrain|faites|dites"
+    r"|(?!chez\b|assez\b)[^\W\d_]{2,}ez)(?!\w)",
+    re.IGNORECASE,
+)
+#: A data word that names a kind of software, not data: "calendar applications", "mail and
+#: messaging apps", "applications de messagerie" (a service of others, not data of the member).
+_SERVICE_AFTER = re.compile(
+    r"\s+(?:(?:and|or)\s+[\w-]+\s+)?(?:applications?|apps?|tools?|software|clients?|programs?)"
+    r"(?!\w)",
+    re.IGNORECASE,
+)
+_SERVICE_BEFORE = re.compile(
+    r"(?<!\w)(?:applications?|apps?|outils?|logiciels?|clients?)\s+(?:de\s+|d')$", re.IGNORECASE
 )
 #: The start of a sentence that only points elsewhere ("Learn more about ...", "En savoir
 #: plus sur ..."): a mention in passing asserts nothing (labelling rules).
@@ -355,9 +378,18 @@ def _from_text(
     found = sorted(_matches(text, rules), key=lambda m: (m.start, m.end))
     negations = _Negations(text) if found else None
     for match in _precise(text, found, taxonomy):
+        label = match.rule.label
+        if label.group is Group.DATA_CATEGORY and _names_software(text, match):
+            continue
         changed = edits is None or edits.covers(match, text)
         item = _evidence(match, negations or _Negations(text), source, changed)
-        if (match.rule.label in _PROHIBITED_LABELS and _prohibition(text, match)) or (
+        if item.polarity is Polarity.NEGATED and (
+            # A limit on a control ("you cannot opt out of ...", "this does not opt you out")
+            # is about the control; a rule protecting children is about minors.
+            label.group is Group.CONTROL or (label is Label.MINORS and _prohibition(text, match))
+        ):
+            item = replace(item, polarity=Polarity.ASSERTED)
+        if (label in _PROHIBITED_LABELS and _prohibition(text, match)) or (
             _starts(_POINTER, text, match)
         ):
             item = replace(item, polarity=Polarity.NEGATED)
@@ -386,7 +418,29 @@ def _prohibition(text: str, match: _Match) -> bool:
     contenu ...", "Nous interdisons ...") says what members must not do: it asserts no
     processing by the company, so the data, Art. 9 and purpose labels it names are denied.
     """
-    return _starts(_PROHIBITION, text, match)
+    if _starts(_PROHIBITION, text, match) or _starts(_CONDUCT, text, match):
+        return True
+    # A list of what members may not do ("You may not: copy ...; sell ...; share ..."): its
+    # items after the first are sentences of their own, forbidden all the same.
+    first = _full_sentence_start(text, match.start)
+    return bool(
+        (_PROHIBITION.match(text, first) or _CONDUCT.match(text, first))
+        and ":" in text[first : match.start]
+    )
+
+
+def _full_sentence_start(text: str, start: int) -> int:
+    """Where the sentence holding ``start`` begins, list items (``;``) not counted apart."""
+    before = [m.end() for m in _FULL_STOP.finditer(text, 0, start)]
+    return before[-1] if before else 0
+
+
+def _names_software(text: str, match: _Match) -> bool:
+    """Whether a data word names software ("calendar applications", "outils de messagerie")."""
+    return bool(
+        _SERVICE_AFTER.match(text, match.end)
+        or _SERVICE_BEFORE.search(text, max(0, match.start - 20), match.start)
+    )
 
 
 def _starts(pattern: re.Pattern[str], text: str, match: _Match) -> bool:

@@ -376,3 +376,211 @@ def test_opt_in_consent_is_consent_not_a_separate_control(taxonomy: Taxonomy) ->
     assert Label.CONSENT in got
     assert Label.OPT_IN not in got
     assert Label.OPT_IN in found(taxonomy, "You can opt in to this feature in your settings.")
+
+
+# --------------------------------------------------------------------------- French parity
+#: One statement in English and in French, each written for this test: both must get the same
+#: labels (issue 13 point 7: every English family has a French equivalent, and no French rule
+#: reads more than its English twin).
+PARITY = [
+    (
+        "We share your profile with our affiliates.",
+        "Nous partageons votre profil avec nos sociétés affiliées.",
+    ),
+    (
+        "We will share your data with advertisers.",
+        "Nous partagerons vos données avec des annonceurs.",
+    ),
+    ("We keep your messages for two years.", "Nous conservons vos messages pendant deux ans."),
+    (
+        "We delete your data after you close your account.",
+        "Nous supprimons vos données après la fermeture de votre compte.",
+    ),
+    (
+        "We ask for your consent before we use your location.",
+        "Nous vous demandons votre consentement avant d’utiliser votre localisation.",
+    ),
+    (
+        "You agree to this processing of your email address.",
+        "Vous acceptez ce traitement de votre adresse e-mail.",
+    ),
+    (
+        "We rely on our legitimate interests to show you ads.",
+        "Nous nous fondons sur nos intérêts légitimes pour vous montrer des publicités.",
+    ),
+    (
+        "We process your payment information to perform our contract with you.",
+        "Nous traitons vos informations de paiement pour l’exécution de notre contrat avec vous.",
+    ),
+    (
+        "We disclose data when required by law or in response to legal process.",
+        "Nous divulguons des données lorsque la loi l’exige ou en réponse à une "
+        "procédure judiciaire.",
+    ),
+    (
+        "You can opt out of this use in your settings.",
+        "Vous pouvez vous opposer à cette utilisation dans vos paramètres.",
+    ),
+    (
+        "This setting is on by default and you can turn it off.",
+        "Ce paramètre est activé par défaut et vous pouvez le désactiver.",
+    ),
+    (
+        "You can withdraw your consent at any time.",
+        "Vous pouvez retirer votre consentement à tout moment.",
+    ),
+    (
+        "We use your resume and salary expectations.",
+        "Nous utilisons votre CV et vos prétentions salariales.",
+    ),
+    (
+        "We infer your age and gender from your date of birth.",
+        "Nous déduisons votre âge et votre genre de votre date de naissance.",
+    ),
+    (
+        "We verify your identity with a government ID.",
+        "Nous vérifions votre identité à l’aide d’une pièce d’identité officielle.",
+    ),
+    (
+        "We collect your IP address, browser and operating system.",
+        "Nous collectons votre adresse IP, votre navigateur et votre système d’exploitation.",
+    ),
+    (
+        "We use your purchase history and billing address.",
+        "Nous utilisons votre historique d’achats et votre adresse de facturation.",
+    ),
+    (
+        "We use your data to train machine learning models.",
+        "Nous utilisons vos données pour entraîner des modèles d’apprentissage automatique.",
+    ),
+    (
+        "We transfer your data to countries outside the EEA.",
+        "Nous transférons vos données vers des pays situés en dehors de l’EEE.",
+    ),
+    ("We use standard contractual clauses.", "Nous utilisons des clauses contractuelles types."),
+    (
+        "We use automated systems to detect spam.",
+        "Nous utilisons des systèmes automatisés pour détecter le spam.",
+    ),
+    ("Members under 16 cannot join.", "Les membres de moins de 16 ans ne peuvent pas s’inscrire."),
+    (
+        "We process health data only with your explicit consent.",
+        "Nous traitons les données de santé uniquement avec votre consentement explicite.",
+    ),
+    (
+        "We log your searches and the pages you visit.",
+        "Nous enregistrons vos recherches et les pages que vous consultez.",
+    ),
+    (
+        "We use your posts, comments and articles.",
+        "Nous utilisons vos publications, vos commentaires et vos articles.",
+    ),
+    (
+        "We read your private messages to stop fraud.",
+        "Nous lisons vos messages privés pour lutter contre la fraude.",
+    ),
+    ("We use your city and postal code.", "Nous utilisons votre ville et votre code postal."),
+    (
+        "Your work experience, education and skills.",
+        "Votre expérience professionnelle, votre formation et vos compétences.",
+    ),
+    (
+        "Our service providers act on our behalf.",
+        "Nos prestataires de services agissent pour notre compte.",
+    ),
+    (
+        "We keep your data while your account is open.",
+        "Nous gardons vos données tant que votre compte est ouvert.",
+    ),
+    (
+        "We use cookies and similar technologies.",
+        "Nous utilisons des cookies et des technologies similaires.",
+    ),
+    (
+        "Your name, email address and phone number.",
+        "Votre nom, votre adresse e-mail et votre numéro de téléphone.",
+    ),
+    ("We use GPS data from your device.", "Nous utilisons les données GPS de votre appareil."),
+    (
+        "We may make your profile visible to others.",
+        "Nous pouvons rendre votre profil visible par d’autres.",
+    ),
+    ("We may publish your posts.", "Nous pouvons publier vos publications."),
+    ("You can opt in to this feature.", "Vous pouvez activer cette fonctionnalité."),
+    (
+        "We use medical information only where the law allows.",
+        "Nous utilisons des informations médicales uniquement lorsque la loi le permet.",
+    ),
+    (
+        "We obtain your consent where legally required.",
+        "Nous obtenons votre consentement lorsque la loi l’exige.",
+    ),
+    (
+        "We use your profile data to recommend jobs.",
+        "Nous utilisons les données de votre profil pour recommander des offres d’emploi.",
+    ),
+    (
+        "We use data about how you use our Services.",
+        "Nous utilisons des données sur la manière dont vous utilisez nos Services.",
+    ),
+    (
+        "We use biometric data to identify you.",
+        "Nous utilisons des données biométriques pour vous identifier.",
+    ),
+    (
+        "We profile members to personalise ads.",
+        "Nous établissons un profilage des membres pour personnaliser les publicités.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("english", "french"), PARITY)
+def test_english_and_french_twins_get_the_same_labels(
+    taxonomy: Taxonomy, english: str, french: str
+) -> None:
+    # Short twins may have too few function words for a language: both rule sets read them.
+    assert language(english) != "fr"
+    assert language(french) != "en"
+    assert found(taxonomy, english) == found(taxonomy, french)
+    assert found(taxonomy, english), "a twin with no label tests nothing"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Our lawful basis for this processing is your consent.", {Label.CONSENT}),
+        (
+            "We rely on consent, contract and legitimate interests.",
+            {Label.CONSENT, Label.CONTRACT, Label.LEGITIMATE_INTERESTS},
+        ),
+        (
+            "Nous nous appuyons sur le consentement, le contrat et nos intérêts légitimes.",
+            {Label.CONSENT, Label.CONTRACT, Label.LEGITIMATE_INTERESTS},
+        ),
+        ("La base juridique de ce traitement est votre consentement.", {Label.CONSENT}),
+        ("If you consent, we will use it for ads.", {Label.CONSENT}),
+        ("Si vous y consentez, nous l’utiliserons pour la publicité.", {Label.CONSENT}),
+        ("We rely on legal obligations for this.", {Label.LEGAL_OBLIGATION}),
+        (
+            "Ce traitement est nécessaire à l’exécution des Conditions d’utilisation.",
+            {Label.CONTRACT},
+        ),
+    ],
+)
+def test_a_basis_named_as_the_ground(taxonomy: Taxonomy, text: str, expected: set[Label]) -> None:
+    got = found(taxonomy, text)
+    assert expected <= got
+    bases = {label for label in got if label.group.value == "legal_basis"}
+    assert bases == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We do not rely on consent for this.",
+        "We rely on parental consent for members under 16.",
+        "This is based on the consent of the member’s parent.",
+    ],
+)
+def test_a_basis_denied_or_parental_is_no_consent_basis(taxonomy: Taxonomy, text: str) -> None:
+    assert Label.CONSENT not in found(taxonomy, text)

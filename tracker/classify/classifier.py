@@ -142,11 +142,17 @@ _PROHIBITION = re.compile(
 #: ...", "Veuillez ...", "Faites preuve de ..."): a rule of conduct, like a prohibition, asserts
 #: no processing. "Please note that we ...", "Veuillez noter que nous ..." announce a statement
 #: of the company and are not one. A French sentence opening on a verb in -ez is an
-#: imperative ("Respectez", "Soyez"); "chez" and "assez" are not verbs.
+#: imperative ("Respectez", "Soyez"); "chez" and "assez" are not verbs. What members' content
+#: must or should be ("Your content should be relevant", "Le contenu que vous publiez doit
+#: ...") is a rule for members as well.
 _CONDUCT = re.compile(
     r"\W*(?:(?:for\s+example|for\s+instance|e\.g\.|par\s+exemple)\W+)?"
     r"(?!please\s+note|be\s+aware|keep\s+in\s+mind|veuillez\s+noter|notez|sachez|remarquez)"
-    r"(?:please|be|make\s+sure|treat|respect|keep|avoid|always|refrain|faites|dites"
+    r"(?:please|be|make\s+sure|treat|respect|keep|avoid|always|refrain|respond|bring|follow"
+    r"|stay|only\s+(?:bring|share|post|use|send)|faites|dites"
+    # What members' content must be is a rule for members too ("Your content should be ...").
+    r"|(?:the|your|any|all|le|votre|tout|vos|les)\s+(?:content|posts|contenus?|publications)"
+    r"(?:\s+[\w'’-]+){0,4}?\s+(?:should|must|doit|doivent|devrait|devraient)"
     r"|(?!chez\b|assez\b)[^\W\d_]{2,}ez)(?!\w)",
     re.IGNORECASE,
 )

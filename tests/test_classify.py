@@ -114,6 +114,7 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
         ("[[retention.rule]]\nid = \"retention.en\"", "[[retention.rule]]\nid = \"retention.fr\"",
          "retention.rule.2.id"),
         ('description = "Minors', 'descriptoin = "Minors', "minors.descriptoin"),
+        ("requires = '''(shar|", "requires = '''((shar|", "third_party_sharing.rule.2.requires"),
     ],
 )  # fmt: skip
 def test_a_bad_taxonomy_names_the_file_and_the_key(

@@ -383,6 +383,19 @@ def test_opt_in_consent_is_consent_not_a_separate_control(taxonomy: Taxonomy) ->
 #: labels (issue 13 point 7: every English family has a French equivalent, and no French rule
 #: reads more than its English twin).
 PARITY = [
+    ("Third parties may receive your profile.", "Des tiers peuvent recevoir votre profil."),
+    (
+        "Information is made available to third parties.",
+        "Les informations sont mises à la disposition de tiers.",
+    ),
+    (
+        "Data may be transmitted to our affiliates.",
+        "Les données peuvent être transmises à nos sociétés affiliées.",
+    ),
+    (
+        "Recipients of your data include our affiliates.",
+        "Les destinataires de vos données comprennent nos sociétés affiliées.",
+    ),
     (
         "We share your profile with our affiliates.",
         "Nous partageons votre profil avec nos sociétés affiliées.",
@@ -584,3 +597,32 @@ def test_a_basis_named_as_the_ground(taxonomy: Taxonomy, text: str, expected: se
 )
 def test_a_basis_denied_or_parental_is_no_consent_basis(taxonomy: Taxonomy, text: str) -> None:
     assert Label.CONSENT not in found(taxonomy, text)
+
+
+# --------------------------------------------------------------------------- precision gates
+@pytest.mark.parametrize(
+    ("named", "shared"),
+    [
+        (
+            "You will still see ads from advertisers you do not follow.",
+            "We share your profile with advertisers.",
+        ),
+        (
+            "Our affiliates offer jobs on their own sites.",
+            "Our affiliates may use your data to fight fraud.",
+        ),
+        (
+            "Vous verrez toujours des publicités d’annonceurs.",
+            "Nous communiquons vos données à des annonceurs.",
+        ),
+    ],
+)
+def test_a_recipient_named_alone_is_no_sharing(taxonomy: Taxonomy, named: str, shared: str) -> None:
+    assert Label.THIRD_PARTY_SHARING not in found(taxonomy, named)
+    assert Label.THIRD_PARTY_SHARING in found(taxonomy, shared)
+
+
+def test_a_gate_reads_the_sentence_of_the_match_only(taxonomy: Taxonomy) -> None:
+    # "share" stands in another sentence than "advertisers": the gate does not open.
+    text = "You can share posts. You will still see ads from advertisers."
+    assert Label.THIRD_PARTY_SHARING not in found(taxonomy, text)

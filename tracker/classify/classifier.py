@@ -387,6 +387,10 @@ def _from_text(
         label = match.rule.label
         if label.group is Group.DATA_CATEGORY and _names_software(text, match):
             continue
+        if match.rule.requires is not None and not _sentence_holds(
+            match.rule.requires, text, match
+        ):
+            continue
         changed = edits is None or edits.covers(match, text)
         item = _evidence(match, negations or _Negations(text), source, changed)
         if item.polarity is Polarity.NEGATED and (
@@ -433,6 +437,12 @@ def _prohibition(text: str, match: _Match) -> bool:
         (_PROHIBITION.match(text, first) or _CONDUCT.match(text, first))
         and ":" in text[first : match.start]
     )
+
+
+def _sentence_holds(pattern: re.Pattern[str], text: str, match: _Match) -> bool:
+    """Whether the sentence holding ``match`` matches ``pattern`` (a rule's ``requires``)."""
+    first, last = _sentence(text, match.start, match.end)
+    return bool(pattern.search(text, first, last))
 
 
 def _full_sentence_start(text: str, start: int) -> int:

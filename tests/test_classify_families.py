@@ -383,6 +383,10 @@ def test_opt_in_consent_is_consent_not_a_separate_control(taxonomy: Taxonomy) ->
 #: labels (issue 13 point 7: every English family has a French equivalent, and no French rule
 #: reads more than its English twin).
 PARITY = [
+    (
+        "Our affiliates may show your posts to members.",
+        "Nos sociétés affiliées peuvent montrer vos publications aux membres.",
+    ),
     ("Third parties may receive your profile.", "Des tiers peuvent recevoir votre profil."),
     (
         "Information is made available to third parties.",
@@ -625,4 +629,17 @@ def test_a_recipient_named_alone_is_no_sharing(taxonomy: Taxonomy, named: str, s
 def test_a_gate_reads_the_sentence_of_the_match_only(taxonomy: Taxonomy) -> None:
     # "share" stands in another sentence than "advertisers": the gate does not open.
     text = "You can share posts. You will still see ads from advertisers."
+    assert Label.THIRD_PARTY_SHARING not in found(taxonomy, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Advertisers never see your personal data in these reports.",
+        "Les annonceurs ne voient jamais vos données personnelles dans ces rapports.",
+        "We do not sell your data to advertisers.",
+        "Nous ne vendons pas vos données aux annonceurs.",
+    ],
+)
+def test_a_denied_gate_does_not_open(taxonomy: Taxonomy, text: str) -> None:
     assert Label.THIRD_PARTY_SHARING not in found(taxonomy, text)

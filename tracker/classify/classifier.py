@@ -388,7 +388,7 @@ def _from_text(
         if label.group is Group.DATA_CATEGORY and _names_software(text, match):
             continue
         if match.rule.requires is not None and not _sentence_holds(
-            match.rule.requires, text, match
+            match.rule.requires, text, match, negations or _Negations(text)
         ):
             continue
         changed = edits is None or edits.covers(match, text)
@@ -439,10 +439,18 @@ def _prohibition(text: str, match: _Match) -> bool:
     )
 
 
-def _sentence_holds(pattern: re.Pattern[str], text: str, match: _Match) -> bool:
-    """Whether the sentence holding ``match`` matches ``pattern`` (a rule's ``requires``)."""
+def _sentence_holds(
+    pattern: re.Pattern[str], text: str, match: _Match, negations: _Negations
+) -> bool:
+    """Whether the sentence holding ``match`` asserts ``pattern`` (a rule's ``requires``).
+
+    A denied gate does not open: "advertisers never see your data" shares nothing.
+    """
     first, last = _sentence(text, match.start, match.end)
-    return bool(pattern.search(text, first, last))
+    return any(
+        negations.polarity(found.start()) is Polarity.ASSERTED
+        for found in pattern.finditer(text, first, last)
+    )
 
 
 def _full_sentence_start(text: str, start: int) -> int:

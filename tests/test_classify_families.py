@@ -643,3 +643,69 @@ def test_a_gate_reads_the_sentence_of_the_match_only(taxonomy: Taxonomy) -> None
 )
 def test_a_denied_gate_does_not_open(taxonomy: Taxonomy, text: str) -> None:
     assert Label.THIRD_PARTY_SHARING not in found(taxonomy, text)
+
+
+# --------------------------------------------------------------------------- cookies and controls
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "We use advertising cookies only with your consent. You can change your cookie "
+            "settings at any time.",
+            {Label.CONSENT, Label.OPT_OUT, Label.DEVICE_TECHNICAL},
+        ),
+        (
+            "Nous n’utilisons les cookies publicitaires qu’avec votre consentement. Vous "
+            "pouvez gérer vos préférences à tout moment.",
+            {Label.CONSENT, Label.OPT_OUT, Label.DEVICE_TECHNICAL},
+        ),
+        (
+            "Where required by law, we ask for your consent before placing these cookies.",
+            {Label.CONSENT, Label.DEVICE_TECHNICAL},
+        ),
+        (
+            "Lorsque la loi l’exige, nous vous demandons votre consentement avant de déposer "
+            "ces cookies.",
+            {Label.CONSENT, Label.DEVICE_TECHNICAL},
+        ),
+        ("You can block cookies through your browser.", {Label.OPT_OUT, Label.DEVICE_TECHNICAL}),
+        (
+            "Vous pouvez bloquer les cookies dans votre navigateur.",
+            {Label.OPT_OUT, Label.DEVICE_TECHNICAL},
+        ),
+    ],
+)
+def test_a_cookie_policy_states_its_grounds_and_controls(
+    taxonomy: Taxonomy, text: str, expected: set[Label]
+) -> None:
+    # The law asking for consent is no legal-obligation ground of its own.
+    assert found(taxonomy, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We use cookies. Select Accept all cookies to agree, or Reject all. You can manage "
+        "your cookie preferences, with your consent.",
+        "Nous utilisons des cookies. Cliquez sur Accepter ou sur Tout refuser, avec votre "
+        "consentement.",
+    ],
+)
+def test_a_cookie_banner_is_still_no_consent_ground(taxonomy: Taxonomy, text: str) -> None:
+    assert Label.CONSENT not in found(taxonomy, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "asserted"),
+    [
+        ("Nous n’utilisons vos messages que pour lutter contre le spam.", Label.MESSAGES, True),
+        ("N’importe quel membre peut voir vos publications.", Label.CONTENT, True),
+        ("Nous n’utilisons pas vos messages pour la publicité.", Label.MESSAGES, False),
+        ("Nous n’avons aucun accès à vos messages.", Label.MESSAGES, False),
+        ("Nous n’utilisons jamais vos messages, sauf contre le spam.", Label.MESSAGES, False),
+    ],
+)
+def test_french_ne_que_means_only_not_never(
+    taxonomy: Taxonomy, text: str, label: Label, asserted: bool
+) -> None:
+    assert (label in found(taxonomy, text)) is asserted

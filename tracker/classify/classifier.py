@@ -101,6 +101,11 @@ _NEGATORS = re.compile(
     r"|n't(?!\w)|(?<!\w)n'(?=\w)",
     re.IGNORECASE,
 )
+#: What completes a French "n'": a negation word, or "que" (then it means "only").
+_NE_COMPLETION = re.compile(
+    r"(?<!\w)((?:pas|jamais|plus|aucune?|rien|personne|guère|point|ni|nulle|que)(?!\w)|qu')",
+    re.IGNORECASE,
+)
 _NOT_A_NEGATION = re.compile(r"(?<!\w)(?:not only|non seulement)(?!\w)", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile(r"[.;!?](?=\s|$)")
 _FULL_STOP = re.compile(r"[.!?](?=\s|$)")
@@ -251,7 +256,17 @@ class _Negations:
             for i in range(begin, end)
         ]
         window = _NOT_A_NEGATION.sub(" ", " ".join(words))
-        return Polarity.NEGATED if _NEGATORS.search(window) else Polarity.ASSERTED
+        for found in _NEGATORS.finditer(window):
+            if found.group(0).casefold() != "n'":
+                return Polarity.NEGATED
+            # French "n'" negates through what completes it ("n'utilisons pas", "n'avons
+            # aucun"); "n'utilisons ... qu'avec" is "only with", "n'importe quel" is "any".
+            after = _SENTENCE_BREAK.search(text, start)
+            rest = window[found.end() :] + " " + text[start : after.start() if after else None]
+            completed = _NE_COMPLETION.search(rest)
+            if completed is None or completed.group(1).casefold() not in ("que", "qu'"):
+                return Polarity.NEGATED
+        return Polarity.ASSERTED
 
 
 def _precise(text: str, matches: list[_Match], taxonomy: Taxonomy) -> Iterator[_Match]:

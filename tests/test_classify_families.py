@@ -709,3 +709,43 @@ def test_french_ne_que_means_only_not_never(
     taxonomy: Taxonomy, text: str, label: Label, asserted: bool
 ) -> None:
     assert (label in found(taxonomy, text)) is asserted
+
+
+# --------------------------------------------------------------------------- data families
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("We use your search history to suggest jobs.", Label.USAGE_ACTIVITY),
+        ("We log your sessions and the features you use.", Label.USAGE_ACTIVITY),
+        (
+            "Nous enregistrons vos sessions et les fonctionnalités que vous utilisez.",
+            Label.USAGE_ACTIVITY,
+        ),
+        ("Nous collectons votre historique de navigation.", Label.USAGE_ACTIVITY),
+        ("We use the ads you interact with.", Label.USAGE_ACTIVITY),
+        ("We infer your interests from what you read.", Label.DEMOGRAPHIC_INFERENCE),
+        ("Nous déduisons vos centres d’intérêt de vos lectures.", Label.DEMOGRAPHIC_INFERENCE),
+        ("We collect information about the jobs you apply to.", Label.EMPLOYMENT_SALARY),
+        ("Nous savons à quelles offres vous avez postulé.", Label.EMPLOYMENT_SALARY),
+        ("We keep a record of your purchases.", Label.FINANCIAL),
+        ("Nous conservons l’historique de vos achats.", Label.FINANCIAL),
+        ("We process the card number you enter.", Label.FINANCIAL),
+        ("We scan the attachments you send.", Label.MESSAGES),
+        ("Nous analysons les pièces jointes que vous envoyez.", Label.MESSAGES),
+        ("We collect your time zone and crash reports.", Label.DEVICE_TECHNICAL),
+        ("Nous collectons votre fuseau horaire.", Label.DEVICE_TECHNICAL),
+    ],
+)
+def test_more_data_families_in_both_languages(taxonomy: Taxonomy, text: str, label: Label) -> None:
+    assert label in found(taxonomy, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We hold training sessions for new members.",
+        "If you purchase a Service, we send you a receipt.",
+    ],
+)
+def test_data_families_stay_in_data_contexts(taxonomy: Taxonomy, text: str) -> None:
+    assert not {Label.USAGE_ACTIVITY, Label.FINANCIAL} & found(taxonomy, text)

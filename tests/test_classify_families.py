@@ -749,3 +749,25 @@ def test_more_data_families_in_both_languages(taxonomy: Taxonomy, text: str, lab
 )
 def test_data_families_stay_in_data_contexts(taxonomy: Taxonomy, text: str) -> None:
     assert not {Label.USAGE_ACTIVITY, Label.FINANCIAL} & found(taxonomy, text)
+
+
+@pytest.mark.parametrize(
+    ("heading", "label"),
+    [
+        ("2.3 Messages", Label.MESSAGES),
+        ("Communications", Label.MESSAGES),
+        ("Messagerie", Label.MESSAGES),
+        ("1.4 Location", Label.LOCATION),
+        ("Localisation", Label.LOCATION),
+        ("Cookies and similar technologies", Label.DEVICE_TECHNICAL),
+        ("Votre appareil", Label.DEVICE_TECHNICAL),
+    ],
+)
+def test_a_section_named_for_a_kind_of_data_is_about_it(
+    taxonomy: Taxonomy, heading: str, label: Label
+) -> None:
+    assert label in found(taxonomy, "Voir ci-dessous.", section=("Notice", heading))
+    # Only a heading that names the data alone: a longer title is read by the text rules.
+    assert label not in found(
+        taxonomy, "Voir ci-dessous.", section=("Notice", f"How we protect {heading} rights")
+    )

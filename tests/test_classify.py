@@ -389,9 +389,24 @@ def _polarity_by_rereading(text: str, start: int) -> Polarity:
     window = re.sub(r"(?<!\w)(?:not only|non seulement)(?!\w)", " ", window, flags=re.I)
     negators = (
         r"(?<!\w)(?:not|never|no|cannot|without|neither|nor|jamais|aucune?|sans|ni|pas)(?!\w)"
-        r"|n't(?!\w)|(?<!\w)n'(?=\w)"
+        r"|n't(?!\w)|(?<!\w)n'(?=\w)|(?<!\w)ne(?!\w)"
     )
-    return Polarity.NEGATED if re.search(negators, window, re.IGNORECASE) else Polarity.ASSERTED
+    # The rest of the sentence from the match on, where a French "ne" may be completed.
+    after = text[start:]
+    end = re.search(r"[.;!?](?=\s|$)", after)
+    after = after[: end.start()] if end else after
+    for found in re.finditer(negators, window, re.IGNORECASE):
+        if found.group(0).lower() not in ("n'", "ne"):
+            return Polarity.NEGATED
+        completion = re.search(
+            r"(?<!\w)((?:pas|jamais|plus|aucune?|rien|personne|guère|point|ni|nulle|que)(?!\w)|qu')",
+            window[found.end() :] + " " + after,
+            re.IGNORECASE,
+        )
+        # "ne ... que" means "only"; any other completion (or none) negates.
+        if completion is None or completion.group(1).lower() not in ("que", "qu'"):
+            return Polarity.NEGATED
+    return Polarity.ASSERTED
 
 
 _TOKENS = (

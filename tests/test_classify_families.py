@@ -384,6 +384,110 @@ def test_opt_in_consent_is_consent_not_a_separate_control(taxonomy: Taxonomy) ->
 #: reads more than its English twin).
 PARITY = [
     (
+        "When you create an account, you give us your name and email address.",
+        "Lorsque vous créez un compte, vous nous fournissez votre nom et votre adresse e-mail.",
+    ),
+    (
+        "You can choose to include sensitive information on your profile.",
+        "Vous pouvez choisir d’inclure des informations sensibles sur votre profil.",
+    ),
+    (
+        "Others may post about you, such as articles that mention you.",
+        "D’autres personnes peuvent publier du contenu vous concernant, comme des articles "
+        "qui vous mentionnent.",
+    ),
+    (
+        "We collect data about you when you use our Services.",
+        "Nous collectons des données vous concernant lorsque vous utilisez nos Services.",
+    ),
+    (
+        "We use cookies to recognise you across devices.",
+        "Nous utilisons des cookies pour vous reconnaître sur vos différents appareils.",
+    ),
+    (
+        "We receive data from your devices, such as your IP address.",
+        "Nous recevons des données de vos appareils, comme votre adresse IP.",
+    ),
+    (
+        "If you sync your calendar, we collect your meetings.",
+        "Si vous synchronisez votre calendrier, nous collectons vos réunions.",
+    ),
+    (
+        "Advertisers may receive information about your engagement with their ads.",
+        "Les annonceurs peuvent recevoir des informations sur vos interactions avec leurs "
+        "publicités.",
+    ),
+    (
+        "You can turn off personalised ads in your settings.",
+        "Vous pouvez désactiver les publicités personnalisées dans vos paramètres.",
+    ),
+    (
+        "We use your data to send you messages about our Services.",
+        "Nous utilisons vos données pour vous envoyer des messages concernant nos Services.",
+    ),
+    (
+        "We may share your data with our affiliates.",
+        "Nous pouvons partager vos données avec nos sociétés affiliées.",
+    ),
+    (
+        "We may disclose your data if required by law.",
+        "Nous pouvons divulguer vos données si la loi l’exige.",
+    ),
+    (
+        "We keep your data as long as your account is open.",
+        "Nous conservons vos données aussi longtemps que votre compte est ouvert.",
+    ),
+    (
+        "We delete your messages when you close your account.",
+        "Nous supprimons vos messages lorsque vous fermez votre compte.",
+    ),
+    (
+        "We use standard contractual clauses for transfers outside the EEA.",
+        "Nous utilisons des clauses contractuelles types pour les transferts hors de l’EEE.",
+    ),
+    (
+        "We rely on your consent to process sensitive data.",
+        "Nous nous fondons sur votre consentement pour traiter des données sensibles.",
+    ),
+    (
+        "We process data to perform our contract with you.",
+        "Nous traitons les données pour exécuter notre contrat avec vous.",
+    ),
+    ("Members must be at least 16 years old.", "Les membres doivent être âgés d’au moins 16 ans."),
+    (
+        "We verify your identity with your passport.",
+        "Nous vérifions votre identité à l’aide de votre passeport.",
+    ),
+    (
+        "You can object to processing based on legitimate interests.",
+        "Vous pouvez vous opposer au traitement fondé sur les intérêts légitimes.",
+    ),
+    (
+        "We use automated processing to rank your feed.",
+        "Nous utilisons des traitements automatisés pour classer votre fil d’actualité.",
+    ),
+    (
+        "We use your location to show you nearby jobs.",
+        "Nous utilisons votre localisation pour vous montrer des offres d’emploi à proximité.",
+    ),
+    ("Your profile is visible to all members.", "Votre profil est visible par tous les membres."),
+    (
+        "We show your headline next to your posts.",
+        "Nous affichons votre titre à côté de vos publications.",
+    ),
+    (
+        "We use inferred data such as your seniority.",
+        "Nous utilisons des données déduites, comme votre niveau hiérarchique.",
+    ),
+    (
+        "We train our AI models on public posts.",
+        "Nous entraînons nos modèles d’IA à partir des publications publiques.",
+    ),
+    (
+        "You can withdraw your consent at any time in your settings.",
+        "Vous pouvez retirer votre consentement à tout moment dans vos paramètres.",
+    ),
+    (
         "Our affiliates may show your posts to members.",
         "Nos sociétés affiliées peuvent montrer vos publications aux membres.",
     ),

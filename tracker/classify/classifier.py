@@ -98,7 +98,7 @@ LABEL_BUDGET_CHARS = 600_000
 
 _NEGATORS = re.compile(
     r"(?<!\w)(?:not|never|no|cannot|without|neither|nor|jamais|aucune?|sans|ni|pas)(?!\w)"
-    r"|n't(?!\w)|(?<!\w)n'(?=\w)",
+    r"|n't(?!\w)|(?<!\w)n'(?=\w)|(?<!\w)ne(?!\w)",
     re.IGNORECASE,
 )
 #: What completes a French "n'": a negation word, or "que" (then it means "only").
@@ -257,10 +257,11 @@ class _Negations:
         ]
         window = _NOT_A_NEGATION.sub(" ", " ".join(words))
         for found in _NEGATORS.finditer(window):
-            if found.group(0).casefold() != "n'":
+            if found.group(0).casefold() not in ("n'", "ne"):
                 return Polarity.NEGATED
-            # French "n'" negates through what completes it ("n'utilisons pas", "n'avons
-            # aucun"); "n'utilisons ... qu'avec" is "only with", "n'importe quel" is "any".
+            # French "ne"/"n'" negates through what completes it, which may follow the match
+            # ("ne partageons pas", "n'avons aucun"); "n'utilisons ... qu'avec" is "only
+            # with", "n'importe quel" is "any".
             after = _SENTENCE_BREAK.search(text, start)
             rest = window[found.end() :] + " " + text[start : after.start() if after else None]
             completed = _NE_COMPLETION.search(rest)

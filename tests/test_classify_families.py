@@ -875,3 +875,20 @@ def test_a_section_named_for_a_kind_of_data_is_about_it(
     assert label not in found(
         taxonomy, "Voir ci-dessous.", section=("Notice", f"How we protect {heading} rights")
     )
+
+
+@pytest.mark.parametrize(
+    ("english", "french"),
+    [
+        (
+            "Essential cookies cannot be turned off.",
+            "Les cookies essentiels ne peuvent pas être désactivés.",
+        ),
+        ("You have turned it off.", "Vous l’avez désactivé."),
+    ],
+)
+def test_a_limit_on_a_control_is_about_the_control_in_both_languages(
+    taxonomy: Taxonomy, english: str, french: str
+) -> None:
+    assert Label.OPT_OUT in found(taxonomy, english)
+    assert Label.OPT_OUT in found(taxonomy, french)

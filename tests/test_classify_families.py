@@ -384,6 +384,10 @@ def test_opt_in_consent_is_consent_not_a_separate_control(taxonomy: Taxonomy) ->
 #: reads more than its English twin).
 PARITY = [
     (
+        "You have choices about your profile, such as your education and skills.",
+        "Vous avez des choix concernant votre profil, comme votre formation et vos compétences.",
+    ),
+    (
         "When you create an account, you give us your name and email address.",
         "Lorsque vous créez un compte, vous nous fournissez votre nom et votre adresse e-mail.",
     ),
@@ -892,3 +896,20 @@ def test_a_limit_on_a_control_is_about_the_control_in_both_languages(
 ) -> None:
     assert Label.OPT_OUT in found(taxonomy, english)
     assert Label.OPT_OUT in found(taxonomy, french)
+
+
+@pytest.mark.parametrize(
+    ("text", "is_profile"),
+    [
+        ("Learn new skills with our courses.", False),
+        ("Acquérez de nouvelles compétences grâce à nos cours de formation.", False),
+        ("We show your skills to recruiters.", True),
+        ("Nous montrons vos compétences aux recruteurs.", True),
+        ("Education and skills are listed on your page.", True),
+        ("Votre formation et vos recommandations figurent sur votre page.", True),
+    ],
+)
+def test_skills_and_education_are_profile_data_only_as_a_members(
+    taxonomy: Taxonomy, text: str, is_profile: bool
+) -> None:
+    assert (Label.PROFILE in found(taxonomy, text)) is is_profile

@@ -913,3 +913,46 @@ def test_skills_and_education_are_profile_data_only_as_a_members(
     taxonomy: Taxonomy, text: str, is_profile: bool
 ) -> None:
     assert (Label.PROFILE in found(taxonomy, text)) is is_profile
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "asserted"),
+    [
+        ("Learn more about the inferences we make about you.", Label.DEMOGRAPHIC_INFERENCE, True),
+        ("En savoir plus sur les déductions que nous faisons.", Label.DEMOGRAPHIC_INFERENCE, True),
+        ("Learn more about how we use your messages.", Label.MESSAGES, False),
+        ("En savoir plus sur la manière dont nous utilisons vos messages.", Label.MESSAGES, False),
+    ],
+)
+def test_a_pointer_to_what_we_do_states_it(
+    taxonomy: Taxonomy, text: str, label: Label, asserted: bool
+) -> None:
+    assert (label in found(taxonomy, text)) is asserted
+
+
+@pytest.mark.parametrize(
+    ("english", "french", "expected"),
+    [
+        (
+            "We track whether you opened our emails.",
+            "Nous enregistrons si vous avez ouvert nos e-mails.",
+            {Label.USAGE_ACTIVITY},
+        ),
+        (
+            "Publishers install our tag on their sites.",
+            "Les éditeurs installent notre balise sur leurs sites.",
+            {Label.DEVICE_TECHNICAL},
+        ),
+        (
+            # What members engage with is the object of usage data, not content they posted.
+            "We measure your engagement with a post.",
+            "Nous mesurons vos interactions avec une publication.",
+            {Label.USAGE_ACTIVITY},
+        ),
+    ],
+)
+def test_tracking_tags_and_engagement_in_both_languages(
+    taxonomy: Taxonomy, english: str, french: str, expected: set[Label]
+) -> None:
+    assert found(taxonomy, english) == expected
+    assert found(taxonomy, french) == expected

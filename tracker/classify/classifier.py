@@ -178,6 +178,14 @@ _POINTER = re.compile(
     r"|(?:pour\s+)?en\s+savoir\s+plus|pour\s+plus\s+d'informations)(?!\w)",
     re.IGNORECASE,
 )
+#: What makes a thing named in a pointer our statement: "Learn more about the inferences [we
+#: make]" says they are made; "Learn more about how we use your messages" only points.
+_OURS = re.compile(
+    r"\s+(?:that\s+|which\s+|que\s+|qu')?(?:we|nous)\s+(?:may\s+|can\s+|pouvons\s+)?"
+    r"(?:make|use|collect|share|process|draw|infer|keep|store|faisons|utilisons|collectons"
+    r"|partageons|traitons|tirons|conservons|stockons|déduisons)(?!\w)",
+    re.IGNORECASE,
+)
 #: Another party that collects or uses data on its own account, in English or French.
 _OTHER_CONTROLLER = re.compile(
     r"(?<!\w)(?:providers?|partners?|third[- ]part(?:y|ies)|advertisers?|prestataires?|partenaires?"
@@ -416,7 +424,7 @@ def _from_text(
         ):
             item = replace(item, polarity=Polarity.ASSERTED)
         if (label in _PROHIBITED_LABELS and _prohibition(text, match)) or (
-            _starts(_POINTER, text, match)
+            _starts(_POINTER, text, match) and not _OURS.match(text, match.end)
         ):
             item = replace(item, polarity=Polarity.NEGATED)
         elif match.rule.label.group is Group.LEGAL_BASIS and _other_controller(text, match):

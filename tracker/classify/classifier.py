@@ -47,6 +47,7 @@ Modality (may / will / must) and territorial scope (EU/EEA/UK/CH) are not tagged
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -364,10 +365,30 @@ def _near(text: str, start: int, end: int, words: int) -> tuple[int, int]:
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     """The bounds of the sentence (or list item) holding ``text[start:end]``."""
-    before = [m.end() for m in _SENTENCE_BREAK.finditer(text, 0, start)]
-    first = before[-1] if before else 0
+    return _start_of(text, start, _break_ends(text, _SENTENCE_BREAK)), _end_of(text, end)
+
+
+def _end_of(text: str, end: int) -> int:
     after = _SENTENCE_BREAK.search(text, end)
-    return first, after.end() if after else len(text)
+    return after.end() if after else len(text)
+
+
+@functools.lru_cache(maxsize=32)
+def _break_ends(text: str, pattern: re.Pattern[str]) -> tuple[int, ...]:
+    """Where each break of ``pattern`` in ``text`` ends, read once per text.
+
+    A clause is asked for the sentence of each of its matches: scanning it from the start
+    each time made a long clause quadratic.
+    """
+    return tuple(m.end() for m in pattern.finditer(text))
+
+
+def _start_of(text: str, start: int, ends: tuple[int, ...]) -> int:
+    """Where the sentence holding ``start`` begins, given the ends of the breaks of ``text``."""
+    if start and text[start - 1] in ".;!?":  # a break just before: nothing of it before
+        return start
+    index = bisect.bisect_right(ends, start) - 1
+    return ends[index] if index >= 0 else 0
 
 
 def language(text: str) -> str | None:
@@ -479,8 +500,11 @@ def _sentence_holds(
 
 def _full_sentence_start(text: str, start: int) -> int:
     """Where the sentence holding ``start`` begins, list items (``;``) not counted apart."""
-    before = [m.end() for m in _FULL_STOP.finditer(text, 0, start)]
-    return before[-1] if before else 0
+    if start and text[start - 1] in ".!?":
+        return start
+    ends = _break_ends(text, _FULL_STOP)
+    index = bisect.bisect_right(ends, start) - 1
+    return ends[index] if index >= 0 else 0
 
 
 def _names_software(text: str, match: _Match) -> bool:

@@ -90,7 +90,7 @@ def test_every_label_has_english_and_french_rules(taxonomy: Taxonomy) -> None:
 
 
 def test_taxonomy_is_versioned_with_a_stable_digest(taxonomy: Taxonomy) -> None:
-    assert taxonomy.version == "3"
+    assert taxonomy.version == "4"
     assert len(taxonomy.digest) == 64
     assert load_taxonomy(TAXONOMY).digest == taxonomy.digest
 
@@ -106,14 +106,15 @@ def _broken(tmp_path: Path, old: str, new: str) -> Path:
 @pytest.mark.parametrize(
     ("old", "new", "key"),
     [
-        ('version = "3"\n', 'version = "3"\n[childrens_data]\ngroup = "art9"\n', "childrens_data"),
+        ('version = "4"\n', 'version = "4"\n[childrens_data]\ngroup = "art9"\n', "childrens_data"),
         ("pattern = 'vital interests?'", "pattern = 'vital (interests?'",
          "vital_interests.rule.0.pattern"),
-        ('version = "3"\n', "", "version"),
+        ('version = "4"\n', "", "version"),
         ('group = "art9"', 'group = "control"', "special_category.group"),
         ("[[retention.rule]]\nid = \"retention.en\"", "[[retention.rule]]\nid = \"retention.fr\"",
          "retention.rule.2.id"),
         ('description = "Minors', 'descriptoin = "Minors', "minors.descriptoin"),
+        ("requires = '''(shar|", "requires = '''((shar|", "third_party_sharing.rule.2.requires"),
     ],
 )  # fmt: skip
 def test_a_bad_taxonomy_names_the_file_and_the_key(
@@ -388,9 +389,24 @@ def _polarity_by_rereading(text: str, start: int) -> Polarity:
     window = re.sub(r"(?<!\w)(?:not only|non seulement)(?!\w)", " ", window, flags=re.I)
     negators = (
         r"(?<!\w)(?:not|never|no|cannot|without|neither|nor|jamais|aucune?|sans|ni|pas)(?!\w)"
-        r"|n't(?!\w)|(?<!\w)n'(?=\w)"
+        r"|n't(?!\w)|(?<!\w)n'(?=\w)|(?<!\w)ne(?!\w)"
     )
-    return Polarity.NEGATED if re.search(negators, window, re.IGNORECASE) else Polarity.ASSERTED
+    # The rest of the sentence from the match on, where a French "ne" may be completed.
+    after = text[start:]
+    end = re.search(r"[.;!?](?=\s|$)", after)
+    after = after[: end.start()] if end else after
+    for found in re.finditer(negators, window, re.IGNORECASE):
+        if found.group(0).lower() not in ("n'", "ne"):
+            return Polarity.NEGATED
+        completion = re.search(
+            r"(?<!\w)((?:pas|jamais|plus|aucune?|rien|personne|guère|point|ni|nulle|que)(?!\w)|qu')",
+            window[found.end() :] + " " + after,
+            re.IGNORECASE,
+        )
+        # "ne ... que" means "only"; any other completion (or none) negates.
+        if completion is None or completion.group(1).lower() not in ("que", "qu'"):
+            return Polarity.NEGATED
+    return Polarity.ASSERTED
 
 
 _TOKENS = (

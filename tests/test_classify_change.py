@@ -201,7 +201,7 @@ def _archive_with_a_change(tmp_path: Path, taxonomy: Taxonomy) -> tuple[Document
 def _edited_taxonomy(tmp_path: Path) -> Taxonomy:
     """The project's taxonomy with a new version and one more rule (a rules upgrade)."""
     text = (ROOT / "config" / "taxonomy.toml").read_text(encoding="utf-8")
-    text = text.replace('version = "3"', 'version = "99"', 1)
+    text = text.replace('version = "4"', 'version = "99"', 1)
     text += '\n[[retention.rule]]\nid = "retention.en.keep-safe"\nlang = "en"\npattern = "keep"\n'
     path = tmp_path / "taxonomy.toml"
     path.write_text(text, encoding="utf-8")
@@ -227,7 +227,7 @@ def test_a_new_taxonomy_relabels_changes_without_touching_the_records(
     )
     assert relabelled["taxonomy"]["version"] == "99"
     assert "retention" in relabelled["labels"]
-    assert json.loads(original)["taxonomy"]["version"] == "3"
+    assert json.loads(original)["taxonomy"]["version"] == "4"
     assert "retention" not in json.loads(original)["labels"]
     assert archive.relabelled_path(document.id, stamp, tag, "html").exists()
     # The record is evidence: unchanged. No check is recorded, so nothing is alerted.

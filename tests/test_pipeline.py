@@ -400,7 +400,7 @@ def test_new_version_gets_a_change_record_in_three_forms(world: World):
         record["labels"]
     )
     assert record["rank"] == "legal_basis"
-    assert record["taxonomy"]["version"] == "3"
+    assert record["taxonomy"]["version"] == "4"
     assert len(record["taxonomy"]["digest"]) == 64
     [training] = [c for c in record["clauses"] if "train these models" in (c["new"] or "")]
     assert "legitimate_interests" in training["gained"]

@@ -47,6 +47,7 @@ Modality (may / will / must) and territorial scope (EU/EEA/UK/CH) are not tagged
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -98,11 +99,17 @@ LABEL_BUDGET_CHARS = 600_000
 
 _NEGATORS = re.compile(
     r"(?<!\w)(?:not|never|no|cannot|without|neither|nor|jamais|aucune?|sans|ni|pas)(?!\w)"
-    r"|n't(?!\w)|(?<!\w)n'(?=\w)",
+    r"|n't(?!\w)|(?<!\w)n'(?=\w)|(?<!\w)ne(?!\w)",
+    re.IGNORECASE,
+)
+#: What completes a French "n'": a negation word, or "que" (then it means "only").
+_NE_COMPLETION = re.compile(
+    r"(?<!\w)((?:pas|jamais|plus|aucune?|rien|personne|guère|point|ni|nulle|que)(?!\w)|qu')",
     re.IGNORECASE,
 )
 _NOT_A_NEGATION = re.compile(r"(?<!\w)(?:not only|non seulement)(?!\w)", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile(r"[.;!?](?=\s|$)")
+_FULL_STOP = re.compile(r"[.!?](?=\s|$)")
 _RUN = re.compile(r"\S+")
 _NOT_WORD = re.compile(r"\W+")
 #: A clause announcing an update of the document itself (a banner), in English or French.
@@ -137,11 +144,47 @@ _PROHIBITION = re.compile(
     r"|nous\s+(?:interdisons|n'autorisons)|il\s+est\s+interdit)(?!\w)",
     re.IGNORECASE,
 )
+#: The start of a sentence that tells members how to behave ("Be courteous", "Please keep
+#: ...", "Veuillez ...", "Faites preuve de ..."): a rule of conduct, like a prohibition, asserts
+#: no processing. "Please note that we ...", "Veuillez noter que nous ..." announce a statement
+#: of the company and are not one. A French sentence opening on a verb in -ez is an
+#: imperative ("Respectez", "Soyez"); "chez" and "assez" are not verbs. What members' content
+#: must or should be ("Your content should be relevant", "Le contenu que vous publiez doit
+#: ...") is a rule for members as well.
+_CONDUCT = re.compile(
+    r"\W*(?:(?:for\s+example|for\s+instance|e\.g\.|par\s+exemple)\W+)?"
+    r"(?!please\s+note|be\s+aware|keep\s+in\s+mind|veuillez\s+noter|notez|sachez|remarquez)"
+    r"(?:please|be|make\s+sure|treat|respect|keep|avoid|always|refrain|respond|bring|follow"
+    r"|stay|only\s+(?:bring|share|post|use|send)|faites|dites"
+    # What members' content must be is a rule for members too ("Your content should be ...").
+    r"|(?:the|your|any|all|le|votre|tout|vos|les)\s+(?:content|posts|contenus?|publications)"
+    r"(?:\s+[\w'’-]+){0,4}?\s+(?:should|must|doit|doivent|devrait|devraient)"
+    r"|(?!chez\b|assez\b)[^\W\d_]{2,}ez)(?!\w)",
+    re.IGNORECASE,
+)
+#: A data word that names a kind of software, not data: "calendar applications", "mail and
+#: messaging apps", "applications de messagerie" (a service of others, not data of the member).
+_SERVICE_AFTER = re.compile(
+    r"\s+(?:(?:and|or)\s+[\w-]+\s+)?(?:applications?|apps?|tools?|software|clients?|programs?)"
+    r"(?!\w)",
+    re.IGNORECASE,
+)
+_SERVICE_BEFORE = re.compile(
+    r"(?<!\w)(?:applications?|apps?|outils?|logiciels?|clients?)\s+(?:de\s+|d')$", re.IGNORECASE
+)
 #: The start of a sentence that only points elsewhere ("Learn more about ...", "En savoir
 #: plus sur ..."): a mention in passing asserts nothing (labelling rules).
 _POINTER = re.compile(
     r"\W*(?:learn\s+more|find\s+out\s+more|for\s+more\s+information|read\s+more"
     r"|(?:pour\s+)?en\s+savoir\s+plus|pour\s+plus\s+d'informations)(?!\w)",
+    re.IGNORECASE,
+)
+#: What makes a thing named in a pointer our statement: "Learn more about the inferences [we
+#: make]" says they are made; "Learn more about how we use your messages" only points.
+_OURS = re.compile(
+    r"\s+(?:that\s+|which\s+|que\s+|qu')?(?:we|nous)\s+(?:may\s+|can\s+|pouvons\s+)?"
+    r"(?:make|use|collect|share|process|draw|infer|keep|store|faisons|utilisons|collectons"
+    r"|partageons|traitons|tirons|conservons|stockons|déduisons)(?!\w)",
     re.IGNORECASE,
 )
 #: Another party that collects or uses data on its own account, in English or French.
@@ -222,7 +265,18 @@ class _Negations:
             for i in range(begin, end)
         ]
         window = _NOT_A_NEGATION.sub(" ", " ".join(words))
-        return Polarity.NEGATED if _NEGATORS.search(window) else Polarity.ASSERTED
+        for found in _NEGATORS.finditer(window):
+            if found.group(0).casefold() not in ("n'", "ne"):
+                return Polarity.NEGATED
+            # French "ne"/"n'" negates through what completes it, which may follow the match
+            # ("ne partageons pas", "n'avons aucun"); "n'utilisons ... qu'avec" is "only
+            # with", "n'importe quel" is "any".
+            after = _SENTENCE_BREAK.search(text, start)
+            rest = window[found.end() :] + " " + text[start : after.start() if after else None]
+            completed = _NE_COMPLETION.search(rest)
+            if completed is None or completed.group(1).casefold() not in ("que", "qu'"):
+                return Polarity.NEGATED
+        return Polarity.ASSERTED
 
 
 def _precise(text: str, matches: list[_Match], taxonomy: Taxonomy) -> Iterator[_Match]:
@@ -311,10 +365,30 @@ def _near(text: str, start: int, end: int, words: int) -> tuple[int, int]:
 
 def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
     """The bounds of the sentence (or list item) holding ``text[start:end]``."""
-    before = [m.end() for m in _SENTENCE_BREAK.finditer(text, 0, start)]
-    first = before[-1] if before else 0
+    return _start_of(text, start, _break_ends(text, _SENTENCE_BREAK)), _end_of(text, end)
+
+
+def _end_of(text: str, end: int) -> int:
     after = _SENTENCE_BREAK.search(text, end)
-    return first, after.end() if after else len(text)
+    return after.end() if after else len(text)
+
+
+@functools.lru_cache(maxsize=32)
+def _break_ends(text: str, pattern: re.Pattern[str]) -> tuple[int, ...]:
+    """Where each break of ``pattern`` in ``text`` ends, read once per text.
+
+    A clause is asked for the sentence of each of its matches: scanning it from the start
+    each time made a long clause quadratic.
+    """
+    return tuple(m.end() for m in pattern.finditer(text))
+
+
+def _start_of(text: str, start: int, ends: tuple[int, ...]) -> int:
+    """Where the sentence holding ``start`` begins, given the ends of the breaks of ``text``."""
+    if start and text[start - 1] in ".;!?":  # a break just before: nothing of it before
+        return start
+    index = bisect.bisect_right(ends, start) - 1
+    return ends[index] if index >= 0 else 0
 
 
 def language(text: str) -> str | None:
@@ -355,10 +429,23 @@ def _from_text(
     found = sorted(_matches(text, rules), key=lambda m: (m.start, m.end))
     negations = _Negations(text) if found else None
     for match in _precise(text, found, taxonomy):
+        label = match.rule.label
+        if label.group is Group.DATA_CATEGORY and _names_software(text, match):
+            continue
+        if match.rule.requires is not None and not _sentence_holds(
+            match.rule.requires, text, match, negations or _Negations(text)
+        ):
+            continue
         changed = edits is None or edits.covers(match, text)
         item = _evidence(match, negations or _Negations(text), source, changed)
-        if (match.rule.label in _PROHIBITED_LABELS and _prohibition(text, match)) or (
-            _starts(_POINTER, text, match)
+        if item.polarity is Polarity.NEGATED and (
+            # A limit on a control ("you cannot opt out of ...", "this does not opt you out")
+            # is about the control; a rule protecting children is about minors.
+            label.group is Group.CONTROL or (label is Label.MINORS and _prohibition(text, match))
+        ):
+            item = replace(item, polarity=Polarity.ASSERTED)
+        if (label in _PROHIBITED_LABELS and _prohibition(text, match)) or (
+            _starts(_POINTER, text, match) and not _OURS.match(text, match.end)
         ):
             item = replace(item, polarity=Polarity.NEGATED)
         elif match.rule.label.group is Group.LEGAL_BASIS and _other_controller(text, match):
@@ -386,7 +473,46 @@ def _prohibition(text: str, match: _Match) -> bool:
     contenu ...", "Nous interdisons ...") says what members must not do: it asserts no
     processing by the company, so the data, Art. 9 and purpose labels it names are denied.
     """
-    return _starts(_PROHIBITION, text, match)
+    if _starts(_PROHIBITION, text, match) or _starts(_CONDUCT, text, match):
+        return True
+    # A list of what members may not do ("You may not: copy ...; sell ...; share ..."): its
+    # items after the first are sentences of their own, forbidden all the same.
+    first = _full_sentence_start(text, match.start)
+    return bool(
+        (_PROHIBITION.match(text, first) or _CONDUCT.match(text, first))
+        and ":" in text[first : match.start]
+    )
+
+
+def _sentence_holds(
+    pattern: re.Pattern[str], text: str, match: _Match, negations: _Negations
+) -> bool:
+    """Whether the sentence holding ``match`` asserts ``pattern`` (a rule's ``requires``).
+
+    A denied gate does not open: "advertisers never see your data" shares nothing.
+    """
+    first, last = _sentence(text, match.start, match.end)
+    return any(
+        negations.polarity(found.start()) is Polarity.ASSERTED
+        for found in pattern.finditer(text, first, last)
+    )
+
+
+def _full_sentence_start(text: str, start: int) -> int:
+    """Where the sentence holding ``start`` begins, list items (``;``) not counted apart."""
+    if start and text[start - 1] in ".!?":
+        return start
+    ends = _break_ends(text, _FULL_STOP)
+    index = bisect.bisect_right(ends, start) - 1
+    return ends[index] if index >= 0 else 0
+
+
+def _names_software(text: str, match: _Match) -> bool:
+    """Whether a data word names software ("calendar applications", "outils de messagerie")."""
+    return bool(
+        _SERVICE_AFTER.match(text, match.end)
+        or _SERVICE_BEFORE.search(text, max(0, match.start - 20), match.start)
+    )
 
 
 def _starts(pattern: re.Pattern[str], text: str, match: _Match) -> bool:

@@ -6,7 +6,8 @@ to a clause. Reads one file; everything else is pure.
 The file holds ``version``, a list of ``[[data_column]]`` header patterns (cells listing
 personal data) and one table per :class:`Label` (all of them, no other) with its ``group``,
 ``article``, ``description``, ``suppressed_by``, ``unless`` and ``[[<label>.rule]]`` rules
-(``id``, ``lang``, ``pattern``, ``scope``). Problems raise
+(``id``, ``lang``, ``pattern``, ``scope``, optional ``requires``: a pattern the match's
+sentence must also hold). Problems raise
 :class:`~tracker.errors.ConfigError` naming the file and the key (``consent.rule.2.pattern``).
 """
 
@@ -166,11 +167,12 @@ class RuleModel(_Strict):
     lang: Literal["en", "fr"]
     pattern: Annotated[str, Field(min_length=1)]
     scope: Scope = Scope.TEXT
+    requires: Annotated[str, Field(min_length=1)] | None = None
 
-    @field_validator("pattern")
+    @field_validator("pattern", "requires")
     @classmethod
-    def _pattern_compiles(cls, value: str) -> str:
-        return _check_regex(value)
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        return None if value is None else _check_regex(value)
 
 
 class LabelModel(_Strict):
@@ -212,13 +214,19 @@ class HeaderModel(_Strict):
 # --------------------------------------------------------------------------- compiled
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A compiled rule: ``regex`` is the file's pattern, case-insensitive and word-bounded."""
+    """A compiled rule: ``regex`` is the file's pattern, case-insensitive and word-bounded.
+
+    ``requires`` (optional, text rules): a match counts only when the sentence holding it also
+    matches this pattern, a precision gate for broad words ("advertisers" is a recipient only
+    in a sentence where something is shared, shown or sent).
+    """
 
     id: str
     label: Label
     lang: str
     scope: Scope
     regex: re.Pattern[str]
+    requires: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +309,16 @@ def load_taxonomy(path: Path = DEFAULT_TAXONOMY_PATH) -> Taxonomy:
             if rule.id in seen:
                 raise ConfigError(f"{path}: {label.value}.rule.{index}.id: duplicate {rule.id!r}")
             seen.add(rule.id)
-            rules.append(Rule(rule.id, label, rule.lang, rule.scope, compile_pattern(rule.pattern)))
+            rules.append(
+                Rule(
+                    rule.id,
+                    label,
+                    rule.lang,
+                    rule.scope,
+                    compile_pattern(rule.pattern),
+                    None if rule.requires is None else compile_pattern(rule.requires),
+                )
+            )
 
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
     return Taxonomy(

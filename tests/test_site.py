@@ -335,3 +335,30 @@ def test_a_tampered_change_record_cannot_inject_markup(archive: Archive, tmp_pat
     for path in ("index.html", "changes.html", f"{EU}/index.html"):
         page = read(site, path)
         assert "<script>alert(1)" not in page and "<img src=x" not in page, path
+
+
+def test_every_feed_entry_links_a_page_of_the_built_site(archive: Archive, tmp_path: Path):
+    """The real feeds in a real build: each entry's link (relative to its feed without a base
+    URL, under the base URL with one) is a file of the site."""
+    from lxml import etree
+
+    from tracker.site.refresh import build_with_feeds
+
+    for base_url in (None, "https://policy.example.org/watch/"):
+        site = tmp_path / f"site-{bool(base_url)}"
+        build_with_feeds(archive, site, base_url=base_url)
+        feeds = sorted(site.glob("feeds/**/*.atom"))
+        assert feeds, "the build has feeds"
+        links = 0
+        for feed in feeds:
+            root = etree.parse(str(feed)).getroot()
+            for link in root.iterfind("{http://www.w3.org/2005/Atom}entry/{*}link"):
+                href = link.get("href") or ""
+                if base_url:
+                    assert href.startswith(base_url), href
+                    target = site / href.removeprefix(base_url)
+                else:
+                    target = (feed.parent / href).resolve()
+                assert target.is_file(), f"{feed.relative_to(site)}: {href}"
+                links += 1
+        assert links, "the feeds have entries"

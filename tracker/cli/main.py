@@ -141,7 +141,10 @@ def _print_result(result: Result) -> None:
 @click.pass_obj
 def check(obj: Context, documents: tuple[str, ...], strict: bool) -> None:
     """Run one tracking pass: fetch, extract and record each document once."""
+    from tracker.ops import memory
     from tracker.runtime import build_deps, check_documents, publish
+
+    memory.limit_arenas()  # the fetching threads would each get an arena of their own (ADR 0017)
 
     with errors():
         settings = obj.settings()

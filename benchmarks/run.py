@@ -300,9 +300,10 @@ def report(
     lines += [
         "",
         f"Ratio (urlwatch / tracker): {theirs / ours:.2f}. Most of a `tracker check` process "
-        "is interpreter start-up and imports (requests, lxml, pydantic for the configuration, "
-        "click, APScheduler's cron parser for the schedules); the check itself is the "
-        "in-process figure below (an unchanged page's bytes are not parsed again: see "
+        "is interpreter start-up and imports (pydantic and its models for the configuration, "
+        "click, requests; lxml and APScheduler only when a page is parsed or a cron read); the "
+        "check itself is the in-process figure below (an unchanged page is not parsed again: "
+        "see "
         '"whole check"). `tracker run`, the deployed worker, is one long-lived process and '
         "pays the start-up once, whereas urlwatch is started by cron for every run. Per check the "
         "tracker also does more than urlwatch: block-page assessment, structured Markdown "

@@ -50,6 +50,11 @@ class ExtractRules:
     select_first: bool = False
     ignore_text: tuple[str, ...] = ()
 
+    @property
+    def selectors(self) -> tuple[str, ...]:
+        """Every selector the page is read with: ``select``, then ``remove``."""
+        return (*self.select, *self.remove)
+
     def canonical(self) -> dict[str, object]:
         """The rules and the extractor version as data (what :meth:`digest` hashes)."""
         return {

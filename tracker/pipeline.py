@@ -327,7 +327,7 @@ def _reads_alike(document: Document, deps: Deps, snapshot: str, body: bytes) -> 
     """True if ``body`` and the stored ``snapshot`` differ only where nothing is read."""
     if not snapshot.endswith(".html"):
         return False
-    selectors = (*document.rules.select, *document.rules.remove)
+    selectors = document.rules.selectors
     digest = reading_digest(body, selectors)
     return digest is not None and digest == _snapshot_reading(document, deps, snapshot, selectors)
 

@@ -319,7 +319,7 @@ def _check_concurrently(
             pacer=deps.pacer,
         )
         if capture.body:  # in this thread, while the recording one waits on the disk
-            reading_digest(capture.body, (*document.rules.select, *document.rules.remove))
+            reading_digest(capture.body, document.rules.selectors)
         return capture
 
     results: list[Result] = []

@@ -22,8 +22,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 # skipped, with the reason.
 AXE_STAMP := node_modules/.installed
 $(AXE_STAMP): package.json package-lock.json
-	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $(AXE_STAMP); \
-	else echo "npm not found: axe-core not installed, the site's accessibility tests will be skipped"; fi
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "npm not found: axe-core not installed, the site's accessibility tests will be skipped"; \
+	elif npm ci --no-audit --no-fund --silent; then touch $(AXE_STAMP); \
+	else echo "npm ci failed: axe-core not installed, the site's accessibility tests will be skipped"; fi
 
 install: $(STAMP) $(AXE_STAMP) ## create .venv and install the tracker with its dev tools
 
